@@ -1,0 +1,1 @@
+"""Anonymous cases: identifiers, storage (SQLite) and the outbox that relays hashes."""

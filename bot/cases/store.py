@@ -1,0 +1,542 @@
+"""SQLite storage for conversation sessions, anonymous cases, their hashes and the relay outbox.
+
+Belongs here: the one ``Store`` class and its typed results.
+Does not belong here: opening the database file, connection settings and migrations
+(``schema.py``), the rules for case numbers and PINs (``ids.py``), delivering outbox entries to
+sinks (``relay.py``), and anything about who a person is: the database holds no chat or user
+ids, usernames, phone numbers, message text, or precise times on cases.
+
+Domain failures come back as values (``CaseNotFound``, ``CaseLocked``); exceptions mean a bug or
+a broken database. Every database operation runs under one ``asyncio.Lock``, so concurrent
+callers sharing the connection never see each other's unfinished transactions; the slow PIN
+hashing runs in a worker thread outside that lock.
+
+Hash values are kept only as long as they are needed: in ``case_hashes`` while a case is open,
+and in an outbox payload until that entry is delivered. Withdrawing a case clears the values in
+``case_hashes`` and cancels any open-entry not yet delivered; the values travel once more in the
+withdrawal's payload (a sink that keeps only hash lists needs them to remove the hashes), and
+delivering that entry clears them for good. Entries are delivered at least once: the relay hands
+an entry to all its sinks before calling ``mark_delivered``, and sinks must tolerate repeats.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal, Self, cast
+
+import aiosqlite
+
+from bot.cases import ids, schema
+
+# Re-exported: callers keep importing these from the store; the alias form marks them as such.
+from bot.cases.schema import MIN_SQLITE_VERSION as MIN_SQLITE_VERSION  # noqa: PLC0414
+from bot.cases.schema import SchemaTooNewError as SchemaTooNewError  # noqa: PLC0414
+from bot.hashes.items import HashItem, ItemKind
+
+# aiosqlite logs every statement with its parameters at DEBUG level, which would put session
+# data and hash values in the logs; only its warnings and errors are let through.
+logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+
+LOCKOUT_FAILURES: Final = 5
+"""Wrong PINs for one case within ``LOCKOUT_WINDOW`` seconds that lock it."""
+LOCKOUT_WINDOW: Final = 3600.0
+LOCKOUT_DURATION: Final = 3600.0
+MIN_PEPPER_BYTES: Final = 16
+PAYLOAD_VERSION: Final = 1
+
+CaseState = Literal["open", "withdrawn"]
+OutboxKind = Literal["open", "withdraw"]
+
+_SESSION_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
+_NUMBER_ATTEMPTS: Final = 8
+_DUMMY_SALT: Final = bytes(ids.PIN_SALT_BYTES)
+_DUMMY_HASH: Final = bytes(ids.PIN_HASH_BYTES)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseCredentials:
+    """What the person must keep to find their case again. Hidden from ``repr`` (logs)."""
+
+    number: str = field(repr=False)
+    pin: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseInfo:
+    """What a person may learn about their own case.
+
+    Attributes:
+        number: canonical case number (hidden from ``repr``).
+        state: ``"open"`` or ``"withdrawn"``.
+        route: the service the hashes are meant for.
+        image_count: images in the case.
+        file_count: other files (videos) in the case.
+        signal_counts: ``(signal, hash count)`` pairs sorted by signal name.
+        created_on: UTC date the case was opened.
+        withdrawn_on: UTC date it was withdrawn, if it was.
+        relay_queued: outbox entries still waiting to be relayed.
+        relay_delivered: outbox entries relayed.
+    """
+
+    number: str = field(repr=False)
+    state: CaseState
+    route: str
+    image_count: int
+    file_count: int
+    signal_counts: tuple[tuple[str, int], ...]
+    created_on: dt.date
+    withdrawn_on: dt.date | None
+    relay_queued: int
+    relay_delivered: int
+
+
+@dataclass(frozen=True, slots=True)
+class CaseNotFound:
+    """No case with this number and PIN (which of the two was wrong is never told)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseLocked:
+    """Too many wrong PINs: the case answers nothing until ``until`` (Unix time)."""
+
+    until: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """One message for the relay worker.
+
+    Attributes:
+        id: pass to :meth:`Store.mark_delivered`.
+        kind: ``"open"`` (add these hashes) or ``"withdraw"`` (remove them).
+        payload: JSON: ``version``, ``kind``, ``case``, ``route`` and ``items``, each item with
+            ``kind`` and ``hashes`` (signal name to value). Hidden from ``repr``.
+        queued_on: UTC date the entry was queued.
+    """
+
+    id: int
+    kind: OutboxKind
+    payload: str = field(repr=False)
+    queued_on: dt.date
+
+
+class Store:
+    """The bot's database. Create with :meth:`open`; use as an async context manager."""
+
+    def __init__(self, db: aiosqlite.Connection, pepper: bytes, scrypt_n: int) -> None:
+        self._db = db
+        self._pepper = pepper
+        self._scrypt_n = scrypt_n
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(
+        cls, path: str | os.PathLike[str], *, pepper: bytes, scrypt_n: int = ids.SCRYPT_N
+    ) -> Store:
+        """Open (creating if needed) and migrate the database at ``path``.
+
+        Args:
+            path: database file; created readable by its owner only.
+            pepper: server secret mixed into every PIN hash, at least 16 bytes.
+            scrypt_n: PIN hashing cost for new cases and for unknown numbers; lower only in tests.
+
+        Returns:
+            The open store.
+
+        Raises:
+            ValueError: if the pepper is too short or ``scrypt_n`` is invalid.
+            SchemaTooNewError: if the database comes from a newer Reclaim.
+        """
+        if len(pepper) < MIN_PEPPER_BYTES:
+            raise ValueError(f"pepper must be at least {MIN_PEPPER_BYTES} bytes")
+        ids.check_scrypt_n(scrypt_n)
+        db = await schema.open_database(path)
+        return cls(db, pepper, scrypt_n)
+
+    async def close(self) -> None:
+        """Close the connection (SQLite checkpoints the WAL into the main file)."""
+        async with self._lock:
+            await self._db.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # Sessions -------------------------------------------------------------------------------
+
+    async def load_session(self, key: str, now: float) -> str | None:
+        """Return the session data under ``key``, or None if absent or expired (then deleted)."""
+        _check_session_key(key)
+        # Single statements run in autocommit mode: each is atomic on its own, and skipping
+        # BEGIN/COMMIT saves two round trips to the database thread on every message.
+        async with self._lock:
+            rows = await self._db.execute_fetchall(
+                "SELECT data, expires_at FROM sessions WHERE key = ?", (key,)
+            )
+            row = next(iter(rows), None)
+            if row is None:
+                return None
+            if row[1] <= now:
+                await self._db.execute("DELETE FROM sessions WHERE key = ?", (key,))
+                return None
+            return str(row[0])
+
+    async def save_session(self, key: str, data: str, expires_at: float) -> None:
+        """Create or replace the session under ``key`` (an HMAC hex digest, never a raw id)."""
+        _check_session_key(key)
+        async with self._lock:
+            await self._db.execute(
+                "INSERT INTO sessions (key, data, expires_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET data = excluded.data, "
+                "expires_at = excluded.expires_at",
+                (key, data, expires_at),
+            )
+
+    async def delete_session(self, key: str) -> None:
+        """Forget the session under ``key``, if any."""
+        _check_session_key(key)
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM sessions WHERE key = ?", (key,))
+
+    async def purge_expired_sessions(self, now: float) -> int:
+        """Delete every session expired at ``now``; return how many were deleted."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
+            return cursor.rowcount
+
+    # Cases ----------------------------------------------------------------------------------
+
+    async def open_case(self, items: Sequence[HashItem], route: str, now: float) -> CaseCredentials:
+        """Open a case for these hashes and queue them for the relay, all or nothing.
+
+        Args:
+            items: one entry per file, at least one, each with at least one hash.
+            route: the service the hashes are meant for (for example ``"stopncii"``).
+            now: Unix time; only its UTC date is stored.
+
+        Returns:
+            The new case number and PIN. They exist nowhere else in clear: show them once.
+
+        Raises:
+            ValueError: if the items or route are empty or an item repeats a signal.
+        """
+        rows = _hash_rows(items)
+        if not route:
+            raise ValueError("route must not be empty")
+        pin, salt = ids.new_pin(), ids.new_salt()
+        pin_hash = await asyncio.to_thread(ids.hash_pin, pin, salt, self._pepper, n=self._scrypt_n)
+        today = _utc_date(now)
+        async with self._transaction(durable=True) as db:
+            number = await _unused_number(db)
+            cursor = await db.execute(
+                "INSERT INTO cases (number, pin_salt, pin_hash, pin_scrypt_n, route, state, "
+                "created_on) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                (number, salt, pin_hash, self._scrypt_n, route, today),
+            )
+            case_id = cursor.lastrowid
+            assert case_id is not None
+            await db.executemany(
+                "INSERT INTO case_hashes (case_id, item_index, item_kind, signal, value) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(case_id, *row) for row in rows],
+            )
+            await _queue(db, case_id, today, kind="open", number=number, route=route, rows=rows)
+        return CaseCredentials(number, pin)
+
+    async def lookup_case(
+        self, number: str, pin: str, now: float
+    ) -> CaseInfo | CaseNotFound | CaseLocked:
+        """Return what the holder of this case number and PIN may know about the case.
+
+        Args:
+            number: the case number as typed (normalised here).
+            pin: the PIN as typed (normalised here).
+            now: Unix time, for the lockout.
+
+        Returns:
+            ``CaseInfo``; ``CaseNotFound`` for a wrong number or a wrong PIN alike;
+            ``CaseLocked`` after too many wrong PINs for this case.
+        """
+        case_id = await self._authenticate(number, pin, now)
+        if not isinstance(case_id, int):
+            return case_id
+        async with self._transaction() as db:
+            return await _case_info(db, case_id)
+
+    async def withdraw_case(
+        self, number: str, pin: str, now: float
+    ) -> CaseInfo | CaseNotFound | CaseLocked:
+        """Withdraw a case: its hashes are no longer relayed and a withdrawal is queued.
+
+        Withdrawing an already withdrawn case changes nothing and queues nothing. Arguments and
+        results are as for :meth:`lookup_case`; ``now`` also gives the withdrawal date.
+        """
+        case_id = await self._authenticate(number, pin, now)
+        if not isinstance(case_id, int):
+            return case_id
+        async with self._transaction(durable=True) as db:
+            row = await _one(db, "SELECT number, route, state FROM cases WHERE id = ?", (case_id,))
+            assert row is not None  # cases are never deleted
+            if row[2] == "open":
+                stored = await db.execute_fetchall(
+                    "SELECT item_index, item_kind, signal, value FROM case_hashes "
+                    "WHERE case_id = ? ORDER BY item_index, rowid",
+                    (case_id,),
+                )
+                rows = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in stored]
+                today = _utc_date(now)
+                for sql in (
+                    "UPDATE cases SET state = 'withdrawn', withdrawn_on = ?1 WHERE id = ?2",
+                    "UPDATE case_hashes SET withdrawn = 1, value = NULL WHERE case_id = ?2",
+                    # An open entry not relayed yet never will be.
+                    "UPDATE outbox SET state = 'cancelled', payload = NULL "
+                    "WHERE case_id = ?2 AND kind = 'open' AND state = 'queued'",
+                ):
+                    await db.execute(sql, (today, case_id))
+                await _queue(
+                    db, case_id, today, kind="withdraw", number=row[0], route=row[1], rows=rows
+                )
+            return await _case_info(db, case_id)
+
+    # Outbox ---------------------------------------------------------------------------------
+
+    async def pending_outbox(self, limit: int = 100) -> list[OutboxEntry]:
+        """Return up to ``limit`` queued entries, oldest first."""
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
+                "SELECT id, kind, payload, queued_on FROM outbox WHERE state = 'queued' "
+                "ORDER BY id LIMIT ?",
+                (limit,),
+            )
+        return [
+            OutboxEntry(id=r[0], kind=cast(OutboxKind, r[1]), payload=r[2], queued_on=_date(r[3]))
+            for r in rows
+        ]
+
+    async def mark_delivered(self, outbox_id: int, sink: str, now: float) -> None:
+        """Record that ``sink`` took entry ``outbox_id``, and drop its payload.
+
+        Marking an entry again does nothing. A cancelled entry the relay had already picked up
+        is recorded as delivered, which is what happened.
+        """
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET state = 'delivered', payload = NULL, delivered_on = ?, "
+                "delivered_via = ? WHERE id = ? AND state <> 'delivered'",
+                (_utc_date(now), sink, outbox_id),
+            )
+
+    # Internals ------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self, *, durable: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+        """Hold the lock and run one immediate transaction, rolled back on any exception.
+
+        ``durable`` commits with ``synchronous=FULL``. In WAL mode ``NORMAL`` never corrupts the
+        database but may lose the last commits on power loss; for sessions and outbox marks
+        that costs a repeated message at worst, but a lost case would leave someone holding a
+        case number and PIN that lead nowhere, so case writes pay for an fsync.
+        """
+        async with self._lock:
+            db = self._db
+            if durable:
+                await db.execute("PRAGMA synchronous = FULL")
+            try:
+                await db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    with contextlib.suppress(sqlite3.Error):
+                        await db.execute("ROLLBACK")
+                    raise
+                await db.execute("COMMIT")
+            finally:
+                if durable:
+                    await db.execute("PRAGMA synchronous = NORMAL")
+
+    async def _authenticate(
+        self, number: str, pin: str, now: float
+    ) -> int | CaseNotFound | CaseLocked:
+        """Check a number and PIN; return the case id, or why not.
+
+        Each attempt is counted as a failure *before* the PIN is checked and forgiven if it
+        was right, so concurrent guesses cannot slip past the lockout: once the fifth attempt
+        within the window has started, the case is locked and no further PIN is even hashed.
+        """
+        canonical, typed_pin = ids.parse_case_number(number), ids.parse_pin(pin)
+        if canonical is None or typed_pin is None:
+            return CaseNotFound()  # malformed input: nothing secret to protect, no hashing
+        async with self._transaction() as db:
+            case = await _charge_attempt(db, canonical, now)
+        if isinstance(case, CaseLocked):
+            return case
+        if case is None:
+            # Spend the same scrypt time as for a real case, so timing does not tell them apart.
+            await asyncio.to_thread(
+                ids.verify_pin, typed_pin, _DUMMY_SALT, self._pepper, _DUMMY_HASH, n=self._scrypt_n
+            )
+            return CaseNotFound()
+        case_id, salt, expected, cost = case
+        if not await asyncio.to_thread(
+            ids.verify_pin, typed_pin, salt, self._pepper, expected, n=cost
+        ):
+            return CaseNotFound()
+        async with self._transaction() as db:  # right: forgive this case's failures
+            for table in ("pin_failures", "case_locks"):
+                await db.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
+        return int(case_id)
+
+
+async def _charge_attempt(
+    db: aiosqlite.Connection, number: str, now: float
+) -> sqlite3.Row | CaseLocked | None:
+    """Count an attempt on case ``number`` as a failure until proven right; lock at the limit.
+
+    Returns:
+        ``(id, pin_salt, pin_hash, pin_scrypt_n)`` of the case, ``CaseLocked``, or None if no
+        case has this number. Expired failures and locks of every case are dropped on the way.
+    """
+    await db.execute("DELETE FROM pin_failures WHERE failed_at <= ?", (now - LOCKOUT_WINDOW,))
+    await db.execute("DELETE FROM case_locks WHERE locked_until <= ?", (now,))
+    case = await _one(
+        db, "SELECT id, pin_salt, pin_hash, pin_scrypt_n FROM cases WHERE number = ?", (number,)
+    )
+    if case is None:
+        return None
+    lock = await _one(db, "SELECT locked_until FROM case_locks WHERE case_id = ?", (case[0],))
+    if lock is not None:
+        return CaseLocked(until=float(lock[0]))
+    await db.execute("INSERT INTO pin_failures (case_id, failed_at) VALUES (?, ?)", (case[0], now))
+    count = await _one(db, "SELECT COUNT(*) FROM pin_failures WHERE case_id = ?", (case[0],))
+    if count is not None and count[0] >= LOCKOUT_FAILURES:
+        await db.execute(
+            "INSERT INTO case_locks (case_id, locked_until) VALUES (?, ?)",
+            (case[0], now + LOCKOUT_DURATION),
+        )
+        await db.execute("DELETE FROM pin_failures WHERE case_id = ?", (case[0],))
+    return case
+
+
+async def _one(db: aiosqlite.Connection, sql: str, params: Sequence[object]) -> sqlite3.Row | None:
+    async with db.execute(sql, params) as cursor:
+        return await cursor.fetchone()
+
+
+async def _queue(
+    db: aiosqlite.Connection,
+    case_id: int,
+    today: str,
+    *,
+    kind: OutboxKind,
+    number: str,
+    route: str,
+    rows: Sequence[_HashRow],
+) -> None:
+    await db.execute(
+        "INSERT INTO outbox (case_id, kind, state, payload, queued_on) "
+        "VALUES (?, ?, 'queued', ?, ?)",
+        (case_id, kind, _payload(kind, number, route, rows), today),
+    )
+
+
+async def _unused_number(db: aiosqlite.Connection) -> str:
+    """Draw case numbers until one is free (a clash has odds of about one in 10**18)."""
+    for _ in range(_NUMBER_ATTEMPTS):
+        number = ids.new_case_number()
+        if await _one(db, "SELECT 1 FROM cases WHERE number = ?", (number,)) is None:
+            return number
+    raise RuntimeError("could not draw an unused case number")
+
+
+async def _case_info(db: aiosqlite.Connection, case_id: int) -> CaseInfo:
+    def items(kind: ItemKind) -> str:
+        return (
+            "(SELECT COUNT(DISTINCT item_index) FROM case_hashes "
+            f"WHERE case_id = c.id AND item_kind = '{kind.value}')"
+        )
+
+    def entries(state: str) -> str:
+        return f"(SELECT COUNT(*) FROM outbox WHERE case_id = c.id AND state = '{state}')"
+
+    case = await _one(
+        db,
+        "SELECT number, state, route, created_on, withdrawn_on, "
+        f"{items(ItemKind.IMAGE)}, {items(ItemKind.FILE)}, {entries('queued')}, "
+        f"{entries('delivered')} FROM cases AS c WHERE id = ?",
+        (case_id,),
+    )
+    assert case is not None  # cases are never deleted
+    signals = await db.execute_fetchall(
+        "SELECT signal, COUNT(*) FROM case_hashes WHERE case_id = ? GROUP BY signal "
+        "ORDER BY signal",
+        (case_id,),
+    )
+    return CaseInfo(
+        number=case[0],
+        state=cast(CaseState, case[1]),  # the schema's CHECK allows nothing else
+        route=case[2],
+        image_count=case[5],
+        file_count=case[6],
+        signal_counts=tuple((str(name), int(count)) for name, count in signals),
+        created_on=_date(case[3]),
+        withdrawn_on=None if case[4] is None else _date(case[4]),
+        relay_queued=case[7],
+        relay_delivered=case[8],
+    )
+
+
+_HashRow = tuple[int, str, str, str]  # item index, item kind, signal, value
+
+
+def _hash_rows(items: Sequence[HashItem]) -> list[_HashRow]:
+    if not items:
+        raise ValueError("a case needs at least one item")
+    rows: list[_HashRow] = []
+    for index, item in enumerate(items):
+        signals = [name for name, _ in item.hashes]
+        if not signals or len(set(signals)) != len(signals):
+            raise ValueError("each item needs at least one hash and no signal twice")
+        rows.extend((index, ItemKind(item.kind).value, name, value) for name, value in item.hashes)
+    return rows
+
+
+def _payload(kind: OutboxKind, number: str, route: str, rows: Sequence[_HashRow]) -> str:
+    """JSON for the relay, from hash rows in item order."""
+    items: list[dict[str, object]] = []
+    last_index = -1
+    for index, item_kind, signal, value in rows:
+        if index != last_index:
+            items.append({"kind": item_kind, "hashes": {}})
+            last_index = index
+        hashes = items[-1]["hashes"]
+        assert isinstance(hashes, dict)
+        hashes[signal] = value
+    document = {"version": PAYLOAD_VERSION, "kind": kind, "case": number, "route": route}
+    return json.dumps({**document, "items": items}, separators=(",", ":"))
+
+
+def _check_session_key(key: str) -> None:
+    # Guards against a raw chat or user id ever being used as a key.
+    if _SESSION_KEY.fullmatch(key) is None:
+        raise ValueError("session keys must be lower-case hex digests")
+
+
+def _utc_date(now: float) -> str:
+    return dt.datetime.fromtimestamp(now, tz=dt.UTC).date().isoformat()
+
+
+def _date(value: object) -> dt.date:
+    return dt.date.fromisoformat(str(value))

@@ -1,0 +1,157 @@
+"""The ``reclaim`` command: run the bot, chat in the console, hash files, manage catalogs.
+
+Subcommands:
+    run        start every transport whose settings are present (the console when none)
+    console    chat with the bot in this terminal (scripted when stdin is not a TTY)
+    hash       make hash codes of pictures and videos on this device (the companion)
+    helplines  list the helplines the bot knows, by country
+    i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs
+    diagram    print the conversation's state diagram (Graphviz dot)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
+
+from bot.cases.store import Store
+from bot.config import ConfigError, Settings, derive_key, load_secret, load_settings
+from bot.data import load_helplines
+from bot.i18n import Catalogs, write_template
+from bot.runtime import Runtime
+
+log = logging.getLogger("bot")
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Open the store and build the runtime for ``settings``; closes the store on exit."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    secret = load_secret(settings.data_dir)
+    catalogs = Catalogs.load(default=settings.default_language)
+    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+    store = await Store.open(settings.database_path, pepper=derive_key(secret, "pin"))
+    try:
+        runtime = Runtime(
+            store, catalogs, secret=secret, settings=settings, helplines=load_helplines()
+        )
+        await runtime.purge()
+        yield runtime
+    finally:
+        await store.close()
+
+
+async def _console(settings: Settings, lang: str | None) -> int:
+    from bot.transports.console import run_console
+
+    async with open_runtime(settings) as runtime:
+        await run_console(runtime, lang=lang)
+    return 0
+
+
+async def _run(settings: Settings) -> int:
+    if settings.telegram_token:
+        from bot.transports.telegram import run_telegram
+
+        async with open_runtime(settings) as runtime:
+            await run_telegram(runtime, settings)
+        return 0
+    log.info("no platform configured: starting the console")
+    return await _console(settings, None)
+
+
+def _helplines(country: str | None) -> int:
+    catalogs = Catalogs.load()
+    for helpline in load_helplines():
+        if country and helpline.country not in (country.upper(), "global"):
+            continue
+        about = catalogs.text(None, helpline.about)
+        print(f"{helpline.country:6} {helpline.name}: {about} ({helpline.contact})")
+    return 0
+
+
+def _i18n(action: str) -> int:
+    if action == "extract":
+        print(write_template())
+        return 0
+    catalogs = Catalogs.load()
+    reference = catalogs.msgids(catalogs.default)
+    status = 0
+    for lang in catalogs.languages:
+        missing = sorted(reference - catalogs.msgids(lang))
+        if missing:
+            status = 1
+            print(f"{lang}: {len(missing)} missing: {', '.join(missing[:10])}")
+        else:
+            print(f"{lang}: complete ({len(reference)} messages)")
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for ``reclaim``."""
+    parser = argparse.ArgumentParser(
+        prog="reclaim", description="Reclaim: get intimate images taken down, by hash only."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the configured transports (console when none)")
+    console = sub.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument(
+        "--db", type=Path, help="SQLite file (default: <data dir>/reclaim.sqlite3)"
+    )
+    console.add_argument("--lang", help="language code, e.g. en")
+    sub.add_parser("hash", help="hash pictures and videos on this device", add_help=False)
+    helplines = sub.add_parser("helplines", help="list known helplines")
+    helplines.add_argument("country", nargs="?", help="ISO country code, e.g. GB")
+    i18n = sub.add_parser("i18n", help="message catalogs")
+    i18n.add_argument("action", choices=["extract", "check"])
+    sub.add_parser("diagram", help="print the conversation state diagram (dot)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``reclaim`` command."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["hash"]:
+        from bot.companion.cli import main as hash_main
+
+        status: int = hash_main(argv[1:])
+        return status
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"reclaim: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command == "console":
+        if args.db:
+            settings = replace(settings, database=args.db)
+        try:
+            return asyncio.run(_console(settings, args.lang))
+        except KeyboardInterrupt:
+            return 130
+    if args.command == "run":
+        try:
+            return asyncio.run(_run(settings))
+        except KeyboardInterrupt:
+            return 130
+    if args.command == "helplines":
+        return _helplines(args.country)
+    if args.command == "i18n":
+        return _i18n(args.action)
+    if args.command == "diagram":
+        from bot.engine.states import diagram
+
+        print(diagram())
+        return 0
+    return 2  # pragma: no cover - argparse rejects unknown commands

@@ -1,0 +1,135 @@
+"""Settings: one frozen object, read from the environment and an optional TOML file.
+
+Environment variables win over the file (``RECLAIM_CONFIG``, default ``reclaim.toml`` in the
+working directory if it exists). Secrets are only ever read from the environment or the data
+directory, never from the TOML file, so it can be committed safely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SECRET_FILE = "secret.key"
+_SECRET_ENV = "RECLAIM_SECRET"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable. Defaults run the console bot on ``./data``."""
+
+    data_dir: Path = Path("data")
+    database: Path | None = None
+    default_language: str = "en"
+    session_ttl_hours: float = 24.0
+    max_items: int = 30
+    flood_limit: int = 20
+    flood_window: float = 30.0
+    telegram_token: str | None = field(default=None, repr=False)
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    log_level: str = "INFO"
+
+    @property
+    def database_path(self) -> Path:
+        """The SQLite file (``<data_dir>/reclaim.sqlite3`` unless set)."""
+        return self.database or self.data_dir / "reclaim.sqlite3"
+
+    @property
+    def session_ttl(self) -> float:
+        """Idle session lifetime in seconds."""
+        return self.session_ttl_hours * 3600.0
+
+
+_ENV: dict[str, tuple[str, type]] = {
+    "RECLAIM_DATA_DIR": ("data_dir", Path),
+    "RECLAIM_DB": ("database", Path),
+    "RECLAIM_LANGUAGE": ("default_language", str),
+    "RECLAIM_SESSION_TTL_HOURS": ("session_ttl_hours", float),
+    "RECLAIM_MAX_ITEMS": ("max_items", int),
+    "RECLAIM_FLOOD_LIMIT": ("flood_limit", int),
+    "RECLAIM_FLOOD_WINDOW": ("flood_window", float),
+    "RECLAIM_LOG_LEVEL": ("log_level", str),
+    "TELEGRAM_BOT_TOKEN": ("telegram_token", str),
+    "TELEGRAM_API_BASE_URL": ("telegram_api_base_url", str),
+    "TELEGRAM_WEBHOOK_URL": ("telegram_webhook_url", str),
+    "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", str),
+    "TELEGRAM_WEBHOOK_LISTEN": ("telegram_webhook_listen", str),
+    "TELEGRAM_WEBHOOK_PORT": ("telegram_webhook_port", int),
+}
+_SECRET_FIELDS = {"telegram_token", "telegram_webhook_secret"}
+
+
+def _convert(name: str, kind: type, raw: Any) -> Any:
+    try:
+        return kind(raw)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name}: {raw!r} is not a valid {kind.__name__}") from exc
+
+
+def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None) -> Settings:
+    """Build settings from a TOML file (optional) and the environment.
+
+    Raises:
+        ConfigError: a value has the wrong type, or the file sets a secret.
+    """
+    env = os.environ if env is None else env
+    values: dict[str, Any] = {}
+    config_path = path or Path(env.get("RECLAIM_CONFIG", "reclaim.toml"))
+    if config_path.is_file():
+        with config_path.open("rb") as handle:
+            table = tomllib.load(handle)
+        known = {f for f, _ in _ENV.values()}
+        for key, raw in table.items():
+            if key in _SECRET_FIELDS:
+                raise ConfigError(f"{key} must come from the environment, not {config_path}")
+            if key not in known:
+                raise ConfigError(f"unknown setting {key!r} in {config_path}")
+            kind = next(k for f, k in _ENV.values() if f == key)
+            values[key] = _convert(key, kind, raw)
+    for name, (attr, kind) in _ENV.items():
+        raw = env.get(name)
+        if raw:
+            values[attr] = _convert(name, kind, raw)
+    return Settings(**values)
+
+
+def load_secret(data_dir: Path, env: Mapping[str, str] | None = None) -> bytes:
+    """The server secret: ``RECLAIM_SECRET``, or a random one kept in the data directory.
+
+    The file is created with mode 0600 on first run.
+    """
+    env = os.environ if env is None else env
+    configured = env.get(_SECRET_ENV)
+    if configured:
+        if len(configured) < 32:
+            raise ConfigError(f"{_SECRET_ENV} must be at least 32 characters")
+        return configured.encode()
+    path = data_dir / SECRET_FILE
+    if path.exists():
+        return path.read_bytes().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32).encode()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(value)
+    return value
+
+
+def derive_key(secret: bytes, purpose: str) -> bytes:
+    """A separate key for each purpose, so one use can't be turned against another."""
+    return hmac.new(secret, b"reclaim/" + purpose.encode(), hashlib.sha256).digest()

@@ -1,0 +1,93 @@
+"""Effects: what the engine asks the outside world to do, as frozen values.
+
+The runtime performs them in order. Messages are named by msgid and rendered to words only by
+``bot/i18n.py``; parameters that are themselves msgids are wrapped in :class:`Msg` so that they
+are translated too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.hashes.items import HashItem
+
+
+@dataclass(frozen=True, slots=True)
+class Msg:
+    """A parameter value that is a msgid, rendered in the conversation's language."""
+
+    msgid: str
+
+
+ParamValue = str | int | Msg
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """One offered choice.
+
+    Attributes:
+        choice: the value a press sends back (short, ASCII; fits Telegram's 64 bytes).
+        label: the msgid of the label. Two computed families need no catalog entry:
+            ``language:<code>`` (the language's own name) and ``territory:<code>``
+            (the country's name in the conversation's language).
+    """
+
+    choice: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Say:
+    """Send one message."""
+
+    msgid: str
+    params: tuple[tuple[str, ParamValue], ...] = ()
+    buttons: tuple[Button, ...] = ()
+
+
+def say(msgid: str, buttons: tuple[Button, ...] = (), **params: ParamValue) -> Say:
+    """Build a :class:`Say` with keyword parameters."""
+    return Say(msgid, tuple(sorted(params.items())), buttons)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteIncoming:
+    """Delete the message that caused this step, where the platform allows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveChat:
+    """Leave a group or channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    """Open an anonymous case for these hashes; answered with CaseOpened or CaseOpenFailed."""
+
+    items: tuple[HashItem, ...]
+    route: str
+
+
+@dataclass(frozen=True, slots=True)
+class LookupCase:
+    """Look a case up; answered with CaseFound, CaseMissing or CaseLocked."""
+
+    number: str
+    pin: str
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawCase:
+    """Withdraw a case; answered with CaseWithdrawn, CaseMissing or CaseLocked."""
+
+    number: str
+    pin: str
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """Erase this conversation: its visible messages where possible, then its state."""
+
+
+Effect = Say | DeleteIncoming | LeaveChat | OpenCase | LookupCase | WithdrawCase | Forget

@@ -1,0 +1,51 @@
+"""Routing rules: which service fits, from who is asking and how old the person in the images was.
+
+The rules follow ``shared/SAFETY.md``: under 18 when taken (or not sure) goes to NCMEC's Take It
+Down, 18 or older to StopNCII.org; helpers are routed by the age of the person in the images,
+and StopNCII needs that adult to make the case themselves. Threats and danger are handled
+before routing, in ``machine.py``. This module returns msgids only.
+"""
+
+from __future__ import annotations
+
+from bot.engine.effects import Say, say
+from bot.engine.session import Age, Role
+
+TAKE_IT_DOWN = "takeitdown"
+STOPNCII = "stopncii"
+UNSPECIFIED = "unspecified"
+
+
+def route_for(age: Age | None) -> str:
+    """Return the service for the age of the person in the images.
+
+    Not sure goes to Take It Down: if the images may have been taken before 18, that is the
+    service that may take them.
+    """
+    if age is None:
+        return UNSPECIFIED
+    return STOPNCII if age is Age.ADULT else TAKE_IT_DOWN
+
+
+def outcome(role: Role | None, age: Age | None) -> list[Say]:
+    """The messages that name the right service, its link and its honest limits."""
+    helping = role is Role.HELPING
+    messages: list[Say] = []
+    if age is Age.UNSURE:
+        messages.append(say("route.unsure"))
+    if route_for(age) == TAKE_IT_DOWN:
+        messages.append(say("route.takeitdown_helping" if helping else "route.takeitdown"))
+    else:
+        messages.append(say("route.stopncii_helping" if helping else "route.stopncii"))
+    messages.append(say("route.report_first"))
+    messages.append(say("route.limits"))
+    return messages
+
+
+def without_file(age: Age | None) -> list[Say]:
+    """What to do when the images are not on a device the person can use."""
+    messages = [say("nofile.explain")]
+    if age in (Age.UNDER_18, Age.UNSURE):
+        messages.append(say("nofile.cybertipline"))
+    messages.append(say("nofile.report_platform"))
+    return messages

@@ -1,0 +1,420 @@
+"""``step(session, event, ctx) -> (session, effects)``: the whole conversation, with no I/O.
+
+The step is a pure function. It classifies the event into an input symbol, asks the table in
+``states.py`` for the next state, and returns the messages (from ``prompts.py`` and
+``eligibility.py``) and other effects to perform. Events that must never move the
+conversation (help, media, edits, floods, stale buttons) are answered here and re-ask the
+current question, so nothing the person gave is lost.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from bot.cases import ids
+from bot.engine import eligibility, prompts
+from bot.engine.effects import (
+    DeleteIncoming,
+    Effect,
+    Forget,
+    LeaveChat,
+    LookupCase,
+    OpenCase,
+    WithdrawCase,
+    say,
+)
+from bot.engine.events import (
+    CaseFound,
+    CaseLocked,
+    CaseMissing,
+    CaseOpened,
+    CaseOpenFailed,
+    CaseWithdrawn,
+    Choice,
+    Command,
+    Edited,
+    Event,
+    GroupChat,
+    Media,
+    MediaKind,
+    Reopen,
+    Start,
+    Text,
+)
+from bot.engine.session import Age, Context, Intent, Role, Session
+from bot.engine.states import TEXT_STATES, State, advance
+from bot.hashes import hashcode
+from bot.hashes.items import HashItem
+
+Step = tuple[Session, list[Effect]]
+
+_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_LANG_TOKEN = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2})?$")
+_COUNTRY_TOKEN = re.compile(r"^c_([A-Za-z]{2})$")
+_REFERRAL_TOKEN = re.compile(r"^r_([A-Za-z0-9_]{1,60})$")
+
+_PICTURE_LIKE = {
+    MediaKind.PHOTO,
+    MediaKind.VIDEO,
+    MediaKind.DOCUMENT,
+    MediaKind.ANIMATION,
+    MediaKind.VIDEO_NOTE,
+}
+_PERSONAL = {MediaKind.CONTACT, MediaKind.LOCATION, MediaKind.VENUE}
+_SOUND = {MediaKind.VOICE, MediaKind.AUDIO}
+
+_ANSWERS_RESET = {
+    "role": None,
+    "age": None,
+    "threat": False,
+    "has_file": None,
+    "route": None,
+    "pending": (),
+    "intent": None,
+    "case_number": None,
+    "resume": None,
+}
+
+
+def step(session: Session, event: Event, ctx: Context) -> Step:
+    """Advance the conversation by one event.
+
+    Args:
+        session: the conversation so far (a fresh ``Session()`` for a new one).
+        event: what happened.
+        ctx: the time and the settings this step may depend on.
+
+    Returns:
+        The new session and the effects to perform, in order.
+    """
+    if isinstance(event, CaseOpened | CaseOpenFailed):
+        return _on_case_opened(session, event, ctx)
+    if isinstance(event, CaseFound | CaseWithdrawn | CaseMissing | CaseLocked):
+        return _on_lookup_result(session, event, ctx)
+
+    session, slowed = _count_for_flood(session, ctx)
+    if slowed is not None:
+        return session, slowed
+    if isinstance(event, GroupChat):
+        return session, [say("group.leaving"), LeaveChat()]
+    if isinstance(event, Start):
+        return _on_start(session, event, ctx)
+    if session.state is State.NEW:
+        # Anything but /start on a new (or expired) conversation: greet first, then answer.
+        session, effects = _on_start(session, Start(), ctx)
+        if isinstance(event, Command | Media) and not (
+            isinstance(event, Command) and event.name in ("start", "cancel")
+        ):
+            more_session, more = step(session, event, ctx)
+            return more_session, effects[:-1] + more
+        return session, effects
+    if isinstance(event, Reopen):
+        return _reask(session, ctx, "resume.welcome_back")
+    if isinstance(event, Media):
+        return session, [DeleteIncoming(), *_refuse_media(event.kind), *_ask(session, ctx)[1]]
+    if isinstance(event, Edited):
+        return _reask(session, ctx, "edit.ignored")
+    if isinstance(event, Command):
+        return _on_command(session, event, ctx)
+    if isinstance(event, Choice):
+        return _on_choice(session, event.choice, ctx)
+    return _on_text(session, event, ctx)
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _ask(session: Session, ctx: Context) -> Step:
+    """Ask the current state's question and remember the buttons offered."""
+    question = prompts.prompt(session, ctx)
+    return session.with_(options=question.buttons), [question]
+
+
+def _go(session: Session, symbol: str, ctx: Context, *before: Effect) -> Step:
+    """Move by ``symbol`` through the table, say ``before``, then ask the new question."""
+    target = advance(session.state, symbol)
+    if target is State.RESUME:
+        target = session.resume or State.MENU
+        session = session.with_(resume=None)
+    session, asked = _ask(session.with_(state=target), ctx)
+    return session, [*before, *asked]
+
+
+def _reask(session: Session, ctx: Context, msgid: str) -> Step:
+    session, asked = _ask(session, ctx)
+    return session, [say(msgid), *asked]
+
+
+def _count_for_flood(session: Session, ctx: Context) -> tuple[Session, list[Effect] | None]:
+    """Count this event; past the limit, warn once and drop events until the window ends."""
+    if ctx.now - session.flood_since > ctx.flood_window:
+        session = session.with_(flood_since=ctx.now, flood_count=0, flood_warned=False)
+    session = session.with_(flood_count=session.flood_count + 1)
+    if session.flood_count <= ctx.flood_limit:
+        return session, None
+    if session.flood_warned:
+        return session, []
+    return session.with_(flood_warned=True), [say("flood.slow_down")]
+
+
+def _refuse_media(kind: MediaKind) -> list[Effect]:
+    if kind in _PICTURE_LIKE:
+        return [say("media.refused"), say("media.how_to_hash")]
+    if kind in _PERSONAL:
+        return [say("media.personal")]
+    if kind in _SOUND:
+        return [say("media.sound")]
+    return [say("media.text_only")]
+
+
+def _parse_payload(session: Session, payload: str, ctx: Context) -> Session:
+    """Deep-link payload: tokens joined by ``-``: a language, ``c_GB``, ``r_<code>``."""
+    if not _PAYLOAD.match(payload):
+        return session
+    for token in payload.split("-"):
+        if (country := _COUNTRY_TOKEN.match(token)) and country.group(1).upper() in ctx.countries:
+            session = session.with_(country=country.group(1).upper())
+        elif referral := _REFERRAL_TOKEN.match(token):
+            session = session.with_(referral=referral.group(1))
+        elif _LANG_TOKEN.match(token) and token in ctx.languages:
+            session = session.with_(lang=token)
+    return session
+
+
+def _pick_language(hint: str | None, ctx: Context) -> str:
+    if hint:
+        base = hint.replace("-", "_")
+        for candidate in (base, base.split("_")[0].lower()):
+            if candidate in ctx.languages:
+                return candidate
+    return ctx.default_language
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+def _on_start(session: Session, event: Start, ctx: Context) -> Step:
+    session = _parse_payload(session.with_(**_ANSWERS_RESET), event.payload, ctx)
+    if session.lang is None:
+        session = session.with_(lang=_pick_language(event.locale_hint, ctx))
+    greeting = prompts.welcome(session)
+    session, asked = _ask(session.with_(state=State.ASK_ROLE), ctx)
+    return session, [*greeting, *asked]
+
+
+def _on_command(session: Session, event: Command, ctx: Context) -> Step:
+    name = event.name
+    if name == "start":
+        return _on_start(session, Start(event.args), ctx)
+    if name == "help":
+        session, asked = _ask(session, ctx)
+        return session, [
+            say("help.not_alone"),
+            say("help.what_we_do"),
+            say("help.commands"),
+            *asked,
+        ]
+    if name == "forget":
+        return Session(lang=session.lang), [Forget(), say("forget.done")]
+    if name == "cancel":
+        return _go(session.with_(**_ANSWERS_RESET), "/cancel", ctx, say("cancel.done"))
+    if name in ("status", "withdraw"):
+        if ctx.now < session.cooldown_until:
+            return _reask(session, ctx, "lookup.cooldown")
+        session = session.with_(intent=Intent(name), case_number=None)
+        before = [say("withdraw.explain")] if name == "withdraw" else []
+        return _go(session, f"/{name}", ctx, *before)
+    if name == "hash":
+        return _go(session, "/hash", ctx, say("hash.explain"))
+    if name in ("helplines", "language"):
+        return _side_trip(session, name, ctx)
+    return _reask(session, ctx, "command.unknown")
+
+
+def _side_trip(session: Session, name: str, ctx: Context) -> Step:
+    if name == "language" and len(ctx.languages) < 2:
+        return _reask(session, ctx, "language.only_one")
+    if name == "helplines" and session.country:
+        session, asked = _ask(session, ctx)
+        return session, [*prompts.helplines(session, ctx, session.country), *asked]
+    keep = session.state not in (State.ASK_COUNTRY, State.ASK_LANGUAGE)
+    return _go(session.with_(resume=session.state if keep else session.resume), f"/{name}", ctx)
+
+
+def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
+    if choice not in {b.choice for b in session.options}:
+        return _reask(session, ctx, "choice.stale")
+    state = session.state
+    if state is State.ASK_ROLE:
+        role = {"me": Role.SELF, "helping": Role.HELPING}.get(choice)
+        before = [say("danger.emergency"), say("danger.crisis")] if choice == "danger" else []
+        return _go(session.with_(role=role), choice, ctx, *before)
+    if state is State.ASK_THREAT:
+        threat = choice == "yes"
+        before = (
+            [say("sextortion.not_your_fault"), say("sextortion.steps"), say("sextortion.report")]
+            if threat
+            else []
+        )
+        return _go(session.with_(threat=threat), choice, ctx, *before)
+    if state is State.ASK_AGE:
+        return _go(session.with_(age=Age(choice)), choice, ctx)
+    if state is State.ASK_FILE:
+        if choice == "no":
+            return _go(
+                session.with_(has_file=False), choice, ctx, *eligibility.without_file(session.age)
+            )
+        route = eligibility.route_for(session.age)
+        messages = eligibility.outcome(session.role, session.age)
+        return _go(session.with_(has_file=True, route=route), choice, ctx, *messages)
+    if state is State.ASK_COUNTRY:
+        country = choice.split(":", 1)[1]
+        chosen = None if country == "other" else country
+        return _go(
+            session.with_(country=chosen), choice, ctx, *prompts.helplines(session, ctx, chosen)
+        )
+    if state is State.ASK_LANGUAGE:
+        lang = choice.split(":", 1)[1]
+        return _go(session.with_(lang=lang), choice, ctx, say("language.set"))
+    if state is State.CONFIRM_CASE and choice == "open" and not session.pending:
+        return _go(session, "/hash", ctx, say("hashes.empty"))
+    if state is State.CONFIRM_CASE and choice == "open":
+        route = session.route or eligibility.UNSPECIFIED
+        return session.with_(options=()), [say("case.opening"), OpenCase(session.pending, route)]
+    if state is State.CONFIRM_CASE and choice == "cancel":
+        return _go(session.with_(pending=()), choice, ctx, say("case.not_opened"))
+    if state is State.CONFIRM_WITHDRAW and choice == "withdraw":
+        return _go(session.with_(intent=Intent.WITHDRAW), choice, ctx)
+    if choice == "hash":
+        return _go(session, choice, ctx, say("hash.explain"))
+    if choice == "status":
+        return _on_command(session, Command("status"), ctx)
+    if choice == "restart":
+        return _go(session.with_(**_ANSWERS_RESET), choice, ctx)
+    if choice == "talk":
+        return _go(session.with_(resume=state), choice, ctx)
+    return _go(session, choice, ctx)
+
+
+def _on_text(session: Session, event: Text, ctx: Context) -> Step:
+    text = event.text
+    if len(text) > ctx.max_text:
+        return _reask(session, ctx, "text.too_long")
+    state = session.state
+    if state is State.ASK_PIN:
+        return _on_pin(session, text, ctx)
+    if state is State.ASK_CASE_NUMBER:
+        number = ids.parse_case_number(text)
+        if number is None:
+            problem = ids.case_number_problem(text) or "check"
+            return _go(session, "text:bad", ctx, say(f"case_number.{problem}"))
+        return _go(session.with_(case_number=number), "text:ok", ctx)
+    if state is State.AWAIT_HASHES:
+        return _on_paste(session, text, ctx)
+    parsed = hashcode.parse(text)
+    if parsed.items or parsed.from_code:
+        if state is State.CONFIRM_CASE:
+            # A long paste may arrive in several messages: add to what is waiting.
+            return _on_paste(session, text, ctx, add_to=session.pending)
+        # Codes pasted before being asked for are welcome: take them from any question.
+        return _on_paste(advance_to_paste(session), text, ctx)
+    if state in TEXT_STATES:  # pragma: no cover - every text state is handled above
+        raise AssertionError(state)
+    return _reask(session, ctx, "choice.use_buttons")
+
+
+def advance_to_paste(session: Session) -> Session:
+    """Move to the paste state as ``/hash`` would, keeping the answers given so far."""
+    return session.with_(state=advance(session.state, "/hash"))
+
+
+def _on_paste(session: Session, text: str, ctx: Context, add_to: tuple[HashItem, ...] = ()) -> Step:
+    result = hashcode.parse(text)
+    if result.problems or not result.items:
+        messages = prompts.paste_problems(result) if result.problems else [say("hashes.empty")]
+        if add_to:
+            # Keep what was already waiting; only this message is turned down.
+            session, asked = _ask(session, ctx)
+            return session, [*messages, *asked]
+        return _go(session, "text:bad", ctx, *messages)
+    known = set(add_to)
+    fresh = tuple(item for item in result.items if item not in known)
+    items = add_to + fresh
+    duplicates = result.duplicates + len(result.items) - len(fresh)
+    if len(items) > ctx.max_items:
+        too_many = say("hashes.too_many", count=len(items), max=ctx.max_items)
+        if add_to:
+            session, asked = _ask(session, ctx)
+            return session, [too_many, *asked]
+        return _go(session, "text:bad", ctx, too_many)
+    summary = prompts.case_summary(items, duplicates)
+    if add_to:
+        session, asked = _ask(session.with_(pending=items), ctx)
+        return session, [*summary, *asked]
+    return _go(session.with_(pending=items), "text:ok", ctx, *summary)
+
+
+def _on_pin(session: Session, text: str, ctx: Context) -> Step:
+    # The PIN is deleted from the chat at once and never kept in the session.
+    if ctx.now < session.cooldown_until:
+        return _go(session, "text:bad", ctx, DeleteIncoming(), say("lookup.cooldown"))
+    pin = ids.parse_pin(text)
+    if pin is None or session.case_number is None:
+        return _go(session, "text:bad", ctx, DeleteIncoming(), say("pin.invalid"))
+    lookup: Effect
+    if session.intent is Intent.WITHDRAW:
+        lookup = WithdrawCase(session.case_number, pin)
+    else:
+        lookup = LookupCase(session.case_number, pin)
+    return session.with_(options=()), [DeleteIncoming(), say("lookup.checking"), lookup]
+
+
+# --- results -----------------------------------------------------------------------------------
+
+
+def _result_go(session: Session, symbol: str, ctx: Context, *before: Effect) -> Step:
+    """Like _go, but a result arriving in an unexpected state still lands on the menu."""
+    try:
+        return _go(session, symbol, ctx, *before)
+    except Exception:
+        session, asked = _ask(session.with_(state=State.MENU), ctx)
+        return session, [*before, *asked]
+
+
+def _on_case_opened(session: Session, event: CaseOpened | CaseOpenFailed, ctx: Context) -> Step:
+    if isinstance(event, CaseOpenFailed):
+        return _result_go(session, "result:failed", ctx, say("case.open_failed"))
+    return _result_go(
+        session.with_(pending=()),
+        "result:opened",
+        ctx,
+        say("case.opened", number=event.number, pin=event.pin),
+        say("case.write_down"),
+        say("case.next"),
+    )
+
+
+def _on_lookup_result(
+    session: Session, event: CaseFound | CaseWithdrawn | CaseMissing | CaseLocked, ctx: Context
+) -> Step:
+    session = session.with_(case_number=None)
+    if isinstance(event, CaseFound):
+        session = session.with_(lookup_failures=0, intent=None)
+        return _result_go(session, "result:found", ctx, prompts.case_view(event.case))
+    if isinstance(event, CaseWithdrawn):
+        session = session.with_(lookup_failures=0, intent=None)
+        done = say("case.withdrawn", number=event.case.number)
+        return _result_go(session, "result:withdrawn", ctx, done, prompts.case_view(event.case))
+    if isinstance(event, CaseLocked):
+        return _result_go(session, "result:locked", ctx, say("case.locked", minutes=event.minutes))
+    failures = session.lookup_failures + 1
+    if failures >= ctx.lookup_failures_allowed:
+        session = session.with_(lookup_failures=0, cooldown_until=ctx.now + ctx.lookup_cooldown)
+        minutes = math.ceil(ctx.lookup_cooldown / 60)
+        return _result_go(
+            session, "result:cooldown", ctx, say("lookup.cooldown_started", minutes=minutes)
+        )
+    return _result_go(
+        session.with_(lookup_failures=failures), "result:missing", ctx, say("case.not_found")
+    )

@@ -1,0 +1,169 @@
+"""What the engine says: the question each state asks, and the longer message sequences.
+
+``prompt`` renders the question (and offered buttons) of a state; the other functions build
+the sequences for helplines, case results and pasted hash codes. Everything is a msgid; only
+``bot/i18n.py`` turns it into words. Which state comes next is decided in ``machine.py``.
+"""
+
+from __future__ import annotations
+
+from bot.engine.effects import Button, Msg, Say, say
+from bot.engine.events import CaseView
+from bot.engine.session import Age, Context, Role, Session
+from bot.engine.states import State
+from bot.hashes.hashcode import ParseResult, Problem
+from bot.hashes.items import HashItem, ItemKind
+
+YES = Button("yes", "button.yes")
+NO = Button("no", "button.no")
+TALK = Button("talk", "button.talk")
+
+_STATIC: dict[State, tuple[str, tuple[Button, ...]]] = {
+    State.ASK_ROLE: (
+        "ask.role",
+        (
+            Button("me", "button.me"),
+            Button("helping", "button.helping"),
+            Button("danger", "button.danger"),
+        ),
+    ),
+    State.DANGER: ("ask.danger_next", (Button("go", "button.go"), TALK)),
+    State.ASK_THREAT: ("ask.threat", (YES, NO)),
+    State.ROUTED: (
+        "ask.hash_now",
+        (Button("hash", "button.hash"), TALK, Button("later", "button.later")),
+    ),
+    State.AWAIT_HASHES: ("ask.paste", ()),
+    State.CONFIRM_CASE: (
+        "ask.confirm_case",
+        (Button("open", "button.open"), Button("cancel", "button.cancel")),
+    ),
+    State.MENU: (
+        "ask.menu",
+        (
+            Button("hash", "button.hash"),
+            Button("status", "button.status"),
+            TALK,
+            Button("restart", "button.restart"),
+        ),
+    ),
+    State.CONFIRM_WITHDRAW: (
+        "ask.confirm_withdraw",
+        (Button("withdraw", "button.withdraw"), Button("keep", "button.keep")),
+    ),
+    State.ASK_CASE_NUMBER: ("ask.case_number", ()),
+    State.ASK_PIN: ("ask.pin", ()),
+}
+
+_AGE_BUTTONS = (
+    Button("under18", "button.under18"),
+    Button("adult", "button.adult"),
+    Button("unsure", "button.unsure"),
+)
+
+
+def prompt(session: Session, ctx: Context) -> Say:
+    """The question the conversation is waiting on in its current state."""
+    helping = session.role is Role.HELPING
+    state = session.state
+    if state is State.ASK_AGE:
+        return say("ask.age_helping" if helping else "ask.age", _AGE_BUTTONS)
+    if state is State.ASK_FILE:
+        return say("ask.file_helping" if helping else "ask.file", (YES, NO))
+    if state is State.ASK_COUNTRY:
+        countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in ctx.countries)
+        return say("ask.country", (*countries, Button("country:other", "button.other_country")))
+    if state is State.ASK_LANGUAGE:
+        return say(
+            "ask.language", tuple(Button(f"lang:{c}", f"language:{c}") for c in ctx.languages)
+        )
+    if state in _STATIC:
+        msgid, buttons = _STATIC[state]
+        return say(msgid, buttons)
+    return say("ask.role", _STATIC[State.ASK_ROLE][1])
+
+
+def welcome(session: Session) -> list[Say]:
+    """The first messages: who we are, never send pictures, how to get out."""
+    first = say("welcome.referred") if session.referral else say("welcome.hello")
+    return [first, say("welcome.never_send"), say("welcome.private")]
+
+
+def helplines(session: Session, ctx: Context, country: str | None) -> list[Say]:
+    """Helplines for a country (and the global ones), filtered by who they serve."""
+    audiences = {"all"}
+    if session.age in (Age.UNDER_18, Age.UNSURE) or session.age is None:
+        audiences.add("minors")
+    if session.age in (Age.ADULT, Age.UNSURE) or session.age is None:
+        audiences.add("adults")
+    chosen = [
+        h for h in ctx.helplines if h.country in (country, "global") and h.audience in audiences
+    ]
+    messages = [say("helplines.intro")]
+    if country is None or not any(h.country == country for h in chosen):
+        messages.append(say("helplines.none_for_country"))
+    messages.extend(
+        say("helpline.entry", name=h.name, about=Msg(h.about), contact=h.contact) for h in chosen
+    )
+    return messages
+
+
+def case_summary(items: tuple[HashItem, ...], duplicates: int) -> list[Say]:
+    """What was found in a paste, before asking to open the case."""
+    images = sum(1 for i in items if i.kind is ItemKind.IMAGE)
+    messages = [say("hashes.found", images=images, files=len(items) - images)]
+    if duplicates:
+        messages.append(say("hashes.duplicates", count=duplicates))
+    return messages
+
+
+_PROBLEM_MSGIDS: dict[Problem, str] = {
+    Problem.EMPTY: "hashes.empty",
+    Problem.NOT_A_HASH: "hashes.not_a_hash",
+    Problem.SHA1: "hashes.sha1",
+    Problem.SHA256: "hashes.sha256",
+    Problem.SHA512: "hashes.sha512",
+    Problem.WRONG_LENGTH: "hashes.wrong_length",
+    Problem.NOT_HEX: "hashes.not_hex",
+    Problem.FLAT_PDQ: "hashes.flat_pdq",
+    Problem.BAD_CHECKSUM: "hashes.bad_checksum",
+    Problem.TRUNCATED: "hashes.truncated",
+    Problem.UNKNOWN_VERSION: "hashes.unknown_version",
+}
+
+MAX_PROBLEM_LINES = 3
+
+
+def paste_problems(result: ParseResult) -> list[Say]:
+    """Name what is wrong with a paste, line by line (at most a few), and reassure."""
+    messages: list[Say] = []
+    seen: set[Problem] = set()
+    for problem in result.problems:
+        # One message per kind of problem, naming the first line it appears on.
+        if problem.problem in seen or len(seen) >= MAX_PROBLEM_LINES:
+            continue
+        seen.add(problem.problem)
+        messages.append(say(_PROBLEM_MSGIDS[problem.problem], line=problem.line))
+    if result.items:
+        messages.append(say("hashes.partly_good", good=len(result.items), bad=len(result.problems)))
+    messages.append(say("hashes.nothing_saved"))
+    return messages
+
+
+def case_view(case: CaseView) -> Say:
+    """A case's status, in plain words."""
+    if case.state == "withdrawn":
+        relay = "relay.withdrawn"
+    elif case.queued:
+        relay = "relay.queued"
+    else:
+        relay = "relay.delivered"
+    return say(
+        "case.status",
+        number=case.number,
+        state=Msg(f"case.state.{case.state}"),
+        images=case.images,
+        files=case.files,
+        created=case.created_on,
+        relay=Msg(relay),
+    )

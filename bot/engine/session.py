@@ -1,0 +1,152 @@
+"""The conversation's memory between two events, and the context the engine is given.
+
+A :class:`Session` is small, immutable and serialisable to JSON so the runtime can keep it in
+the store under a keyed hash of the chat; it never holds a chat id, a name or message text.
+:class:`Context` carries what the engine needs from outside (the time, the languages and
+helplines on offer, limits) so that :func:`bot.engine.machine.step` stays a pure function.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+from typing import Any
+
+from bot.engine.effects import Button
+from bot.engine.states import State
+from bot.hashes.items import HashItem, ItemKind
+
+
+class Role(StrEnum):
+    """Who is talking: the person in the pictures, or someone helping them."""
+
+    SELF = "self"
+    HELPING = "helping"
+
+
+class Age(StrEnum):
+    """Age of the person in the pictures when they were taken."""
+
+    UNDER_18 = "under18"
+    ADULT = "adult"
+    UNSURE = "unsure"
+
+
+class Intent(StrEnum):
+    """What a case number and PIN are being collected for."""
+
+    STATUS = "status"
+    WITHDRAW = "withdraw"
+
+
+@dataclass(frozen=True, slots=True)
+class Helpline:
+    """A person-staffed service people can contact; ``about`` is a msgid."""
+
+    country: str
+    name: str
+    about: str
+    contact: str
+    audience: str = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything outside the session that one step may depend on."""
+
+    now: float
+    languages: tuple[str, ...] = ("en",)
+    default_language: str = "en"
+    helplines: tuple[Helpline, ...] = ()
+    max_items: int = 30
+    max_text: int = 12_000
+    flood_window: float = 30.0
+    flood_limit: int = 20
+    lookup_failures_allowed: int = 5
+    lookup_cooldown: float = 30 * 60.0
+
+    @property
+    def countries(self) -> tuple[str, ...]:
+        """Countries with at least one helpline, in first-seen order."""
+        return tuple(dict.fromkeys(h.country for h in self.helplines if h.country != "global"))
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    """Per-conversation state. Every field has a safe default so old data always loads."""
+
+    state: State = State.NEW
+    lang: str | None = None
+    country: str | None = None
+    referral: str | None = None
+    role: Role | None = None
+    age: Age | None = None
+    threat: bool = False
+    has_file: bool | None = None
+    route: str | None = None
+    pending: tuple[HashItem, ...] = ()
+    intent: Intent | None = None
+    case_number: str | None = None
+    options: tuple[Button, ...] = ()
+    resume: State | None = None
+    """Where a side trip (language, helplines) returns to."""
+    lookup_failures: int = 0
+    cooldown_until: float = 0.0
+    flood_since: float = 0.0
+    flood_count: int = 0
+    flood_warned: bool = False
+    visible: tuple[str, ...] = field(default=())
+    """Platform message references of recent messages (both ways), for a visible /forget."""
+
+    def with_(self, **changes: Any) -> Session:
+        """Return a copy with ``changes`` applied."""
+        return replace(self, **changes)
+
+
+def session_to_json(session: Session) -> str:
+    """Serialise a session to compact JSON."""
+    data: dict[str, Any] = {}
+    for f in fields(Session):
+        value = getattr(session, f.name)
+        if f.name == "pending":
+            value = [{"k": item.kind.value, "h": [list(p) for p in item.hashes]} for item in value]
+        elif f.name == "options":
+            value = [[b.choice, b.label] for b in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[f.name] = value
+    return json.dumps(data, separators=(",", ":"))
+
+
+def session_from_json(text: str) -> Session:
+    """Load a session; anything unreadable gives a fresh session rather than an error."""
+    try:
+        data = json.loads(text)
+        return Session(
+            state=State(data.get("state", State.NEW)),
+            lang=data.get("lang"),
+            country=data.get("country"),
+            referral=data.get("referral"),
+            role=Role(data["role"]) if data.get("role") else None,
+            age=Age(data["age"]) if data.get("age") else None,
+            threat=bool(data.get("threat", False)),
+            has_file=data.get("has_file"),
+            route=data.get("route"),
+            pending=tuple(
+                HashItem(ItemKind(item["k"]), tuple((str(n), str(v)) for n, v in item["h"]))
+                for item in data.get("pending", ())
+            ),
+            intent=Intent(data["intent"]) if data.get("intent") else None,
+            case_number=data.get("case_number"),
+            options=tuple(Button(str(c), str(lb)) for c, lb in data.get("options", ())),
+            resume=State(data["resume"]) if data.get("resume") else None,
+            lookup_failures=int(data.get("lookup_failures", 0)),
+            cooldown_until=float(data.get("cooldown_until", 0.0)),
+            flood_since=float(data.get("flood_since", 0.0)),
+            flood_count=int(data.get("flood_count", 0)),
+            flood_warned=bool(data.get("flood_warned", False)),
+            visible=tuple(str(v) for v in data.get("visible", ())),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return Session()

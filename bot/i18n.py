@@ -1,0 +1,174 @@
+"""Turning msgids into words: catalogs, language negotiation and rendering.
+
+This is the only module that knows what any message says. Catalogs are gettext ``.po`` files
+under ``locales/<lang>/LC_MESSAGES/messages.po``, read with babel at start-up; English is the
+source text and the fallback. ``locales/messages.pot`` is generated from the English catalog
+(``reclaim i18n extract``) so translators see the English next to each msgid.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po, write_po
+
+from bot.engine.effects import Button, Msg, ParamValue, Say
+
+SOURCE_LANGUAGE = "en"
+DOMAIN = "messages"
+
+
+def default_locales_dir() -> Path:
+    """``RECLAIM_LOCALES_DIR`` or the ``locales/`` folder beside the package."""
+    configured = os.environ.get("RECLAIM_LOCALES_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parent.parent / "locales"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A message ready for a transport: text and ``(choice, label)`` buttons."""
+
+    text: str
+    buttons: tuple[tuple[str, str], ...] = ()
+
+
+class _Params(dict[str, str]):
+    """Format parameters that leave unknown placeholders visible instead of failing."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_FOLD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    """Fold text for comparing typed answers with button labels."""
+    text = unicodedata.normalize("NFKD", text).casefold()
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _FOLD.sub(" ", text).strip()
+
+
+class Catalogs:
+    """All loaded message catalogs."""
+
+    def __init__(self, messages: Mapping[str, Mapping[str, str]], default: str = SOURCE_LANGUAGE):
+        if default not in messages:
+            raise ValueError(f"no catalog for the default language {default!r}")
+        self._messages = {lang: dict(table) for lang, table in messages.items()}
+        self.default = default
+
+    @classmethod
+    def load(cls, directory: Path | None = None, default: str = SOURCE_LANGUAGE) -> Catalogs:
+        """Read every ``<lang>/LC_MESSAGES/messages.po`` under ``directory``."""
+        directory = directory or default_locales_dir()
+        messages: dict[str, dict[str, str]] = {}
+        for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+            lang = po.parent.parent.name
+            with po.open("rb") as handle:
+                catalog = read_po(handle, locale=lang.replace("-", "_"))
+            messages[lang] = {
+                str(m.id): str(m.string)
+                for m in catalog
+                if m.id and isinstance(m.string, str) and m.string
+            }
+        return cls(messages, default)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """Language codes with a catalog, the default first."""
+        others = sorted(lang for lang in self._messages if lang != self.default)
+        return (self.default, *others)
+
+    def msgids(self, lang: str) -> frozenset[str]:
+        """Every msgid a catalog translates."""
+        return frozenset(self._messages.get(lang, {}))
+
+    def negotiate(self, preferred: Iterable[str]) -> str:
+        """Pick the best catalog for a list of preferred locales (``pt-BR``, ``fr``...)."""
+        for wanted in preferred:
+            code = wanted.replace("-", "_")
+            for candidate in (code, code.split("_")[0].lower()):
+                if candidate in self._messages:
+                    return candidate
+        return self.default
+
+    def text(self, lang: str | None, msgid: str) -> str:
+        """The words of one msgid, falling back to the default language, then to the msgid."""
+        table = self._messages.get(lang or self.default, {})
+        found = table.get(msgid) or self._messages[self.default].get(msgid)
+        return found if found is not None else msgid
+
+    def label(self, lang: str | None, label: str) -> str:
+        """Render a button label (a msgid, or a computed ``language:``/``territory:`` one)."""
+        family, _, code = label.partition(":")
+        try:
+            if family == "language" and code:
+                name = str(Locale.parse(code).get_display_name(code) or code)
+                return name[:1].upper() + name[1:]
+            if family == "territory" and code:
+                territories = Locale.parse(lang or self.default).territories
+                return str(territories.get(code.upper(), code))
+        except (UnknownLocaleError, ValueError):
+            return code
+        return self.text(lang, label)
+
+    def param(self, lang: str | None, value: ParamValue) -> str:
+        """Render one parameter value."""
+        if isinstance(value, Msg):
+            return self.text(lang, value.msgid)
+        return str(value)
+
+    def render(self, lang: str | None, message: Say) -> Rendered:
+        """Render a :class:`Say` effect to text and labelled buttons."""
+        params = _Params({k: self.param(lang, v) for k, v in message.params})
+        text = self.text(lang, message.msgid).format_map(params)
+        buttons = tuple((b.choice, self.label(lang, b.label)) for b in message.buttons)
+        return Rendered(text, buttons)
+
+    def match_choice(self, lang: str | None, options: Iterable[Button], typed: str) -> str | None:
+        """The choice whose label (in this language or the default) the person typed, if any."""
+        wanted = _fold(typed)
+        if not wanted:
+            return None
+        for button in options:
+            for candidate_lang in (lang, self.default):
+                if _fold(self.label(candidate_lang, button.label)) == wanted:
+                    return button.choice
+            if _fold(button.choice.partition(":")[2] or button.choice) == wanted:
+                return button.choice
+        return None
+
+
+def write_template(directory: Path | None = None) -> Path:
+    """Regenerate ``messages.pot`` from the English catalog; returns its path."""
+    directory = directory or default_locales_dir()
+    source = directory / SOURCE_LANGUAGE / "LC_MESSAGES" / f"{DOMAIN}.po"
+    with source.open("rb") as handle:
+        english = read_po(handle, locale=SOURCE_LANGUAGE)
+    # A fixed creation date keeps the template byte-identical until a message changes.
+    template = Catalog(
+        project="Reclaim",
+        version="0.1",
+        copyright_holder="Reclaim contributors",
+        msgid_bugs_address="",
+        creation_date=datetime(2026, 1, 1, tzinfo=UTC),
+        fuzzy=False,
+    )
+    for message in english:
+        if message.id:
+            template.add(message.id, "", auto_comments=[str(message.string)])
+    target = directory / f"{DOMAIN}.pot"
+    with target.open("wb") as handle:
+        write_po(handle, template, omit_header=False, width=100, no_location=True)
+    return target

@@ -1,0 +1,260 @@
+"""The one impure loop: load session -> ``engine.step`` -> perform effects -> save session.
+
+Transports call :meth:`Runtime.handle` with a chat id and an engine event. The chat id is
+turned into a keyed hash (HMAC) at once and never stored or logged; the session lives in the
+store under that hash and expires when idle. Effects are performed here, in order: messages
+are rendered by ``bot/i18n.py`` and handed to the transport; case effects go to the store and
+their outcome is fed back to the engine as a result event.
+
+Nothing here knows a platform, and nothing here logs message text, hashes, case numbers or
+PINs: logs name event types and states only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.cases import store as case_store
+from bot.config import Settings, derive_key
+from bot.engine.effects import (
+    DeleteIncoming,
+    Effect,
+    Forget,
+    LeaveChat,
+    LookupCase,
+    OpenCase,
+    Say,
+    WithdrawCase,
+)
+from bot.engine.events import (
+    CaseFound,
+    CaseLocked,
+    CaseMissing,
+    CaseOpened,
+    CaseOpenFailed,
+    CaseView,
+    CaseWithdrawn,
+    Choice,
+    Event,
+    Text,
+)
+from bot.engine.machine import step
+from bot.engine.session import Context, Helpline, Session, session_from_json, session_to_json
+from bot.engine.states import TEXT_STATES
+from bot.i18n import Catalogs, Rendered
+
+log = logging.getLogger(__name__)
+
+VISIBLE_LIMIT = 200
+"""How many recent message references a session keeps for a visible /forget."""
+DELETABLE_FOR = 48 * 3600.0
+"""Platforms let bots delete messages in private chats for this long."""
+
+
+class Transport(Protocol):
+    """What the runtime needs from a platform adapter."""
+
+    name: str
+
+    async def send(self, chat_id: str, message: Rendered) -> str | None:
+        """Send a message; return a reference to it if the platform can delete it later."""
+
+    async def delete(self, chat_id: str, ref: str) -> bool:
+        """Delete a message; return whether it worked."""
+
+    async def leave(self, chat_id: str) -> None:
+        """Leave a group or channel."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one handled event did, for transports and tests (never logged)."""
+
+    forgot: bool
+    effects: tuple[Effect, ...]
+
+
+class Runtime:
+    """Joins store, engine, catalogs and transports."""
+
+    def __init__(
+        self,
+        store: case_store.Store,
+        catalogs: Catalogs,
+        *,
+        secret: bytes,
+        settings: Settings,
+        helplines: tuple[Helpline, ...] = (),
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self.catalogs = catalogs
+        self.settings = settings
+        self.clock = clock
+        self._session_key = derive_key(secret, "session")
+        self._helplines = helplines
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._waiting: dict[str, int] = {}
+
+    def key_for(self, transport: str, chat_id: str) -> str:
+        """The keyed hash a conversation is stored under."""
+        message = f"{transport}\x00{chat_id}".encode()
+        return hmac.new(self._session_key, message, hashlib.sha256).hexdigest()
+
+    def context(self, now: float) -> Context:
+        """The engine context at ``now``."""
+        return Context(
+            now=now,
+            languages=self.catalogs.languages,
+            default_language=self.settings.default_language,
+            helplines=self._helplines,
+            max_items=self.settings.max_items,
+            flood_limit=self.settings.flood_limit,
+            flood_window=self.settings.flood_window,
+        )
+
+    async def load(self, key: str, now: float) -> Session:
+        """The stored session, or a fresh one."""
+        raw = await self.store.load_session(key, now)
+        return session_from_json(raw) if raw else Session()
+
+    async def handle(
+        self, transport: Transport, chat_id: str, event: Event, incoming_ref: str | None = None
+    ) -> Outcome:
+        """Handle one event from one chat, serialised with the chat's other events."""
+        key = self.key_for(transport.name, chat_id)
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        try:
+            async with lock:
+                return await self._handle_locked(transport, chat_id, key, event, incoming_ref)
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:
+                del self._waiting[key]
+                self._locks.pop(key, None)
+
+    async def _handle_locked(
+        self,
+        transport: Transport,
+        chat_id: str,
+        key: str,
+        event: Event,
+        incoming_ref: str | None,
+    ) -> Outcome:
+        now = self.clock()
+        session = await self.load(key, now)
+        if isinstance(event, Text) and session.options and session.state not in TEXT_STATES:
+            choice = self.catalogs.match_choice(session.lang, session.options, event.text)
+            if choice is not None:
+                event = Choice(choice)
+        if incoming_ref is not None:
+            session = _remember(session, incoming_ref, now)
+        ctx = self.context(now)
+        log.debug("event %s in state %s", type(event).__name__, session.state.value)
+        # The step may replace the session (``/forget``); keep what is visible in the chat.
+        visible_before = session.visible
+        session, first = step(session, event, ctx)
+        pending: deque[Effect] = deque(first)
+        performed: list[Effect] = []
+        forgot = False
+        while pending:
+            effect = pending.popleft()
+            performed.append(effect)
+            if isinstance(effect, Say):
+                ref = await transport.send(chat_id, self.catalogs.render(session.lang, effect))
+                if ref is not None and not forgot:
+                    session = _remember(session, ref, now)
+            elif isinstance(effect, DeleteIncoming):
+                if incoming_ref is not None and await transport.delete(chat_id, incoming_ref):
+                    session = session.with_(visible=_without(session.visible, incoming_ref))
+            elif isinstance(effect, LeaveChat):
+                await transport.leave(chat_id)
+            elif isinstance(effect, Forget):
+                shown = tuple(dict.fromkeys((*visible_before, *session.visible)))
+                await self._forget(transport, chat_id, key, shown, now)
+                forgot = True
+            else:
+                result = await self._perform_case_effect(effect, now)
+                session, more = step(session, result, ctx)
+                pending.extendleft(reversed(more))
+        if not forgot:
+            await self.store.save_session(
+                key, session_to_json(session), now + self.settings.session_ttl
+            )
+        return Outcome(forgot=forgot, effects=tuple(performed))
+
+    async def _forget(
+        self, transport: Transport, chat_id: str, key: str, visible: tuple[str, ...], now: float
+    ) -> None:
+        for entry in reversed(visible):
+            ref, _, sent = entry.rpartition("@")
+            if ref and now - float(sent or 0) < DELETABLE_FOR:
+                await transport.delete(chat_id, ref)
+        await self.store.delete_session(key)
+
+    async def _perform_case_effect(self, effect: Effect, now: float) -> Event:
+        if isinstance(effect, OpenCase):
+            try:
+                opened = await self.store.open_case(effect.items, effect.route, now)
+            except Exception:
+                log.exception("opening a case failed")
+                return CaseOpenFailed()
+            return CaseOpened(opened.number, opened.pin)
+        if isinstance(effect, LookupCase | WithdrawCase):
+            action = (
+                self.store.withdraw_case
+                if isinstance(effect, WithdrawCase)
+                else self.store.lookup_case
+            )
+            found = await action(effect.number, effect.pin, now)
+            if isinstance(found, case_store.CaseNotFound):
+                return CaseMissing()
+            if isinstance(found, case_store.CaseLocked):
+                return CaseLocked(max(1, int((found.until - now + 59) // 60)))
+            view = case_view(found)
+            return CaseWithdrawn(view) if isinstance(effect, WithdrawCase) else CaseFound(view)
+        raise TypeError(f"not a case effect: {type(effect).__name__}")
+
+    async def purge(self) -> int:
+        """Delete expired sessions now; returns how many."""
+        return await self.store.purge_expired_sessions(self.clock())
+
+    async def purge_forever(self, every: float = 900.0) -> None:
+        """Purge expired sessions periodically (run as a background task)."""
+        while True:
+            removed = await self.purge()
+            if removed:
+                log.info("expired sessions removed: %d", removed)
+            await asyncio.sleep(every)
+
+
+def case_view(info: case_store.CaseInfo) -> CaseView:
+    """What the engine may show of a stored case."""
+    return CaseView(
+        number=info.number,
+        state=str(info.state),
+        route=info.route,
+        images=info.image_count,
+        files=info.file_count,
+        created_on=info.created_on.isoformat(),
+        queued=info.relay_queued,
+        delivered=info.relay_delivered,
+    )
+
+
+def _remember(session: Session, ref: str, now: float) -> Session:
+    visible = (*session.visible, f"{ref}@{int(now)}")[-VISIBLE_LIMIT:]
+    return session.with_(visible=visible)
+
+
+def _without(visible: tuple[str, ...], ref: str) -> tuple[str, ...]:
+    return tuple(v for v in visible if v.rpartition("@")[0] != ref)

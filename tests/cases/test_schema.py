@@ -1,0 +1,133 @@
+"""Tests for opening the database and its schema (``bot/cases/schema.py``) on real files.
+
+Belongs here: the new file's mode, connection settings, migrations (applied once, in order, all
+or nothing, refused when newer than the code) and the exact tables and columns they create.
+Reading and writing sessions, cases and the outbox belong in ``test_store.py``, whose fixtures
+and helpers these tests share.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.cases import schema
+from bot.cases.store import CaseInfo, SchemaTooNewError, Store
+from bot.hashes.items import HashItem
+from tests.cases import test_store
+from tests.cases.test_store import HOUR, KEY, T0, raw, reopen, rows
+
+# The store's fixtures, bound by name so pytest finds them here (imported, they read as unused).
+db_path = test_store.db_path
+store = test_store.store
+items = test_store.items
+
+EXPECTED_COLUMNS = {
+    "schema_version": ["version", "name"],
+    "sessions": ["key", "data", "expires_at"],
+    "cases": [
+        "id",
+        "number",
+        "pin_salt",
+        "pin_hash",
+        "pin_scrypt_n",
+        "route",
+        "state",
+        "created_on",
+        "withdrawn_on",
+    ],
+    "case_hashes": ["case_id", "item_index", "item_kind", "signal", "value", "withdrawn"],
+    "outbox": [
+        "id",
+        "case_id",
+        "kind",
+        "state",
+        "payload",
+        "queued_on",
+        "delivered_on",
+        "delivered_via",
+    ],
+    "pin_failures": ["case_id", "failed_at"],
+    "case_locks": ["case_id", "locked_until"],
+}
+
+
+async def test_migrates_an_empty_file(store: Store, db_path: Path) -> None:
+    assert rows(db_path, "SELECT version, name FROM schema_version") == [(1, "0001_initial.sql")]
+    with raw(db_path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
+
+
+async def test_connection_settings(store: Store, items: tuple[HashItem, ...]) -> None:
+    await store.open_case(items, "stopncii", T0)  # a durable write restores NORMAL afterwards
+    db = store._db
+    for pragma, expected in [("foreign_keys", 1), ("synchronous", 1), ("secure_delete", 1)]:
+        async with db.execute(f"PRAGMA {pragma}") as cursor:
+            assert await cursor.fetchone() == (expected,), pragma
+
+
+async def test_reopening_keeps_data_and_does_not_migrate_again(
+    db_path: Path, items: tuple[HashItem, ...]
+) -> None:
+    async with await reopen(db_path) as first:
+        credentials = await first.open_case(items, "stopncii", T0)
+        await first.save_session(KEY, '{"state": "menu"}', T0 + HOUR)
+    async with await reopen(db_path) as second:
+        info = await second.lookup_case(credentials.number, credentials.pin, T0)
+        assert isinstance(info, CaseInfo)
+        assert await second.load_session(KEY, T0) == '{"state": "menu"}'
+    assert rows(db_path, "SELECT COUNT(*) FROM schema_version") == [(1,)]
+
+
+async def test_refuses_a_newer_schema(db_path: Path) -> None:
+    await (await reopen(db_path)).close()
+    with raw(db_path) as db:
+        db.execute("INSERT INTO schema_version VALUES (999, '0999_future.sql')")
+    with pytest.raises(SchemaTooNewError, match="999"):
+        await reopen(db_path)
+    assert rows(db_path, "SELECT MAX(version) FROM schema_version") == [(999,)]
+
+
+async def test_later_migrations_apply_in_order_and_a_failed_one_leaves_nothing(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await (await reopen(db_path)).close()
+    shipped = schema.migrations()
+    broken = (2, "0002_extra.sql", "CREATE TABLE extra (x INTEGER) STRICT;\nCREATE TABLE (;")
+    monkeypatch.setattr(schema, "migrations", lambda: [*shipped, broken])
+    with pytest.raises(sqlite3.OperationalError):
+        await reopen(db_path)
+    assert rows(db_path, "SELECT version FROM schema_version") == [(1,)]
+    assert rows(db_path, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
+
+    fixed = (2, "0002_extra.sql", "CREATE TABLE extra (x INTEGER) STRICT;")
+    third = (3, "0003_more.sql", "INSERT INTO extra VALUES (3);")
+    monkeypatch.setattr(schema, "migrations", lambda: [*shipped, fixed, third])
+    await (await reopen(db_path)).close()
+    assert rows(db_path, "SELECT version FROM schema_version") == [(1,), (2,), (3,)]
+    assert rows(db_path, "SELECT x FROM extra") == [(3,)]
+
+
+def test_shipped_migrations_are_numbered_from_one() -> None:
+    shipped = schema.migrations()
+    assert [version for version, _, _ in shipped] == list(range(1, len(shipped) + 1))
+    assert shipped[0][1] == "0001_initial.sql"
+    assert "CREATE TABLE cases" in shipped[0][2]
+
+
+async def test_schema_holds_only_the_expected_columns(store: Store, db_path: Path) -> None:
+    with raw(db_path) as db:
+        tables = [
+            name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        ]
+        columns = {
+            table: [row[1] for row in db.execute(f"PRAGMA table_info({table})")] for table in tables
+        }
+        case_types = {row[1]: row[2] for row in db.execute("PRAGMA table_info(cases)")}
+    assert columns == EXPECTED_COLUMNS
+    assert "REAL" not in case_types.values()  # no precise times on cases

@@ -1,0 +1,44 @@
+"""The shipped helpline data loads, covers the SAFETY.md table, and is well formed."""
+
+from __future__ import annotations
+
+import re
+
+from bot.data import AUDIENCES, load_helplines
+
+
+def test_helplines_load_and_are_well_formed() -> None:
+    helplines = load_helplines()
+    assert len(helplines) >= 16
+    for helpline in helplines:
+        assert re.fullmatch(r"[A-Z]{2}|global", helpline.country), helpline
+        assert helpline.audience in AUDIENCES
+        assert helpline.name
+        assert helpline.contact
+        assert helpline.about.startswith("helpline.about.")
+
+
+def test_every_country_in_the_safety_table_is_covered() -> None:
+    countries = {h.country for h in load_helplines()}
+    assert {
+        "US",
+        "GB",
+        "AU",
+        "CA",
+        "IN",
+        "BR",
+        "FR",
+        "NL",
+        "NZ",
+        "IE",
+        "DE",
+        "ES",
+        "global",
+    } <= countries
+
+
+def test_report_remove_is_marked_as_not_on_device() -> None:
+    from bot.i18n import Catalogs
+
+    remove = next(h for h in load_helplines() if "Report Remove" in h.name)
+    assert "see the images" in Catalogs.load().text("en", remove.about)

@@ -1,0 +1,83 @@
+"""Drive ``reclaim console`` as a real subprocess: write lines, wait for expected output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ConsoleProcess:
+    """A running ``python -m bot console`` with its stdout collected in the background."""
+
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        full_env = {**os.environ, "RECLAIM_DATA_DIR": str(data_dir), "RECLAIM_LOG_LEVEL": "DEBUG"}
+        full_env.pop("TELEGRAM_BOT_TOKEN", None)
+        full_env.update(env or {})
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "console", *args],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
+        self.output = ""
+        self.errors = ""
+        self._seen = 0
+        self._lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._pump, args=(self.proc.stdout, "output"), daemon=True),
+            threading.Thread(target=self._pump, args=(self.proc.stderr, "errors"), daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def _pump(self, stream: object, attr: str) -> None:
+        for line in iter(stream.readline, ""):  # type: ignore[attr-defined]
+            with self._lock:
+                setattr(self, attr, getattr(self, attr) + line)
+
+    def send(self, line: str) -> None:
+        """Type one line."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+
+    def expect(self, text: str, timeout: float = 20.0) -> str:
+        """Wait until ``text`` appears after what was already matched; return the new output."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                index = self.output.find(text, self._seen)
+                if index >= 0:
+                    chunk = self.output[self._seen : index + len(text)]
+                    self._seen = index + len(text)
+                    return chunk
+            if self.proc.poll() is not None and text not in self.output[self._seen :]:
+                time.sleep(0.2)
+                if text not in self.output[self._seen :]:
+                    break
+            time.sleep(0.02)
+        raise AssertionError(
+            f"did not see {text!r}; output after last match:\n{self.output[self._seen :]}\n"
+            f"stderr:\n{self.errors}"
+        )
+
+    def close(self, timeout: float = 20.0) -> int:
+        """End input and wait for a clean exit."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to clean up."""
+        self.proc.kill()
+        self.proc.wait(10)

@@ -1,0 +1,60 @@
+"""Helpers for driving the pure engine in tests: no store, no transport, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pytest
+
+from bot.engine.effects import Effect, Say
+from bot.engine.events import Event
+from bot.engine.machine import step
+from bot.engine.session import Context, Helpline, Session
+
+HELPLINES = (
+    Helpline("US", "Tipline", "helpline.about.cybertipline", "1-800", "minors"),
+    Helpline("US", "Adult line", "helpline.about.ccri", "844", "adults"),
+    Helpline("GB", "UK line", "helpline.about.rph", "0345", "adults"),
+    Helpline("global", "INHOPE", "helpline.about.inhope", "inhope.org", "all"),
+)
+
+
+def make_ctx(now: float = 1_000_000.0, **overrides: object) -> Context:
+    """A context with two languages and a few helplines."""
+    values: dict[str, object] = {
+        "now": now,
+        "languages": ("en", "fr"),
+        "helplines": HELPLINES,
+    }
+    values.update(overrides)
+    return Context(**values)  # type: ignore[arg-type]
+
+
+def run(
+    events: Iterable[Event], session: Session | None = None, ctx: Context | None = None
+) -> tuple[Session, list[Effect]]:
+    """Feed events one by one; return the final session and the effects of the LAST event."""
+    session = session or Session()
+    ctx = ctx or make_ctx()
+    effects: list[Effect] = []
+    for event in events:
+        session, effects = step(session, event, ctx)
+    return session, effects
+
+
+def msgids(effects: Iterable[Effect]) -> list[str]:
+    """The msgids said, in order."""
+    return [e.msgid for e in effects if isinstance(e, Say)]
+
+
+def last_say(effects: list[Effect]) -> Say:
+    """The last message said."""
+    says = [e for e in effects if isinstance(e, Say)]
+    assert says, "nothing was said"
+    return says[-1]
+
+
+@pytest.fixture
+def ctx() -> Context:
+    """A default engine context."""
+    return make_ctx()
