@@ -192,6 +192,10 @@ class Runtime:
             )
         return Outcome(forgot=forgot, effects=tuple(performed))
 
+    async def drop(self, transport: str, chat_id: str) -> None:
+        """Erase a conversation quietly (the person blocked the bot or left the platform)."""
+        await self.store.delete_session(self.key_for(transport, chat_id))
+
     async def _forget(
         self, transport: Transport, chat_id: str, key: str, visible: tuple[str, ...], now: float
     ) -> None:

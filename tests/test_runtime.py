@@ -247,3 +247,13 @@ async def test_chats_run_concurrently_and_each_chat_is_serialised(
     for chat in chats[1:]:
         state = (await runtime.load(runtime.key_for("test", chat), runtime.clock())).state
         assert state is State.ASK_THREAT
+
+
+async def test_drop_erases_a_conversation_quietly(
+    runtime: Runtime, transport: RecordingTransport, clock: FakeClock
+) -> None:
+    await say(runtime, transport, Start(), Text("It's me"))
+    sent = len(transport.sent)
+    await runtime.drop("test", CHAT)
+    assert len(transport.sent) == sent
+    assert await runtime.store.load_session(runtime.key_for("test", CHAT), clock.now) is None
