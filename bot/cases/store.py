@@ -2,9 +2,10 @@
 
 Belongs here: the one ``Store`` class and its typed results.
 Does not belong here: opening the database file, connection settings and migrations
-(``schema.py``), the rules for case numbers and PINs (``ids.py``), delivering outbox entries to
-sinks (``relay.py``), and anything about who a person is: the database holds no chat or user
-ids, usernames, phone numbers, message text, or precise times on cases.
+(``schema.py``), the rules for case numbers and PINs (``ids.py``), checking a number and PIN and
+locking a case after wrong PINs (``lockout.py``), delivering outbox entries to sinks
+(``relay.py``), and anything about who a person is: the database holds no chat or user ids,
+usernames, phone numbers, message text, or precise times on cases.
 
 Domain failures come back as values (``CaseNotFound``, ``CaseLocked``); exceptions mean a bug or
 a broken database. Every database operation runs under one ``asyncio.Lock``, so concurrent
@@ -35,9 +36,12 @@ from typing import Final, Literal, Self, cast
 
 import aiosqlite
 
-from bot.cases import ids, schema
+from bot.cases import ids, lockout, schema
 
 # Re-exported: callers keep importing these from the store; the alias form marks them as such.
+from bot.cases.lockout import CaseLocked as CaseLocked  # noqa: PLC0414
+from bot.cases.lockout import CaseNotFound as CaseNotFound  # noqa: PLC0414
+from bot.cases.lockout import fetch_one
 from bot.cases.schema import MIN_SQLITE_VERSION as MIN_SQLITE_VERSION  # noqa: PLC0414
 from bot.cases.schema import SchemaTooNewError as SchemaTooNewError  # noqa: PLC0414
 from bot.hashes.items import HashItem, ItemKind
@@ -46,10 +50,6 @@ from bot.hashes.items import HashItem, ItemKind
 # data and hash values in the logs; only its warnings and errors are let through.
 logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 
-LOCKOUT_FAILURES: Final = 5
-"""Wrong PINs for one case within ``LOCKOUT_WINDOW`` seconds that lock it."""
-LOCKOUT_WINDOW: Final = 3600.0
-LOCKOUT_DURATION: Final = 3600.0
 MIN_PEPPER_BYTES: Final = 16
 PAYLOAD_VERSION: Final = 1
 
@@ -58,8 +58,6 @@ OutboxKind = Literal["open", "withdraw"]
 
 _SESSION_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
 _NUMBER_ATTEMPTS: Final = 8
-_DUMMY_SALT: Final = bytes(ids.PIN_SALT_BYTES)
-_DUMMY_HASH: Final = bytes(ids.PIN_HASH_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,18 +95,6 @@ class CaseInfo:
     withdrawn_on: dt.date | None
     relay_queued: int
     relay_delivered: int
-
-
-@dataclass(frozen=True, slots=True)
-class CaseNotFound:
-    """No case with this number and PIN (which of the two was wrong is never told)."""
-
-
-@dataclass(frozen=True, slots=True)
-class CaseLocked:
-    """Too many wrong PINs: the case answers nothing until ``until`` (Unix time)."""
-
-    until: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +272,9 @@ class Store:
         if not isinstance(case_id, int):
             return case_id
         async with self._transaction(durable=True) as db:
-            row = await _one(db, "SELECT number, route, state FROM cases WHERE id = ?", (case_id,))
+            row = await fetch_one(
+                db, "SELECT number, route, state FROM cases WHERE id = ?", (case_id,)
+            )
             assert row is not None  # cases are never deleted
             if row[2] == "open":
                 stored = await db.execute_fetchall(
@@ -370,69 +358,10 @@ class Store:
     async def _authenticate(
         self, number: str, pin: str, now: float
     ) -> int | CaseNotFound | CaseLocked:
-        """Check a number and PIN; return the case id, or why not.
-
-        Each attempt is counted as a failure *before* the PIN is checked and forgiven if it
-        was right, so concurrent guesses cannot slip past the lockout: once the fifth attempt
-        within the window has started, the case is locked and no further PIN is even hashed.
-        """
-        canonical, typed_pin = ids.parse_case_number(number), ids.parse_pin(pin)
-        if canonical is None or typed_pin is None:
-            return CaseNotFound()  # malformed input: nothing secret to protect, no hashing
-        async with self._transaction() as db:
-            case = await _charge_attempt(db, canonical, now)
-        if isinstance(case, CaseLocked):
-            return case
-        if case is None:
-            # Spend the same scrypt time as for a real case, so timing does not tell them apart.
-            await asyncio.to_thread(
-                ids.verify_pin, typed_pin, _DUMMY_SALT, self._pepper, _DUMMY_HASH, n=self._scrypt_n
-            )
-            return CaseNotFound()
-        case_id, salt, expected, cost = case
-        if not await asyncio.to_thread(
-            ids.verify_pin, typed_pin, salt, self._pepper, expected, n=cost
-        ):
-            return CaseNotFound()
-        async with self._transaction() as db:  # right: forgive this case's failures
-            for table in ("pin_failures", "case_locks"):
-                await db.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
-        return int(case_id)
-
-
-async def _charge_attempt(
-    db: aiosqlite.Connection, number: str, now: float
-) -> sqlite3.Row | CaseLocked | None:
-    """Count an attempt on case ``number`` as a failure until proven right; lock at the limit.
-
-    Returns:
-        ``(id, pin_salt, pin_hash, pin_scrypt_n)`` of the case, ``CaseLocked``, or None if no
-        case has this number. Expired failures and locks of every case are dropped on the way.
-    """
-    await db.execute("DELETE FROM pin_failures WHERE failed_at <= ?", (now - LOCKOUT_WINDOW,))
-    await db.execute("DELETE FROM case_locks WHERE locked_until <= ?", (now,))
-    case = await _one(
-        db, "SELECT id, pin_salt, pin_hash, pin_scrypt_n FROM cases WHERE number = ?", (number,)
-    )
-    if case is None:
-        return None
-    lock = await _one(db, "SELECT locked_until FROM case_locks WHERE case_id = ?", (case[0],))
-    if lock is not None:
-        return CaseLocked(until=float(lock[0]))
-    await db.execute("INSERT INTO pin_failures (case_id, failed_at) VALUES (?, ?)", (case[0], now))
-    count = await _one(db, "SELECT COUNT(*) FROM pin_failures WHERE case_id = ?", (case[0],))
-    if count is not None and count[0] >= LOCKOUT_FAILURES:
-        await db.execute(
-            "INSERT INTO case_locks (case_id, locked_until) VALUES (?, ?)",
-            (case[0], now + LOCKOUT_DURATION),
+        """Check a number and PIN; return the case id, or why not (see ``lockout.py``)."""
+        return await lockout.authenticate(
+            self._transaction, number, pin, now, pepper=self._pepper, scrypt_n=self._scrypt_n
         )
-        await db.execute("DELETE FROM pin_failures WHERE case_id = ?", (case[0],))
-    return case
-
-
-async def _one(db: aiosqlite.Connection, sql: str, params: Sequence[object]) -> sqlite3.Row | None:
-    async with db.execute(sql, params) as cursor:
-        return await cursor.fetchone()
 
 
 async def _queue(
@@ -456,7 +385,7 @@ async def _unused_number(db: aiosqlite.Connection) -> str:
     """Draw case numbers until one is free (a clash has odds of about one in 10**18)."""
     for _ in range(_NUMBER_ATTEMPTS):
         number = ids.new_case_number()
-        if await _one(db, "SELECT 1 FROM cases WHERE number = ?", (number,)) is None:
+        if await fetch_one(db, "SELECT 1 FROM cases WHERE number = ?", (number,)) is None:
             return number
     raise RuntimeError("could not draw an unused case number")
 
@@ -471,7 +400,7 @@ async def _case_info(db: aiosqlite.Connection, case_id: int) -> CaseInfo:
     def entries(state: str) -> str:
         return f"(SELECT COUNT(*) FROM outbox WHERE case_id = c.id AND state = '{state}')"
 
-    case = await _one(
+    case = await fetch_one(
         db,
         "SELECT number, state, route, created_on, withdrawn_on, "
         f"{items(ItemKind.IMAGE)}, {items(ItemKind.FILE)}, {entries('queued')}, "

@@ -1,8 +1,9 @@
 """The unit a case is made of: one file's hashes, as the companion computed them.
 
 Only the value types live here, so that the engine, the store and the companion can share them
-without importing each other. Parsing and encoding belong in ``hashcode.py``; hash rules
-(validation, distance) in ``signals.py``.
+without importing each other. Parsing and encoding belong in ``hashcode.py`` (the code block)
+and ``barelines.py`` (hashes pasted one per line); hash rules (validation, distance) in
+``signals.py``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Tests for case numbers and PINs (``bot/cases/ids.py``): formats, typo detection, PIN hashing.
 
-Belongs here: pure tests of ``ids``. Storage, lockout and timing belong in ``test_store.py``.
+Belongs here: pure tests of ``ids``. Storage belongs in ``test_store.py``; lockout and timing in
+``test_lockout.py``.
 """
 
 from __future__ import annotations

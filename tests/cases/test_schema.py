@@ -2,8 +2,8 @@
 
 Belongs here: the new file's mode, connection settings, migrations (applied once, in order, all
 or nothing, refused when newer than the code) and the exact tables and columns they create.
-Reading and writing sessions, cases and the outbox belong in ``test_store.py``, whose fixtures
-and helpers these tests share.
+Reading and writing sessions, cases and the outbox belong in ``test_store.py``. The fixtures
+these tests share are in ``conftest.py``, the constants and plain functions in ``database.py``.
 """
 
 from __future__ import annotations
@@ -18,13 +18,7 @@ import pytest
 from bot.cases import schema
 from bot.cases.store import CaseInfo, SchemaTooNewError, Store
 from bot.hashes.items import HashItem
-from tests.cases import test_store
-from tests.cases.test_store import HOUR, KEY, T0, raw, reopen, rows
-
-# The store's fixtures, bound by name so pytest finds them here (imported, they read as unused).
-db_path = test_store.db_path
-store = test_store.store
-items = test_store.items
+from tests.cases.database import HOUR, KEY, T0, raw, reopen, rows
 
 EXPECTED_COLUMNS = {
     "schema_version": ["version", "name"],

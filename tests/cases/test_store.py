@@ -1,92 +1,42 @@
 """Tests for the SQLite store (``bot/cases/store.py``) on real database files.
 
-Belongs here: the store's fixtures and helpers, opening arguments, sessions, cases (open, look
-up, withdraw, lockout), the outbox, atomicity, concurrency and data minimisation. The file's
-mode, connection settings, migrations and the schema's columns belong in ``test_schema.py``;
-pure case number and PIN rules in ``test_ids.py``.
+Belongs here: opening arguments, sessions, cases (open, look up, withdraw), the outbox,
+atomicity, concurrency and data minimisation. Wrong PINs and the lockout belong in
+``test_lockout.py``; the file's mode, connection settings, migrations and the schema's columns
+in ``test_schema.py``; pure case number and PIN rules in ``test_ids.py``. The fixtures these
+tests share are in ``conftest.py``, the constants and plain functions in ``database.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.cases import ids
-from bot.cases.store import LOCKOUT_FAILURES, CaseInfo, CaseLocked, CaseNotFound, Store
+from bot.cases.store import CaseInfo, Store
 from bot.hashes.items import HashItem, ItemKind
-
-FAST_SCRYPT_N = 16
-"""scrypt cost for tests: the formula is the same as in production, only cheaper."""
-PEPPER = b"test pepper, 32 bytes long......."
-T0 = 1_717_243_200.0
-"""2024-06-01T12:00:00Z."""
-
-PDQ_A = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-PDQ_B = "d8f8f0cec0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b23"
-MD5_A = "9e107d9d372bb6826bd81d3542a419d6"
-MD5_B = "e4d909c290d0fb1ca068ffaddf22cbd0"
-MD5_VIDEO = "d41d8cd98f00b204e9800998ecf8427e"
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """Where the test's database file lives."""
-    return tmp_path / "reclaim.sqlite3"
-
-
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    """An open store on a fresh file, closed after the test."""
-    async with await Store.open(db_path, pepper=PEPPER, scrypt_n=FAST_SCRYPT_N) as opened:
-        yield opened
-
-
-@pytest.fixture
-def items() -> tuple[HashItem, ...]:
-    """Two images (PDQ and MD5) and one video (MD5 only)."""
-    return (
-        HashItem(ItemKind.IMAGE, (("pdq", PDQ_A), ("md5", MD5_A))),
-        HashItem(ItemKind.IMAGE, (("pdq", PDQ_B), ("md5", MD5_B))),
-        HashItem(ItemKind.FILE, (("md5", MD5_VIDEO),)),
-    )
-
-
-KEY = "a" * 64
-HOUR = 3600.0
-
-
-@contextlib.contextmanager
-def raw(path: Path) -> Iterator[sqlite3.Connection]:
-    """A second, plain connection to the same file, for looking behind the store's back."""
-    db = sqlite3.connect(path, isolation_level=None)
-    try:
-        yield db
-    finally:
-        db.close()
-
-
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    with raw(path) as db:
-        return db.execute(sql).fetchall()
-
-
-def file_bytes(path: Path) -> bytes:
-    """The database file and its WAL and shared-memory files, if any."""
-    parts = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
-    return b"".join(part.read_bytes() for part in parts if part.exists())
-
-
-async def reopen(path: Path) -> Store:
-    return await Store.open(path, pepper=PEPPER, scrypt_n=FAST_SCRYPT_N)
-
+from tests.cases.database import (
+    FAST_SCRYPT_N,
+    HOUR,
+    KEY,
+    MD5_A,
+    MD5_B,
+    MD5_VIDEO,
+    PDQ_A,
+    PDQ_B,
+    PEPPER,
+    T0,
+    file_bytes,
+    raw,
+    reopen,
+    rows,
+)
 
 # Opening --------------------------------------------------------------------------------------
 
@@ -243,105 +193,6 @@ async def test_delivery_drops_payloads_and_withdrawal_leaves_no_hash_behind(
     data = file_bytes(db_path)
     for value in (PDQ_A, PDQ_B, MD5_A, MD5_VIDEO):
         assert value.encode() not in data
-
-
-async def test_wrong_pin_and_wrong_number_are_indistinguishable(
-    store: Store, items: tuple[HashItem, ...], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    credentials = await store.open_case(items, "stopncii", T0)
-    costs: list[int] = []
-    real_hash_pin = ids.hash_pin
-
-    def counting_hash_pin(pin: str, salt: bytes, pepper: bytes, *, n: int = ids.SCRYPT_N) -> bytes:
-        costs.append(n)
-        return real_hash_pin(pin, salt, pepper, n=n)
-
-    monkeypatch.setattr(ids, "hash_pin", counting_hash_pin)
-    wrong_pin = f"{(int(credentials.pin) + 1) % 1_000_000:06d}"
-    other_number = ids.new_case_number()
-
-    by_pin = await store.lookup_case(credentials.number, wrong_pin, T0)
-    pin_costs, costs[:] = list(costs), []
-    by_number = await store.lookup_case(other_number, credentials.pin, T0)
-    assert by_pin == by_number == CaseNotFound()
-    assert pin_costs == costs == [FAST_SCRYPT_N]  # one hash of the same cost either way
-    assert await store.withdraw_case(other_number, credentials.pin, T0) == CaseNotFound()
-
-
-@pytest.mark.parametrize(("number", "pin"), [("not a number", "123456"), (None, "12345")])
-async def test_malformed_input_is_not_found(
-    store: Store, items: tuple[HashItem, ...], number: str | None, pin: str
-) -> None:
-    credentials = await store.open_case(items, "stopncii", T0)
-    typed = credentials.number if number is None else number
-    assert await store.lookup_case(typed, pin, T0) == CaseNotFound()
-
-
-async def test_lockout_after_five_wrong_pins_and_its_expiry(
-    store: Store, items: tuple[HashItem, ...]
-) -> None:
-    credentials = await store.open_case(items, "stopncii", T0)
-    other = await store.open_case(items, "stopncii", T0)
-    wrong = f"{(int(credentials.pin) + 1) % 1_000_000:06d}"
-    for minute in range(5):
-        result = await store.lookup_case(credentials.number, wrong, T0 + 60 * minute)
-        assert result == CaseNotFound()
-    fifth = T0 + 240
-    locked = CaseLocked(until=fifth + HOUR)
-    assert await store.lookup_case(credentials.number, credentials.pin, fifth + 1) == locked
-    assert await store.withdraw_case(credentials.number, credentials.pin, fifth + 2) == locked
-    assert await store.lookup_case(credentials.number, credentials.pin, fifth + HOUR - 1) == locked
-    assert isinstance(await store.lookup_case(other.number, other.pin, fifth + 3), CaseInfo)
-
-    info = await store.lookup_case(credentials.number, credentials.pin, fifth + HOUR)
-    assert isinstance(info, CaseInfo)
-    assert info.state == "open"  # the locked withdrawal did nothing
-
-
-async def test_failures_spread_over_more_than_an_hour_do_not_lock(
-    store: Store, items: tuple[HashItem, ...]
-) -> None:
-    credentials = await store.open_case(items, "stopncii", T0)
-    wrong = f"{(int(credentials.pin) + 1) % 1_000_000:06d}"
-    for attempt in range(12):  # one wrong PIN every 16 minutes: never five within an hour
-        now = T0 + attempt * 16 * 60
-        assert await store.lookup_case(credentials.number, wrong, now) == CaseNotFound()
-    result = await store.lookup_case(credentials.number, credentials.pin, T0 + 12 * 16 * 60)
-    assert isinstance(result, CaseInfo)
-
-
-async def test_a_right_pin_clears_earlier_failures(
-    store: Store, items: tuple[HashItem, ...]
-) -> None:
-    credentials = await store.open_case(items, "stopncii", T0)
-    wrong = f"{(int(credentials.pin) + 1) % 1_000_000:06d}"
-    for _ in range(3):
-        await store.lookup_case(credentials.number, wrong, T0)
-    assert isinstance(await store.lookup_case(credentials.number, credentials.pin, T0), CaseInfo)
-    for _ in range(4):  # four more: only possible if the right PIN forgave the first three
-        assert await store.lookup_case(credentials.number, wrong, T0) == CaseNotFound()
-    assert isinstance(await store.lookup_case(credentials.number, credentials.pin, T0), CaseInfo)
-
-
-async def test_concurrent_guesses_cannot_outrun_the_lockout(
-    store: Store, items: tuple[HashItem, ...], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    credentials = await store.open_case(items, "stopncii", T0)
-    hashed: list[str] = []
-    real_hash_pin = ids.hash_pin
-
-    def counting_hash_pin(pin: str, salt: bytes, pepper: bytes, *, n: int = ids.SCRYPT_N) -> bytes:
-        hashed.append(pin)
-        return real_hash_pin(pin, salt, pepper, n=n)
-
-    monkeypatch.setattr(ids, "hash_pin", counting_hash_pin)
-    guesses = [f"{index:06d}" for index in range(40) if f"{index:06d}" != credentials.pin]
-    results = await asyncio.gather(
-        *(store.lookup_case(credentials.number, guess, T0) for guess in guesses)
-    )
-    assert len(hashed) == LOCKOUT_FAILURES == 5  # no PIN hashed once the case is locked
-    assert results.count(CaseNotFound()) == 5
-    assert all(isinstance(result, CaseLocked) for result in results if result != CaseNotFound())
 
 
 async def test_open_case_is_atomic_when_a_hash_insert_fails(

@@ -1,4 +1,7 @@
-"""Tests of bot.hashes.hashcode: writing hash codes and reading pastes back from a chat."""
+"""Tests of bot.hashes.hashcode: writing hash codes and reading pastes back from a chat.
+
+Reading pastes without a hash code block (bare lines) is tested in ``test_barelines.py``.
+"""
 
 from __future__ import annotations
 
@@ -10,34 +13,23 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from bot.hashes import hashcode, signals
+from bot.hashes import _grammar, barelines, hashcode, signals
 from bot.hashes.hashcode import CODE_VERSION, LineProblem, ParseResult, Problem, encode, parse
 from bot.hashes.items import HashItem, ItemKind
-from tests.hashes.strategies import HEX, item_lists
-
-PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-PDQ2 = "9c3f0a1e5b7d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6"
-MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-MD5_2 = "0cc175b9c0f1b6a831c399e269772661"
-SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-SHA512 = "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce" * 2
-PHASH = "95a1c3e7d0f2b4a6"
-DHASH = "8c8c8e9e9c8c0c1c"
-
-
-def image(pdq: str = PDQ, md5: str | None = None) -> HashItem:
-    hashes = [("pdq", pdq)] + ([("md5", md5)] if md5 else [])
-    return HashItem(kind=ItemKind.IMAGE, hashes=tuple(hashes))
-
-
-def file(md5: str = MD5) -> HashItem:
-    return HashItem(kind=ItemKind.FILE, hashes=(("md5", md5),))
-
-
-FULL = HashItem(
-    kind=ItemKind.IMAGE, hashes=(("pdq", PDQ), ("md5", MD5), ("phash", PHASH), ("dhash", DHASH))
+from tests.hashes.samples import (
+    DHASH,
+    FULL,
+    MD5,
+    MD5_2,
+    PDQ,
+    PDQ2,
+    PHASH,
+    SHA256,
+    file,
+    image,
+    problems_of,
 )
+from tests.hashes.strategies import HEX, item_lists
 
 
 def block(body: str, count: int) -> str:
@@ -234,10 +226,6 @@ def test_every_token_position_is_protected(full_image: Callable[[], HashItem]) -
 # Damaged blocks
 
 
-def _problems(result: ParseResult) -> list[Problem]:
-    return [problem.problem for problem in result.problems]
-
-
 def test_missing_end_is_truncated() -> None:
     code = encode([FULL, file()])
     cut = code[: code.index("#end")]
@@ -249,14 +237,14 @@ def test_missing_beginning_is_truncated() -> None:
     code = encode([FULL, file()])
     rest = code[code.index("m ") :]
     result = parse("hello\n" + rest)
-    assert _problems(result) == [Problem.TRUNCATED]
+    assert problems_of(result) == [Problem.TRUNCATED]
     assert result.problems[0].line == 3  # the line of "#end"
     assert result.items == ()
 
 
 def test_unknown_version() -> None:
     code = encode([file()]).replace("#reclaim1", "#reclaim9")
-    assert _problems(parse(code)) == [Problem.UNKNOWN_VERSION]
+    assert problems_of(parse(code)) == [Problem.UNKNOWN_VERSION]
     assert parse(code).items == ()
 
 
@@ -277,12 +265,12 @@ def test_damaged_block_gives_no_items(damage: Callable[[str], str]) -> None:
     code = encode([FULL, file(MD5_2)])
     result = parse(damage(code))
     assert result.items == ()
-    assert _problems(result) == [Problem.BAD_CHECKSUM]
+    assert problems_of(result) == [Problem.BAD_CHECKSUM]
     assert result.problems[0].line == 1
 
 
 def test_count_must_match_even_with_a_matching_checksum() -> None:
-    assert _problems(parse(block(f"m {MD5}", count=2))) == [Problem.BAD_CHECKSUM]
+    assert problems_of(parse(block(f"m {MD5}", count=2))) == [Problem.BAD_CHECKSUM]
     assert parse(block(f"m {MD5}", count=1)).items == (file(),)
 
 
@@ -321,104 +309,11 @@ def test_start_followed_by_another_start_is_truncated() -> None:
     cut = encode([file(MD5_2)]).split("#end")[0]
     result = parse(cut + good)
     assert result.items == (file(),)
-    assert _problems(result) == [Problem.TRUNCATED]
+    assert problems_of(result) == [Problem.TRUNCATED]
 
 
 # ---------------------------------------------------------------------------------------------
-# Bare lines
-
-
-def _item_set(result: ParseResult) -> tuple[HashItem, ...]:
-    return result.items
-
-
-BARE_CASES: list[tuple[str, str, list[HashItem], list[Problem]]] = [
-    ("pdq alone", PDQ, [image()], []),
-    ("pdq upper case", PDQ.upper(), [image()], []),
-    ("md5 alone is a file", MD5, [file()], []),
-    ("md5sum output", f"{MD5}  IMG_2024.jpg", [file()], []),
-    ("md5sum binary mode", f"{MD5} *IMG 2024.jpg", [file()], []),
-    ("macOS md5", f"MD5 (IMG_2024.jpg) = {MD5}", [file()], []),
-    ("powershell md5", f"MD5   {MD5.upper()}   C:\\Users\\me\\a.jpg", [file()], []),
-    ("md5 prefix", f"md5: {MD5}", [file()], []),
-    ("pdq prefix", f"PDQ:{PDQ}", [image()], []),
-    ("pdq-photo-hasher", f"{PDQ},100,/home/me/photo.jpg", [image()], []),
-    ("pdq-photo-hasher details", f"hash={PDQ},norm=128,quality=93,filename=a.jpg", [image()], []),
-    ("0x prefix", f"0x{PDQ}", [image()], []),
-    ("several on one line", f"{PDQ} {MD5}, {PDQ2}", [image(), file(), image(PDQ2)], []),
-    ("bulleted list", f"- {PDQ}\n* {MD5}\n1. {PDQ2}", [image(), file(), image(PDQ2)], []),
-    ("sha256sum output", f"{SHA256}  photo.jpg", [], [Problem.SHA256]),
-    ("sha256 prefix", f"sha256:{SHA256}", [], [Problem.SHA256]),
-    ("sha-256 prefix", f"SHA-256: {SHA256}", [], [Problem.SHA256]),
-    ("shasum --tag", f"SHA256 (photo.jpg) = {SHA256}", [], [Problem.SHA256]),
-    ("openssl 3", f"SHA2-256(photo.jpg)= {SHA256}", [], [Problem.SHA256]),
-    ("powershell sha256", f"SHA256  {SHA256.upper()}  C:\\a.jpg", [], [Problem.SHA256]),
-    (
-        "certutil",
-        f"SHA256 hash of photo.jpg:\n{SHA256}\nCertUtil: -hashfile command completed successfully.",
-        [],
-        [Problem.SHA256, Problem.NOT_A_HASH],
-    ),
-    (
-        "old certutil byte groups",
-        "SHA256 hash of a.jpg:\n" + " ".join(re.findall("..", SHA256)),
-        [],
-        [Problem.SHA256],
-    ),
-    ("sha1 by length", SHA1, [], [Problem.SHA1]),
-    ("sha1sum output", f"{SHA1}  a.jpg", [], [Problem.SHA1]),
-    ("sha512 by length", SHA512, [], [Problem.SHA512]),
-    ("sha512 prefix", f"sha512: {SHA512}", [], [Problem.SHA512]),
-    ("short hex", PDQ[:50], [], [Problem.WRONG_LENGTH]),
-    ("cut off hex", "3f2a9b0c1d", [], [Problem.WRONG_LENGTH]),
-    ("phash alone", PHASH, [], [Problem.WRONG_LENGTH]),
-    ("labelled short md5", "md5: 1234abcd", [], [Problem.WRONG_LENGTH]),
-    ("pdq label with md5 length", f"pdq: {MD5}", [], [Problem.WRONG_LENGTH]),
-    ("letter o for zero", PDQ[:20] + "o" + PDQ[21:], [], [Problem.NOT_HEX]),
-    ("letter g", MD5[:-1] + "g", [], [Problem.NOT_HEX]),
-    ("flat pdq", "0" * 64, [], [Problem.FLAT_PDQ]),
-    ("flat pdq upper", "F" * 64, [], [Problem.FLAT_PDQ]),
-    ("prose", "hi, can you help me please", [], [Problem.NOT_A_HASH]),
-    ("prose with short hex words", "I added a bead to my cafe", [], [Problem.NOT_A_HASH]),
-    ("command line", "$ sha256sum photo.jpg", [], [Problem.NOT_A_HASH]),
-    ("filename only", "IMG20240101123456.jpg", [], [Problem.NOT_A_HASH]),
-    ("decoration lines are ignored", f"----\n{MD5}\n====", [file()], []),
-    ("item line copied without its block", f"I {PDQ} {MD5} {PHASH} {DHASH}", [FULL], []),
-    (
-        "mixed",
-        f"here:\n{PDQ}\n\n{SHA256}  b.jpg\n{MD5}\nthanks",
-        [image(), file()],
-        [Problem.NOT_A_HASH, Problem.SHA256, Problem.NOT_A_HASH],
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("paste", "items", "problems"),
-    [case[1:] for case in BARE_CASES],
-    ids=[case[0] for case in BARE_CASES],
-)
-def test_bare_lines(paste: str, items: list[HashItem], problems: list[Problem]) -> None:
-    result = parse(paste)
-    assert result.items == tuple(items)
-    assert _problems(result) == problems
-    assert not result.from_code
-
-
-def test_bare_line_numbers_count_every_line_and_crlf() -> None:
-    result = parse(f"hello\r\n\r\n{SHA1}\r\n{PDQ}\r\n{MD5[:-1]}x")
-    assert result.problems == (
-        LineProblem(1, Problem.NOT_A_HASH),
-        LineProblem(3, Problem.SHA1),
-        LineProblem(5, Problem.NOT_HEX),
-    )
-    assert result.items == (image(),)
-
-
-def test_bare_lines_are_deduplicated_after_normalising() -> None:
-    result = parse(f"{PDQ}\n{PDQ.upper()}\n  {PDQ}  \n{MD5}\nmd5: {MD5}")
-    assert result.items == (image(), file())
-    assert result.duplicates == 3
+# Any paste
 
 
 @pytest.mark.parametrize("paste", ["", " ", "\n\n", "\t\r\n ", "\u00a0\u2028"])
@@ -434,7 +329,8 @@ def test_parse_never_crashes_on_any_text(text: str) -> None:
 
 
 def test_modules_do_no_io() -> None:
-    for source in (hashcode.__file__, signals.__file__):
+    for module in (hashcode, barelines, _grammar, signals):
+        source = module.__file__
         assert source is not None
         with open(source, encoding="utf-8") as handle:
             text = handle.read()
