@@ -31,26 +31,26 @@ from bot.runtime import Runtime
 
 CONVERSATIONS = 10_000
 SCENARIOS = [
-    # (name, conversations in flight, a case opened every N conversations; 0 = never)
-    ("saturated, no cases", 50, 0),
-    ("saturated, 1 case in 20", 50, 20),
-    ("one at a time, 1 case in 20", 1, 20),
+    # (name, conversations in flight, a case opened every N conversations (0 = never),
+    #  pause between one person's messages in seconds)
+    ("saturated, no cases", 50, 0, 0.0),
+    ("saturated, 1 case in 20", 50, 20, 0.0),
+    ("paced ~2,000 events/s, 1 case in 20", 200, 20, 0.1),
+    ("one at a time, 1 case in 20", 1, 20, 0.0),
 ]
 SECRET = b"bench-secret-0123456789abcdef012345"
 
 
 class NullTransport:
-    """Renders are produced by the runtime; this only counts them and keeps the last."""
+    """Messages are rendered by the runtime; this only counts them."""
 
     name = "bench"
 
     def __init__(self) -> None:
         self.sent = 0
-        self.last: dict[str, str] = {}
 
     async def send(self, chat_id: str, message: Rendered) -> str | None:
         self.sent += 1
-        self.last[chat_id] = message.text
         return str(self.sent)
 
     async def delete(self, chat_id: str, ref: str) -> bool:
@@ -79,14 +79,17 @@ def script(n: int) -> list[Event]:
 
 async def converse(
     runtime: Runtime,
-    transport: NullTransport,
+    transport: CaseTransport,
     n: int,
     talk: list[float],
     cases: list[float],
     case_every: int,
+    pause: float,
 ) -> None:
     chat = f"bench-{n}"
     for event in script(n):
+        if pause:
+            await asyncio.sleep(pause)
         started = time.perf_counter()
         await runtime.handle(transport, chat, event, incoming_ref="1")
         talk.append(time.perf_counter() - started)
@@ -96,25 +99,15 @@ async def converse(
     started = time.perf_counter()
     await runtime.handle(transport, chat, Text("Open my case"))
     cases.append(time.perf_counter() - started)
-    number, pin = _credentials(transport.last, chat, transport)
+    number, pin = transport.credentials(chat)
     for event in (Command("status"), Text(number), Text(pin)):
         started = time.perf_counter()
         await runtime.handle(transport, chat, event)
         (cases if event == Text(pin) else talk).append(time.perf_counter() - started)
 
 
-def _credentials(last: dict[str, str], chat: str, transport: NullTransport) -> tuple[str, str]:
-    # The credentials message is a few messages back; the transport keeps only the last text,
-    # so the runtime is asked again through the store-independent path: re-render is not
-    # possible (the PIN is never kept), hence the transport records every text for case chats.
-    text = transport.case_texts.pop(chat)  # type: ignore[attr-defined]
-    number = text.split("Case number: ")[1].split()[0]
-    pin = text.split("PIN: ")[1].split()[0]
-    return number, pin
-
-
 class CaseTransport(NullTransport):
-    """Also keeps the credentials message for each chat."""
+    """Also keeps each chat's credentials message (the PIN is shown once and never kept)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,6 +118,13 @@ class CaseTransport(NullTransport):
             self.case_texts[chat_id] = message.text
         return await super().send(chat_id, message)
 
+    def credentials(self, chat_id: str) -> tuple[str, str]:
+        """The case number and PIN shown in this chat."""
+        text = self.case_texts.pop(chat_id)
+        number = text.split("Case number: ")[1].split()[0]
+        pin = text.split("PIN: ")[1].split()[0]
+        return number, pin
+
 
 def percentile(values: list[float], q: float) -> float:
     """The q-th percentile (0..100) in milliseconds."""
@@ -134,7 +134,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(
-    conversations: int, directory: Path, concurrency: int, case_every: int
+    conversations: int, directory: Path, concurrency: int, case_every: int, pause: float
 ) -> dict[str, float]:
     """Run the benchmark; return its figures."""
     store = await Store.open(directory / "bench.sqlite3", pepper=derive_key(SECRET, "pin"))
@@ -152,7 +152,7 @@ async def run(
 
     async def worker() -> None:
         for n in queue:
-            await converse(runtime, transport, n, talk, cases, case_every)
+            await converse(runtime, transport, n, talk, cases, case_every, pause)
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -181,9 +181,11 @@ def main() -> None:
     args, _ = parser.parse_known_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
-    for title, concurrency, case_every in SCENARIOS:
+    for title, concurrency, case_every, pause in SCENARIOS:
         with tempfile.TemporaryDirectory() as directory:
-            figures = asyncio.run(run(args.conversations, Path(directory), concurrency, case_every))
+            figures = asyncio.run(
+                run(args.conversations, Path(directory), concurrency, case_every, pause)
+            )
         print(f"-- {title}")
         for name, value in figures.items():
             print(f"{name:>20}: {value:,.2f}")

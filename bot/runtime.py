@@ -19,7 +19,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
 
 from bot.cases import store as case_store
@@ -44,6 +43,7 @@ from bot.engine.events import (
     CaseWithdrawn,
     Choice,
     Event,
+    GroupChat,
     Text,
 )
 from bot.engine.machine import step
@@ -72,14 +72,6 @@ class Transport(Protocol):
 
     async def leave(self, chat_id: str) -> None:
         """Leave a group or channel."""
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one handled event did, for transports and tests (never logged)."""
-
-    forgot: bool
-    effects: tuple[Effect, ...]
 
 
 class Runtime:
@@ -128,14 +120,14 @@ class Runtime:
 
     async def handle(
         self, transport: Transport, chat_id: str, event: Event, incoming_ref: str | None = None
-    ) -> Outcome:
+    ) -> None:
         """Handle one event from one chat, serialised with the chat's other events."""
         key = self.key_for(transport.name, chat_id)
         self._waiting[key] = self._waiting.get(key, 0) + 1
         lock = self._locks.setdefault(key, asyncio.Lock())
         try:
             async with lock:
-                return await self._handle_locked(transport, chat_id, key, event, incoming_ref)
+                await self._handle_locked(transport, chat_id, key, event, incoming_ref)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:
@@ -149,7 +141,7 @@ class Runtime:
         key: str,
         event: Event,
         incoming_ref: str | None,
-    ) -> Outcome:
+    ) -> None:
         now = self.clock()
         session = await self.load(key, now)
         if isinstance(event, Text) and session.options and session.state not in TEXT_STATES:
@@ -164,11 +156,9 @@ class Runtime:
         visible_before = session.visible
         session, first = step(session, event, ctx)
         pending: deque[Effect] = deque(first)
-        performed: list[Effect] = []
         forgot = False
         while pending:
             effect = pending.popleft()
-            performed.append(effect)
             if isinstance(effect, Say):
                 ref = await transport.send(chat_id, self.catalogs.render(session.lang, effect))
                 if ref is not None and not forgot:
@@ -186,11 +176,11 @@ class Runtime:
                 result = await self._perform_case_effect(effect, now)
                 session, more = step(session, result, ctx)
                 pending.extendleft(reversed(more))
-        if not forgot:
+        # Nothing is kept for a group: the bot only says it talks in private, and leaves.
+        if not forgot and not isinstance(event, GroupChat):
             await self.store.save_session(
                 key, session_to_json(session), now + self.settings.session_ttl
             )
-        return Outcome(forgot=forgot, effects=tuple(performed))
 
     async def drop(self, transport: str, chat_id: str) -> None:
         """Erase a conversation quietly (the person blocked the bot or left the platform)."""

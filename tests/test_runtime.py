@@ -12,7 +12,7 @@ import pytest
 
 from bot.cases.store import Store
 from bot.config import Settings
-from bot.engine.events import Command, Event, Media, MediaKind, Start, Text
+from bot.engine.events import Command, Event, GroupChat, Media, MediaKind, Start, Text
 from bot.engine.states import State
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
@@ -257,3 +257,15 @@ async def test_drop_erases_a_conversation_quietly(
     await runtime.drop("test", CHAT)
     assert len(transport.sent) == sent
     assert await runtime.store.load_session(runtime.key_for("test", CHAT), clock.now) is None
+
+
+async def test_group_chats_are_left_and_nothing_is_kept(
+    runtime: Runtime, transport: RecordingTransport, clock: FakeClock
+) -> None:
+    await runtime.handle(transport, "-100200", GroupChat())
+    assert transport.left == ["-100200"]
+    assert transport.texts() == [
+        "I only talk in private chats, to keep things safe. "
+        "Please message me directly. Bye for now."
+    ]
+    assert await runtime.store.load_session(runtime.key_for("test", "-100200"), clock.now) is None

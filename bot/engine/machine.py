@@ -103,6 +103,9 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
     if session.state is State.NEW:
         # Anything but /start on a new (or expired) conversation: greet first, then answer.
         session, effects = _on_start(session, Start(), ctx)
+        if isinstance(event, Choice):
+            # A button from a conversation that was forgotten or expired.
+            return session, [say("choice.expired"), *effects]
         if isinstance(event, Command | Media) and not (
             isinstance(event, Command) and event.name in ("start", "cancel")
         ):

@@ -558,3 +558,9 @@ def test_somewhere_else_gets_global_helplines() -> None:
 def test_answers_are_remembered_in_the_session() -> None:
     session, _ = run([Start(), Choice("helping"), Choice("yes"), Choice("unsure")])
     assert (session.role, session.threat, session.age) == (Role.HELPING, True, Age.UNSURE)
+
+
+def test_a_button_from_a_forgotten_conversation_says_so_and_starts_again() -> None:
+    session, effects = run([Choice("under18")])
+    assert msgids(effects)[:2] == ["choice.expired", "welcome.hello"]
+    assert session.state is State.ASK_ROLE

@@ -1,0 +1,209 @@
+"""The Telegram transport's Bot API calls and retry policy, and the update router, in-process
+against the Bot API emulator (the whole process is tested in tests/e2e/test_telegram_bot.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram import Bot, Update
+from telegram.error import BadRequest, RetryAfter
+
+from bot.i18n import Catalogs, Rendered
+from bot.runtime import Runtime
+from bot.transports.telegram import (
+    ATTEMPTS,
+    ChatGoneError,
+    TelegramTransport,
+    UpdateRouter,
+    publish_profile,
+)
+from tests.telegram_emulator import BotApiEmulator
+
+# python-telegram-bot warns about its own RetryAfter type change when it raises one.
+pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
+    async with emu.make_bot() as tg_bot:
+        yield tg_bot
+
+
+class Sleeps(list[float]):
+    """Records waits instead of waiting."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def sleeps() -> Sleeps:
+    return Sleeps()
+
+
+@pytest.fixture
+def transport(bot: Bot, sleeps: Sleeps) -> TelegramTransport:
+    return TelegramTransport(bot, sleep=sleeps)
+
+
+async def test_send_returns_the_message_id_and_offers_buttons(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    user = emu.add_user()
+    ref = await transport.send(str(user.id), Rendered("Choose", (("yes", "Yes"), ("no", "No"))))
+    sent = emu.last_bot_message(user)
+    assert ref == str(sent.message_id)
+    assert sent.callback_data == ["1|yes", "1|no"]
+    assert [b["text"] for row in sent.buttons for b in row] == ["Yes", "No"]
+    assert emu.calls_to("sendMessage")[0].params["link_preview_options"] == {"is_disabled": True}
+
+
+async def test_long_messages_go_in_parts_and_are_deleted_together(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    user = emu.add_user()
+    text = "\n".join(f"line {n} " + "x" * 90 for n in range(60))
+    ref = await transport.send(str(user.id), Rendered(text, (("ok", "OK"),)))
+    parts = emu.bot_messages(user)
+    assert len(parts) == 2
+    assert ref == f"{parts[0].message_id},{parts[1].message_id}"
+    assert parts[0].buttons == []
+    assert parts[1].callback_data == ["1|ok"]
+    assert "\n".join(p.text or "" for p in parts) == text
+    assert ref is not None
+    assert await transport.delete(str(user.id), ref)
+    assert emu.bot_messages(user) == []
+    assert emu.method_names()[-1] == "deleteMessages"
+
+
+async def test_flood_waits_are_waited_out(
+    emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
+) -> None:
+    user = emu.add_user()
+    emu.fail_next("sendMessage", retry_after=3, times=2)
+    assert await transport.send(str(user.id), Rendered("hello"))
+    assert sleeps == [3.0, 3.0]
+    assert [c.status for c in emu.calls_to("sendMessage")] == [429, 429, 200]
+
+
+async def test_flood_waits_are_bounded(
+    emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
+) -> None:
+    user = emu.add_user()
+    emu.fail_next("sendMessage", retry_after=1, times=ATTEMPTS)
+    with pytest.raises(RetryAfter):
+        await transport.send(str(user.id), Rendered("hello"))
+    assert len(emu.calls_to("sendMessage")) == ATTEMPTS
+    emu.fail_next("sendMessage", retry_after=3600)
+    with pytest.raises(RetryAfter):
+        await transport.send(str(user.id), Rendered("hello"))
+    assert sleeps == [1.0] * (ATTEMPTS - 1)
+
+
+async def test_network_errors_back_off(
+    emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
+) -> None:
+    user = emu.add_user()
+    emu.drop_next("sendMessage", times=2)
+    emu.fail_next("sendMessage", error_code=502, description="Bad Gateway")
+    assert await transport.send(str(user.id), Rendered("hello"))
+    assert sleeps == [1.0, 2.0, 4.0]
+    assert len(emu.bot_messages(user)) == 1
+
+
+async def test_a_blocked_bot_is_told_apart_and_bad_requests_are_not_retried(
+    emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
+) -> None:
+    user = emu.add_user()
+    emu.user_blocks_bot(user)
+    with pytest.raises(ChatGoneError):
+        await transport.send(str(user.id), Rendered("hello"))
+    with pytest.raises(BadRequest):
+        await transport.send("999", Rendered("hello"))
+    assert sleeps == []
+
+
+async def test_deleting_what_cannot_be_deleted_answers_false(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    user = emu.add_user()
+    assert not await transport.delete(str(user.id), "12345")
+    assert not await transport.delete(str(user.id), "not-an-id")
+    message = emu.user_sends_text(user, "hi")["message"]
+    assert await transport.delete(str(user.id), str(message["message_id"]))
+
+
+async def test_leaving_is_quiet_when_it_fails(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    group = emu.bot_added_to_group()
+    await transport.leave(str(group.id))
+    assert emu.chats[group.id].bot_status == "left"
+    await transport.leave(str(group.id))  # already gone: no exception
+    await transport.leave(str(emu.add_user().id))  # a private chat can't be left
+
+
+async def test_profile_is_published_per_language(
+    emu: BotApiEmulator, transport: TelegramTransport, tmp_path: Path
+) -> None:
+    english = Catalogs.load()
+    messages = {"en": {m: english.text("en", m) for m in english.msgids("en")}}
+    messages["fr"] = {"telegram.command.start": "Recommencer"}
+    messages["pt_BR"] = {}
+    await publish_profile(transport, Catalogs(messages))
+    assert set(emu.commands) == {("all_private_chats", c) for c in ("", "en", "fr")}
+    french = {c["command"]: c["description"] for c in emu.commands[("all_private_chats", "fr")]}
+    assert french["start"] == "Recommencer"
+    assert french["help"] == english.text("en", "telegram.command.help")
+    assert "language" in french  # offered once there is more than one language
+
+
+def _update(emu: BotApiEmulator, payload: dict[str, object], bot: Bot) -> Update:
+    parsed = Update.de_json(payload, bot)
+    assert parsed is not None
+    return parsed
+
+
+async def test_a_press_is_answered_early_when_the_reply_is_slow(
+    emu: BotApiEmulator, bot: Bot, transport: TelegramTransport, runtime: Runtime
+) -> None:
+    router = UpdateRouter(runtime, transport, answer_within=0.05)
+    user = emu.add_user()
+    await router.on_update(_update(emu, emu.user_sends_command(user, "/start"), bot))
+    question = emu.last_bot_message(user)
+    press = emu.user_presses_button(user, question.message_id, "1|me")
+    emu.delay_next("sendMessage", 0.5)
+    await router.on_update(_update(emu, press, bot))
+    answer = emu.calls_to("answerCallbackQuery")[0]
+    reply = emu.calls_to("sendMessage")[-1]
+    # The reply took 0.5 s to be confirmed; the press was answered meanwhile, not after.
+    assert answer.at - reply.at < 0.4
+    assert emu.callback_answered(press["callback_query"]["id"])
+    assert "text" not in answer.params
+    assert emu.method_names()[-1] == "editMessageReplyMarkup"
+
+
+async def test_one_bad_update_is_dropped_quietly(
+    emu: BotApiEmulator,
+    bot: Bot,
+    transport: TelegramTransport,
+    runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    router = UpdateRouter(runtime, transport)
+    user = emu.add_user()
+    emu.fail_next("sendMessage", description="Bad Request: something odd")
+    await router.on_update(_update(emu, emu.user_sends_text(user, "my secret words"), bot))
+    assert "an update failed: BadRequest" in caplog.text
+    assert "my secret words" not in caplog.text
+    assert str(user.id) not in caplog.text
+    await router.on_update(_update(emu, emu.user_sends_text(user, "again"), bot))
+    assert emu.bot_messages(user)
