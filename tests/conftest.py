@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from telegram import Bot
 
 from bot.cases.store import Store
 from bot.config import Settings, derive_key
 from bot.data import load_helplines
 from bot.i18n import Catalogs, Rendered
 from bot.runtime import Runtime
+from tests.telegram_emulator import BotApiEmulator
 
 TEST_SECRET = b"test-secret-0123456789abcdef0123456789"
 FAST_SCRYPT_N = 2**4
@@ -103,3 +105,17 @@ def runtime(store: Store, catalogs: Catalogs, clock: FakeClock, tmp_path: Path) 
 def transport() -> RecordingTransport:
     """A transport that records everything."""
     return RecordingTransport()
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[BotApiEmulator]:
+    """A Bot API emulator on a loopback port, in the test's event loop."""
+    async with BotApiEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
+    """A python-telegram-bot ``Bot`` wired to the emulator."""
+    async with emu.make_bot() as tg_bot:
+        yield tg_bot

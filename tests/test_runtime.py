@@ -14,22 +14,12 @@ from bot.cases.store import Store
 from bot.config import Settings
 from bot.engine.events import Command, Event, GroupChat, Media, MediaKind, Start, Text
 from bot.engine.states import State
-from bot.hashes import hashcode
-from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Catalogs
 from bot.runtime import DELETABLE_FOR, Runtime
 from tests.conftest import TEST_SECRET, FakeClock, RecordingTransport
+from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 
 CHAT = "chat-987654321"
-PDQ = "f" * 32 + "0" * 31 + "1"
-MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-CODE = hashcode.encode(
-    [
-        HashItem(ItemKind.IMAGE, (("pdq", PDQ), ("md5", MD5))),
-        HashItem(ItemKind.FILE, (("md5", "1" * 32),)),
-    ]
-)
-CREDENTIALS = re.compile(r"Case number: (\S+)\nPIN: (\d{6})")
 
 
 async def say(

@@ -289,27 +289,22 @@ def _hash_open_file(name: str, guess: FileKind, raw: io.FileIO) -> FileHashes:
 
 
 def _picture(name: str, md5: str, image: ImageHashes) -> FileHashes:
-    if not PdqSignal.is_valid(image.pdq):
-        # One flat colour: an all-zero PDQ hash would match every other blank picture.
-        # Only the exact-copy fingerprint is worth keeping.
-        return FileHashes(
-            path=name,
-            kind=FileKind.IMAGE,
-            md5=md5,
-            pdq_quality=image.quality,
-            phash=image.phash,
-            dhash=image.dhash,
-            note=Note.BLANK_PICTURE,
-        )
+    # One flat colour: an all-zero PDQ hash would match every other blank picture, so only
+    # the exact-copy fingerprint is worth keeping.
+    blank = not PdqSignal.is_valid(image.pdq)
+    if blank:
+        note: Note | None = Note.BLANK_PICTURE
+    else:
+        note = Note.LOW_QUALITY if image.quality < LOW_QUALITY else None
     return FileHashes(
         path=name,
         kind=FileKind.IMAGE,
         md5=md5,
-        pdq=image.pdq,
+        pdq=None if blank else image.pdq,
         pdq_quality=image.quality,
         phash=image.phash,
         dhash=image.dhash,
-        note=Note.LOW_QUALITY if image.quality < LOW_QUALITY else None,
+        note=note,
     )
 
 

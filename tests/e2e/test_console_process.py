@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 
@@ -11,16 +10,7 @@ import pytest
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
 from tests.e2e.console_process import ConsoleProcess
-
-PDQ = "f" * 32 + "0" * 31 + "1"
-MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-CODE = hashcode.encode(
-    [
-        HashItem(ItemKind.IMAGE, (("pdq", PDQ), ("md5", MD5))),
-        HashItem(ItemKind.FILE, (("md5", "2" * 32),)),
-    ]
-)
-CREDENTIALS = re.compile(r"Case number: (\S+)\nPIN: (\d{6})")
+from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 
 
 @pytest.fixture

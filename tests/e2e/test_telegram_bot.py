@@ -22,21 +22,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import derive_key
-from bot.hashes import hashcode
-from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Catalogs
 from tests.e2e.telegram_process import BotProcess, Person, free_port
+from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 from tests.telegram_emulator import BotApiEmulator, EmulatorThread
 
-PDQ = "f" * 32 + "0" * 31 + "1"
-MD5 = "d41d8cd98f00b204e9800998ecf8427e"
-CODE = hashcode.encode(
-    [
-        HashItem(ItemKind.IMAGE, (("pdq", PDQ), ("md5", MD5))),
-        HashItem(ItemKind.FILE, (("md5", "2" * 32),)),
-    ]
-)
-CREDENTIALS = re.compile(r"Case number: (\S+)\nPIN: (\d{6})")
 CATALOGS = Catalogs.load()
 EXPIRED = CATALOGS.text("en", "callback.expired")
 GROUP_LINE = CATALOGS.text("en", "group.leaving")

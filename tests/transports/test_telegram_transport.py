@@ -3,7 +3,6 @@ against the Bot API emulator (the whole process is tested in tests/e2e/test_tele
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -23,18 +22,6 @@ from tests.telegram_emulator import BotApiEmulator
 
 # python-telegram-bot warns about its own RetryAfter type change when it raises one.
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[BotApiEmulator]:
-    async with BotApiEmulator() as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def bot(emu: BotApiEmulator) -> AsyncIterator[Bot]:
-    async with emu.make_bot() as tg_bot:
-        yield tg_bot
 
 
 class Sleeps(list[float]):
