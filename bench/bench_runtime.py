@@ -14,12 +14,14 @@ import argparse
 import asyncio
 import hashlib
 import os
+import random
 import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bot.cases.pinwork import pin_workers
 from bot.cases.store import Store
 from bot.config import Settings, derive_key
 from bot.data import load_helplines
@@ -32,9 +34,10 @@ from bot.runtime import Runtime
 CONVERSATIONS = 10_000
 SCENARIOS = [
     # (name, conversations in flight, a case opened every N conversations (0 = never),
-    #  pause between one person's messages in seconds)
+    #  mean pause between one person's messages in seconds)
     ("saturated, no cases", 50, 0, 0.0),
     ("saturated, 1 case in 20", 50, 20, 0.0),
+    ("paced ~2,000 events/s, no cases", 200, 0, 0.1),
     ("paced ~2,000 events/s, 1 case in 20", 200, 20, 0.1),
     ("one at a time, 1 case in 20", 1, 20, 0.0),
 ]
@@ -87,9 +90,11 @@ async def converse(
     pause: float,
 ) -> None:
     chat = f"bench-{n}"
+    pauses = random.Random(n)
     for event in script(n):
         if pause:
-            await asyncio.sleep(pause)
+            # Exponential think times: people do not type in lock-step.
+            await asyncio.sleep(pauses.expovariate(1 / pause))
         started = time.perf_counter()
         await runtime.handle(transport, chat, event, incoming_ref="1")
         talk.append(time.perf_counter() - started)
@@ -137,7 +142,10 @@ async def run(
     conversations: int, directory: Path, concurrency: int, case_every: int, pause: float
 ) -> dict[str, float]:
     """Run the benchmark; return its figures."""
-    store = await Store.open(directory / "bench.sqlite3", pepper=derive_key(SECRET, "pin"))
+    workers = pin_workers()  # as the bot runs: low-priority processes for PIN hashing
+    store = await Store.open(
+        directory / "bench.sqlite3", pepper=derive_key(SECRET, "pin"), pin_executor=workers
+    )
     runtime = Runtime(
         store,
         Catalogs.load(),
@@ -158,6 +166,7 @@ async def run(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
     await store.close()
+    workers.shutdown()
     events = len(talk) + len(cases)
     return {
         "conversations": conversations,

@@ -20,6 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from bot.cases.pinwork import pin_workers
 from bot.cases.store import Store
 from bot.config import ConfigError, Settings, derive_key, load_secret, load_settings
 from bot.data import load_helplines
@@ -36,7 +37,10 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     secret = load_secret(settings.data_dir)
     catalogs = Catalogs.load(default=settings.default_language)
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
-    store = await Store.open(settings.database_path, pepper=derive_key(secret, "pin"))
+    workers = pin_workers()
+    store = await Store.open(
+        settings.database_path, pepper=derive_key(secret, "pin"), pin_executor=workers
+    )
     try:
         runtime = Runtime(
             store, catalogs, secret=secret, settings=settings, helplines=load_helplines()
@@ -45,6 +49,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         yield runtime
     finally:
         await store.close()
+        workers.shutdown(cancel_futures=True)
 
 
 async def _console(settings: Settings, lang: str | None) -> int:

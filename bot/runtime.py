@@ -242,6 +242,7 @@ def case_view(info: case_store.CaseInfo) -> CaseView:
         created_on=info.created_on.isoformat(),
         queued=info.relay_queued,
         delivered=info.relay_delivered,
+        signals=info.signal_counts,
     )
 
 

@@ -61,6 +61,7 @@ async def test_a_whole_conversation_opens_looks_up_and_withdraws_a_case(
     assert f"Case {number}" in status
     assert "State: open" in status
     assert "Pictures: 1. Videos and other files: 1." in status
+    assert "Fingerprints: MD5 2, PDQ 1" in status
     assert "waiting to be passed on" in status
     await say(
         runtime, transport, Command("withdraw"), Text("Withdraw a case"), Text(number), Text(pin)

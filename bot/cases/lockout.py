@@ -14,9 +14,9 @@ taken: an unknown number costs one PIN hash of the same cost as a real case does
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Final
@@ -24,6 +24,7 @@ from typing import Final
 import aiosqlite
 
 from bot.cases import ids
+from bot.cases.pinwork import run_pin_work
 
 LOCKOUT_FAILURES: Final = 5
 """Wrong PINs for one case within ``LOCKOUT_WINDOW`` seconds that lock it."""
@@ -50,7 +51,14 @@ class CaseLocked:
 
 
 async def authenticate(
-    transaction: Transaction, number: str, pin: str, now: float, *, pepper: bytes, scrypt_n: int
+    transaction: Transaction,
+    number: str,
+    pin: str,
+    now: float,
+    *,
+    pepper: bytes,
+    scrypt_n: int,
+    executor: Executor | None = None,
 ) -> int | CaseNotFound | CaseLocked:
     """Check a number and PIN; return the case id, or why not.
 
@@ -60,12 +68,13 @@ async def authenticate(
 
     Args:
         transaction: opens a transaction on the store's connection; the PIN is hashed outside
-            of it, in a worker thread.
+            of it, on ``executor``.
         number: the case number as typed (normalised here).
         pin: the PIN as typed (normalised here).
         now: Unix time, for the lockout.
         pepper: the server secret mixed into every PIN hash.
         scrypt_n: the PIN hashing cost spent on a number that has no case.
+        executor: where PIN hashing runs (see ``pinwork.py``); None for the loop's threads.
 
     Returns:
         The case id; ``CaseNotFound`` for a wrong number or a wrong PIN alike; ``CaseLocked``
@@ -80,12 +89,13 @@ async def authenticate(
         return case
     if case is None:
         # Spend the same scrypt time as for a real case, so timing does not tell them apart.
-        await asyncio.to_thread(
-            ids.verify_pin, typed_pin, _DUMMY_SALT, pepper, _DUMMY_HASH, n=scrypt_n
+        await run_pin_work(
+            executor, ids.verify_pin, typed_pin, _DUMMY_SALT, pepper, _DUMMY_HASH, n=scrypt_n
         )
         return CaseNotFound()
     case_id, salt, expected, cost = case
-    if not await asyncio.to_thread(ids.verify_pin, typed_pin, salt, pepper, expected, n=cost):
+    right = await run_pin_work(executor, ids.verify_pin, typed_pin, salt, pepper, expected, n=cost)
+    if not right:
         return CaseNotFound()
     async with transaction() as db:  # right: forgive this case's failures
         for table in ("pin_failures", "case_locks"):

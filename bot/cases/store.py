@@ -31,6 +31,7 @@ import os
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Final, Literal, Self, cast
 
@@ -42,6 +43,7 @@ from bot.cases import ids, lockout, schema
 from bot.cases.lockout import CaseLocked as CaseLocked  # noqa: PLC0414
 from bot.cases.lockout import CaseNotFound as CaseNotFound  # noqa: PLC0414
 from bot.cases.lockout import fetch_one
+from bot.cases.pinwork import run_pin_work
 from bot.cases.schema import MIN_SQLITE_VERSION as MIN_SQLITE_VERSION  # noqa: PLC0414
 from bot.cases.schema import SchemaTooNewError as SchemaTooNewError  # noqa: PLC0414
 from bot.hashes.items import HashItem, ItemKind
@@ -118,15 +120,27 @@ class OutboxEntry:
 class Store:
     """The bot's database. Create with :meth:`open`; use as an async context manager."""
 
-    def __init__(self, db: aiosqlite.Connection, pepper: bytes, scrypt_n: int) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        pepper: bytes,
+        scrypt_n: int,
+        pin_executor: Executor | None = None,
+    ) -> None:
         self._db = db
         self._pepper = pepper
         self._scrypt_n = scrypt_n
+        self._pin_executor = pin_executor
         self._lock = asyncio.Lock()
 
     @classmethod
     async def open(
-        cls, path: str | os.PathLike[str], *, pepper: bytes, scrypt_n: int = ids.SCRYPT_N
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        pepper: bytes,
+        scrypt_n: int = ids.SCRYPT_N,
+        pin_executor: Executor | None = None,
     ) -> Store:
         """Open (creating if needed) and migrate the database at ``path``.
 
@@ -134,6 +148,8 @@ class Store:
             path: database file; created readable by its owner only.
             pepper: server secret mixed into every PIN hash, at least 16 bytes.
             scrypt_n: PIN hashing cost for new cases and for unknown numbers; lower only in tests.
+            pin_executor: where PIN hashing runs (``pinwork.pin_workers()`` in the bot); None
+                for the event loop's default threads. The caller shuts it down.
 
         Returns:
             The open store.
@@ -146,7 +162,7 @@ class Store:
             raise ValueError(f"pepper must be at least {MIN_PEPPER_BYTES} bytes")
         ids.check_scrypt_n(scrypt_n)
         db = await schema.open_database(path)
-        return cls(db, pepper, scrypt_n)
+        return cls(db, pepper, scrypt_n, pin_executor)
 
     async def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL into the main file)."""
@@ -221,7 +237,9 @@ class Store:
         if not route:
             raise ValueError("route must not be empty")
         pin, salt = ids.new_pin(), ids.new_salt()
-        pin_hash = await asyncio.to_thread(ids.hash_pin, pin, salt, self._pepper, n=self._scrypt_n)
+        pin_hash = await run_pin_work(
+            self._pin_executor, ids.hash_pin, pin, salt, self._pepper, n=self._scrypt_n
+        )
         today = _utc_date(now)
         async with self._transaction(durable=True) as db:
             number = await _unused_number(db)
@@ -360,7 +378,13 @@ class Store:
     ) -> int | CaseNotFound | CaseLocked:
         """Check a number and PIN; return the case id, or why not (see ``lockout.py``)."""
         return await lockout.authenticate(
-            self._transaction, number, pin, now, pepper=self._pepper, scrypt_n=self._scrypt_n
+            self._transaction,
+            number,
+            pin,
+            now,
+            pepper=self._pepper,
+            scrypt_n=self._scrypt_n,
+            executor=self._pin_executor,
         )
 
 

@@ -112,6 +112,8 @@ class CaseView:
     created_on: str
     queued: int
     delivered: int
+    signals: tuple[tuple[str, int], ...] = ()
+    """How many hashes of each kind (``("pdq", 3)``...)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,10 @@ def paste_problems(result: ParseResult) -> list[Say]:
     return messages
 
 
+SIGNAL_NAMES = {"pdq": "PDQ", "md5": "MD5", "phash": "pHash", "dhash": "dHash"}
+"""Hash names are names, the same in every language."""
+
+
 def case_view(case: CaseView) -> Say:
     """A case's status, in plain words."""
     if case.state == "withdrawn":
@@ -164,6 +168,7 @@ def case_view(case: CaseView) -> Say:
         state=Msg(f"case.state.{case.state}"),
         images=case.images,
         files=case.files,
+        hashes=", ".join(f"{SIGNAL_NAMES.get(n, n)} {count}" for n, count in case.signals) or "-",
         created=case.created_on,
         relay=Msg(relay),
     )
