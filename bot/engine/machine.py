@@ -313,27 +313,28 @@ def _on_text(session: Session, event: Text, ctx: Context) -> Step:
             problem = ids.case_number_problem(text) or "check"
             return _go(session, "text:bad", ctx, say(f"case_number.{problem}"))
         return _go(session.with_(case_number=number), "text:ok", ctx)
-    if state is State.AWAIT_HASHES:
-        return _on_paste(session, text, ctx)
     parsed = hashcode.parse(text)
+    if state is State.AWAIT_HASHES:
+        return _on_paste(session, parsed, ctx)
     if parsed.items or parsed.from_code:
         if state is State.CONFIRM_CASE:
             # A long paste may arrive in several messages: add to what is waiting.
-            return _on_paste(session, text, ctx, add_to=session.pending)
+            return _on_paste(session, parsed, ctx, add_to=session.pending)
         # Codes pasted before being asked for are welcome: take them from any question.
-        return _on_paste(advance_to_paste(session), text, ctx)
+        return _on_paste(_advance_to_paste(session), parsed, ctx)
     if state in TEXT_STATES:  # pragma: no cover - every text state is handled above
         raise AssertionError(state)
     return _reask(session, ctx, "choice.use_buttons")
 
 
-def advance_to_paste(session: Session) -> Session:
+def _advance_to_paste(session: Session) -> Session:
     """Move to the paste state as ``/hash`` would, keeping the answers given so far."""
     return session.with_(state=advance(session.state, "/hash"))
 
 
-def _on_paste(session: Session, text: str, ctx: Context, add_to: tuple[HashItem, ...] = ()) -> Step:
-    result = hashcode.parse(text)
+def _on_paste(
+    session: Session, result: hashcode.ParseResult, ctx: Context, add_to: tuple[HashItem, ...] = ()
+) -> Step:
     if result.problems or not result.items:
         messages = prompts.paste_problems(result) if result.problems else [say("hashes.empty")]
         if add_to:
