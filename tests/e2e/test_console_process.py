@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
-from tests.e2e.console_process import ConsoleProcess
+from tests.e2e.console_process import ROOT, ConsoleProcess
 from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 
 
@@ -144,3 +147,24 @@ def test_cases_are_whole_or_absent_after_kills(tmp_path: Path) -> None:
             "SELECT COUNT(*) FROM case_hashes WHERE case_id NOT IN (SELECT id FROM cases)"
         ).fetchone()[0]
         assert orphans == 0
+
+
+def test_run_without_a_platform_starts_the_console(tmp_path: Path) -> None:
+    """What `make run` starts on a fresh machine: the console, on an embedded SQLite file."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    env["RECLAIM_DATA_DIR"] = str(tmp_path / "data")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        input="/help\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Hi, I'm Reclaim.")
+    assert "You're not alone, and this is not your fault." in done.stdout
+    assert "starting the console" in done.stderr
+    assert (tmp_path / "data" / "reclaim.sqlite3").is_file()
