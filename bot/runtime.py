@@ -17,7 +17,7 @@ import hashlib
 import hmac
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -55,6 +55,8 @@ log = logging.getLogger(__name__)
 
 VISIBLE_LIMIT = 200
 """How many recent message references a session keeps for a visible /forget."""
+CACHED_SESSIONS = 10_000
+"""Sessions kept in memory besides the store (the least recently used are dropped)."""
 DELETABLE_FOR = 48 * 3600.0
 """Platforms let bots delete messages in private chats for this long."""
 
@@ -94,6 +96,9 @@ class Runtime:
         self._session_key = derive_key(secret, "session")
         self._helplines = helplines
         self._locks: dict[str, asyncio.Lock] = {}
+        # Write-through copy of recent sessions, so a message costs one database write and no
+        # read. Only valid while this process is the database's only writer (as SQLite here).
+        self._cache: OrderedDict[str, tuple[Session, float]] = OrderedDict()
         self._waiting: dict[str, int] = {}
 
     def key_for(self, transport: str, chat_id: str) -> str:
@@ -115,8 +120,24 @@ class Runtime:
 
     async def load(self, key: str, now: float) -> Session:
         """The stored session, or a fresh one."""
+        cached = self._cache.get(key)
+        if cached is not None and cached[1] > now:
+            self._cache.move_to_end(key)
+            return cached[0]
+        self._cache.pop(key, None)
         raw = await self.store.load_session(key, now)
         return session_from_json(raw) if raw else Session()
+
+    async def _save(self, key: str, session: Session, expires_at: float) -> None:
+        await self.store.save_session(key, session_to_json(session), expires_at)
+        self._cache[key] = (session, expires_at)
+        self._cache.move_to_end(key)
+        if len(self._cache) > CACHED_SESSIONS:
+            self._cache.popitem(last=False)
+
+    async def _erase(self, key: str) -> None:
+        self._cache.pop(key, None)
+        await self.store.delete_session(key)
 
     async def handle(
         self, transport: Transport, chat_id: str, event: Event, incoming_ref: str | None = None
@@ -178,13 +199,11 @@ class Runtime:
                 pending.extendleft(reversed(more))
         # Nothing is kept for a group: the bot only says it talks in private, and leaves.
         if not forgot and not isinstance(event, GroupChat):
-            await self.store.save_session(
-                key, session_to_json(session), now + self.settings.session_ttl
-            )
+            await self._save(key, session, now + self.settings.session_ttl)
 
     async def drop(self, transport: str, chat_id: str) -> None:
         """Erase a conversation quietly (the person blocked the bot or left the platform)."""
-        await self.store.delete_session(self.key_for(transport, chat_id))
+        await self._erase(self.key_for(transport, chat_id))
 
     async def _forget(
         self, transport: Transport, chat_id: str, key: str, visible: tuple[str, ...], now: float
@@ -193,7 +212,7 @@ class Runtime:
             ref, _, sent = entry.rpartition("@")
             if ref and now - float(sent or 0) < DELETABLE_FOR:
                 await transport.delete(chat_id, ref)
-        await self.store.delete_session(key)
+        await self._erase(key)
 
     async def _perform_case_effect(self, effect: Effect, now: float) -> Event:
         if isinstance(effect, OpenCase):
@@ -220,7 +239,10 @@ class Runtime:
 
     async def purge(self) -> int:
         """Delete expired sessions now; returns how many."""
-        return await self.store.purge_expired_sessions(self.clock())
+        now = self.clock()
+        for key in [k for k, (_, expires_at) in self._cache.items() if expires_at <= now]:
+            del self._cache[key]
+        return await self.store.purge_expired_sessions(now)
 
     async def purge_forever(self, every: float = 900.0) -> None:
         """Purge expired sessions periodically (run as a background task)."""

@@ -260,3 +260,40 @@ async def test_group_chats_are_left_and_nothing_is_kept(
         "Please message me directly. Bye for now."
     ]
     assert await runtime.store.load_session(runtime.key_for("test", "-100200"), clock.now) is None
+
+
+async def test_recent_sessions_are_served_from_memory_and_written_through(
+    runtime: Runtime,
+    transport: RecordingTransport,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FakeClock,
+) -> None:
+    await say(runtime, transport, Start())
+    reads: list[str] = []
+    real_load = runtime.store.load_session
+
+    async def counting_load(key: str, now: float) -> str | None:
+        reads.append(key)
+        return await real_load(key, now)
+
+    monkeypatch.setattr(runtime.store, "load_session", counting_load)
+    await say(runtime, transport, Text("It's me"))
+    assert reads == []  # served from memory
+    stored = await real_load(runtime.key_for("test", CHAT), clock.now)
+    assert stored is not None
+    assert '"state":"ask_threat"' in stored  # and written through to the store
+    clock.now += runtime.settings.session_ttl + 1  # expired: memory is not trusted any more
+    await say(runtime, transport, Text("no"))
+    assert len(reads) == 1
+    assert transport.texts()[-4].startswith("Hi, I'm Reclaim")
+
+
+async def test_the_memory_copy_is_bounded(
+    runtime: Runtime, transport: RecordingTransport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.runtime.CACHED_SESSIONS", 3)
+    for n in range(6):
+        await say(runtime, transport, Start(), Text("It's me"), chat=f"chat-{n}")
+    assert len(runtime._cache) == 3
+    await say(runtime, transport, Text("no"), chat="chat-0")  # evicted: read back from the store
+    assert transport.last().text == "How old were you in the pictures or videos?"
