@@ -157,7 +157,7 @@ SIGNAL_NAMES = {"pdq": "PDQ", "md5": "MD5", "phash": "pHash", "dhash": "dHash"}
 def case_view(case: CaseView) -> Say:
     """A case's status, in plain words."""
     if case.state == "withdrawn":
-        relay = "relay.withdrawn"
+        relay = "relay.withdraw_queued" if case.queued else "relay.withdrawn"
     elif case.queued:
         relay = "relay.queued"
     else:

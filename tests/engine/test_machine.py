@@ -564,3 +564,21 @@ def test_a_button_from_a_forgotten_conversation_says_so_and_starts_again() -> No
     session, effects = run([Choice("under18")])
     assert msgids(effects)[:2] == ["choice.expired", "welcome.hello"]
     assert session.state is State.ASK_ROLE
+
+
+@pytest.mark.parametrize(
+    ("state", "queued", "relay"),
+    [
+        ("open", 1, "relay.queued"),
+        ("open", 0, "relay.delivered"),
+        ("withdrawn", 1, "relay.withdraw_queued"),
+        ("withdrawn", 0, "relay.withdrawn"),
+    ],
+)
+def test_status_says_honestly_where_the_codes_are(state: str, queued: int, relay: str) -> None:
+    view = CaseView("ABCD-EFGH-JKMN-P", state, "stopncii", 1, 0, "2026-11-25", queued, 1 - queued)
+    session, _ = run([*REACH[State.ASK_PIN], Text("123456")])
+    _, effects = step(session, CaseFound(view), make_ctx())
+    status = effects[0]
+    assert isinstance(status, Say)
+    assert dict(status.params)["relay"] == Msg(relay)
