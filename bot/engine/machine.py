@@ -347,10 +347,12 @@ def _on_paste(
     items = add_to + fresh
     duplicates = result.duplicates + len(result.items) - len(fresh)
     if len(items) > ctx.max_items:
-        too_many = say("hashes.too_many", count=len(items), max=ctx.max_items)
         if add_to:
+            # The companion splits big batches into parts: keep this case as it is.
+            full = say("hashes.case_full", count=len(add_to), max=ctx.max_items)
             session, asked = _ask(session, ctx)
-            return session, [too_many, *asked]
+            return session, [full, *asked]
+        too_many = say("hashes.too_many", count=len(items), max=ctx.max_items)
         return _go(session, "text:bad", ctx, too_many)
     summary = prompts.case_summary(items, duplicates)
     if add_to:
