@@ -176,13 +176,21 @@ class Runtime:
         # The step may replace the session (``/forget``); keep what is visible in the chat.
         visible_before = session.visible
         session, first = step(session, event, ctx)
+        # Nothing is kept for a group: the bot only says it talks in private, and leaves.
+        keep = not isinstance(event, GroupChat) and not any(isinstance(e, Forget) for e in first)
+        expires_at = now + self.settings.session_ttl
+        # Write ahead: the new state is stored before anything is sent, so a crash after a
+        # reply can never leave the person one question ahead of what the bot remembers.
+        saved: Session | None = None
+        if keep:
+            await self._save(key, session, expires_at)
+            saved = session
         pending: deque[Effect] = deque(first)
-        forgot = False
         while pending:
             effect = pending.popleft()
             if isinstance(effect, Say):
                 ref = await transport.send(chat_id, self.catalogs.render(session.lang, effect))
-                if ref is not None and not forgot:
+                if ref is not None and keep:
                     session = _remember(session, ref, now)
             elif isinstance(effect, DeleteIncoming):
                 if incoming_ref is not None and await transport.delete(chat_id, incoming_ref):
@@ -192,14 +200,15 @@ class Runtime:
             elif isinstance(effect, Forget):
                 shown = tuple(dict.fromkeys((*visible_before, *session.visible)))
                 await self._forget(transport, chat_id, key, shown, now)
-                forgot = True
             else:
                 result = await self._perform_case_effect(effect, now)
                 session, more = step(session, result, ctx)
+                if keep:
+                    await self._save(key, session, expires_at)
+                    saved = session
                 pending.extendleft(reversed(more))
-        # Nothing is kept for a group: the bot only says it talks in private, and leaves.
-        if not forgot and not isinstance(event, GroupChat):
-            await self._save(key, session, now + self.settings.session_ttl)
+        if keep and session is not saved:  # message references recorded while sending
+            await self._save(key, session, expires_at)
 
     async def drop(self, transport: str, chat_id: str) -> None:
         """Erase a conversation quietly (the person blocked the bot or left the platform)."""

@@ -14,7 +14,7 @@ from bot.cases.store import Store
 from bot.config import Settings
 from bot.engine.events import Command, Event, GroupChat, Media, MediaKind, Start, Text
 from bot.engine.states import State
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Rendered
 from bot.runtime import DELETABLE_FOR, Runtime
 from tests.conftest import TEST_SECRET, FakeClock, RecordingTransport
 from tests.samples import CODE, CREDENTIALS, MD5, PDQ
@@ -297,3 +297,20 @@ async def test_the_memory_copy_is_bounded(
     assert len(runtime._cache) == 3
     await say(runtime, transport, Text("no"), chat="chat-0")  # evicted: read back from the store
     assert transport.last().text == "How old were you in the pictures or videos?"
+
+
+async def test_the_new_state_is_stored_before_anything_is_sent(
+    runtime: Runtime, transport: RecordingTransport, clock: FakeClock
+) -> None:
+    """A crash between storing and replying re-asks the question; it never skips one."""
+    await say(runtime, transport, Start())
+
+    class Crashing(RecordingTransport):
+        async def send(self, chat_id: str, message: Rendered) -> str | None:
+            raise ConnectionError("the process died here")
+
+    with pytest.raises(ConnectionError):
+        await runtime.handle(Crashing(name="test"), CHAT, Text("It's me"))
+    runtime._cache.clear()  # as after a restart
+    session = await runtime.load(runtime.key_for("test", CHAT), clock.now)
+    assert session.state is State.ASK_THREAT
