@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import unicodedata
 from typing import Final, Literal
@@ -139,6 +140,21 @@ def parse_pin(text: str) -> str | None:
     if len(digits) != PIN_LENGTH:
         return None
     return "".join(digits)
+
+
+_PIN_LIKE: Final = re.compile(
+    rf"(?<![^\W_])\d(?:[ \-.\u2010-\u2015\u2212]?\d){{{PIN_LENGTH - 1}}}(?![^\W_])"
+)
+
+
+def may_hold_pin(text: str) -> bool:
+    """Whether a message may hold a PIN, so that it is deleted from the chat wherever it came.
+
+    True when the text has a group of exactly six digits (any script, spaces or dashes
+    allowed between them) that does not touch other letters or digits: ``123456``,
+    ``ABCD-EFGH-JKMN-P 123 456``, ``PIN: 123-456``. A hash (long runs of hex) does not match.
+    """
+    return _PIN_LIKE.search(text) is not None
 
 
 def new_salt() -> bytes:

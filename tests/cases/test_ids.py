@@ -250,3 +250,22 @@ def test_verify_pin() -> None:
     assert not ids.verify_pin("000123", salt, b"q" * 16, stored, n=FAST_N)
     assert not ids.verify_pin("000123", salt, pepper, stored, n=FAST_N * 2)
     assert not ids.verify_pin("00 0123", salt, pepper, stored, n=FAST_N)  # not canonical
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("123456", True),
+        ("PIN: 123-456", True),
+        ("ABCD-EFGH-JKMN-P 123 456", True),
+        ("ABCD-EFGH-JKMN-P\n123456", True),
+        ("١٢٣٤٥٦", True),
+        ("12345", False),
+        ("1234567", False),
+        ("x123456", False),
+        ("d41d8cd98f00b204e9800998ecf8427e", False),
+        ("ABCD-EFGH-JKMN-P", False),
+    ],
+)
+def test_may_hold_pin(text: str, expected: bool) -> None:
+    assert ids.may_hold_pin(text) is expected
