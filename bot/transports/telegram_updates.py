@@ -221,8 +221,12 @@ def encode_choice(choice: str) -> str:
 
 
 def decode_choice(data: str | None) -> str | None:
-    """The choice a button carried, or None if the data is not a current, valid one."""
-    if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
+    """The choice a button carried, or None if the data is not a current, valid one.
+
+    Data that is not even valid text (a lone UTF-16 surrogate, which JSON can carry) was never
+    written by us: it is read like any other foreign button, never raised.
+    """
+    if not data or len(data.encode("utf-8", "surrogatepass")) > MAX_CALLBACK_BYTES:
         return None
     version, separator, choice = data.partition(CALLBACK_SEPARATOR)
     if version != CALLBACK_VERSION or not separator or not _CHOICE.match(choice):

@@ -149,6 +149,9 @@ def test_every_engine_choice_round_trips() -> None:
         "1|café",
         "1|" + "x" * 63,  # over 64 bytes
         "1|<script>",
+        "1|\ud800",  # a lone surrogate: JSON can carry it, UTF-8 can't
+        "1|m\udfffe",
+        "\udc00",
     ],
 )
 def test_foreign_or_damaged_data_does_not_decode(data: str | None) -> None:
@@ -336,6 +339,11 @@ def test_a_press_with_foreign_data_is_expired() -> None:
     assert pressed.expired
     assert pressed.choice == EXPIRED_CHOICE
     assert incoming(press(None)) == Pressed("4242", 5001, 12, EXPIRED_CHOICE, "fr")
+
+
+def test_a_press_with_data_that_is_not_valid_text_is_expired() -> None:
+    # Telegram's JSON may hold "\\ud83d" alone; json.loads turns it into a lone surrogate.
+    assert incoming(press("1|\ud83d")) == Pressed("4242", 5001, 12, EXPIRED_CHOICE, "fr")
 
 
 def test_presses_outside_private_chats_are_only_answered() -> None:
