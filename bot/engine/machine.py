@@ -93,9 +93,14 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
     if isinstance(event, CaseFound | CaseWithdrawn | CaseMissing | CaseLocked):
         return _on_lookup_result(session, event, ctx)
 
-    session, slowed = _count_for_flood(session, ctx)
+    session, slowed = _count_for_flood(session, event, ctx)
     if slowed is not None:
         return session, slowed
+    return _dispatch(session, event, ctx)
+
+
+def _dispatch(session: Session, event: Event, ctx: Context) -> Step:
+    """Answer a user event that was counted against the flood limit (and was under it)."""
     if isinstance(event, GroupChat):
         return session, [say("group.leaving"), LeaveChat()]
     if isinstance(event, Start):
@@ -109,7 +114,7 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
         if isinstance(event, Command | Media) and not (
             isinstance(event, Command) and event.name in ("start", "cancel")
         ):
-            more_session, more = step(session, event, ctx)
+            more_session, more = _dispatch(session, event, ctx)
             return more_session, effects[:-1] + more
         return session, effects
     if isinstance(event, Reopen):
@@ -149,16 +154,39 @@ def _reask(session: Session, ctx: Context, msgid: str) -> Step:
     return session, [say(msgid), *asked]
 
 
-def _count_for_flood(session: Session, ctx: Context) -> tuple[Session, list[Effect] | None]:
-    """Count this event; past the limit, warn once and drop events until the window ends."""
-    if ctx.now - session.flood_since > ctx.flood_window:
+def _count_for_flood(
+    session: Session, event: Event, ctx: Context
+) -> tuple[Session, list[Effect] | None]:
+    """Count this event; past the limit, warn once and drop events until the window ends.
+
+    A window starts with the first event after the last one ended and lasts
+    ``ctx.flood_window`` seconds, whatever arrives in it, so a steady stream is answered again
+    at most one window after it went quiet. A clock that was set back (a ``now`` before the
+    window's start) starts a new window too, or the bot could stay silent until the clock
+    caught up. Even a dropped event is deleted when it could be private: a picture or a
+    message that may hold a PIN must never stay visible because it came too fast.
+    """
+    elapsed = ctx.now - session.flood_since
+    if not 0 <= elapsed <= ctx.flood_window:
         session = session.with_(flood_since=ctx.now, flood_count=0, flood_warned=False)
     session = session.with_(flood_count=session.flood_count + 1)
     if session.flood_count <= ctx.flood_limit:
         return session, None
+    delete: list[Effect] = [DeleteIncoming()] if _may_be_private(event) else []
     if session.flood_warned:
-        return session, []
-    return session.with_(flood_warned=True), [say("flood.slow_down")]
+        return session, delete
+    return session.with_(flood_warned=True), [*delete, say("flood.slow_down")]
+
+
+def _may_be_private(event: Event) -> bool:
+    """Whether an incoming message must be deleted even when it is not answered."""
+    if isinstance(event, Media):
+        return True
+    if isinstance(event, Text):
+        return ids.may_hold_pin(event.text)
+    if isinstance(event, Command):
+        return ids.may_hold_pin(event.args)
+    return False
 
 
 def _refuse_media(kind: MediaKind) -> list[Effect]:
