@@ -41,6 +41,7 @@ from bot.engine.events import (
     Reopen,
     Start,
     Text,
+    UserEvent,
 )
 from bot.engine.session import Age, Context, Intent, Role, Session
 from bot.engine.states import TEXT_STATES, State, advance
@@ -99,7 +100,7 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
     return _dispatch(session, event, ctx)
 
 
-def _dispatch(session: Session, event: Event, ctx: Context) -> Step:
+def _dispatch(session: Session, event: UserEvent, ctx: Context) -> Step:
     """Answer a user event that was counted against the flood limit (and was under it)."""
     if isinstance(event, GroupChat):
         return session, [say("group.leaving"), LeaveChat()]
