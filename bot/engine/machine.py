@@ -383,7 +383,7 @@ def _on_paste(
             return session, [full, *asked]
         too_many = say("hashes.too_many", count=len(items), max=ctx.max_items)
         return _go(session, "text:bad", ctx, too_many)
-    summary = prompts.case_summary(items, duplicates)
+    summary = [*prompts.paste_notes(result), *prompts.case_summary(items, duplicates)]
     if add_to:
         session, asked = _ask(session.with_(pending=items), ctx)
         return session, [*summary, *asked]

@@ -129,14 +129,21 @@ _PROBLEM_MSGIDS: dict[Problem, str] = {
     Problem.BAD_CHECKSUM: "hashes.bad_checksum",
     Problem.TRUNCATED: "hashes.truncated",
     Problem.UNKNOWN_VERSION: "hashes.unknown_version",
+    Problem.DIRECTION_CONTROL: "hashes.direction_control",
+    Problem.MAYBE_SHA256: "hashes.maybe_sha256",
 }
 
 MAX_PROBLEM_LINES = 3
 
 
+def paste_notes(result: ParseResult) -> list[Say]:
+    """What was changed in a paste before reading it (invisible characters left out)."""
+    return [say("hashes.invisible_removed")] if result.removed else []
+
+
 def paste_problems(result: ParseResult) -> list[Say]:
     """Name what is wrong with a paste, line by line (at most a few), and reassure."""
-    messages: list[Say] = []
+    messages = paste_notes(result)
     seen: set[Problem] = set()
     for problem in result.problems:
         # One message per kind of problem, naming the first line it appears on.

@@ -58,6 +58,10 @@ class Problem(StrEnum):
     """A hash code whose beginning or end is missing."""
     UNKNOWN_VERSION = "unknown_version"
     """A hash code of a version this bot does not read."""
+    DIRECTION_CONTROL = "direction_control"
+    """The paste holds a character that changes the order text is shown in; none of it is used."""
+    MAYBE_SHA256 = "maybe_sha256"
+    """64 hex digits on their own whose bits are not half set: more likely a SHA-256 than a PDQ."""
 
 
 class Token(NamedTuple):

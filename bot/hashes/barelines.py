@@ -41,8 +41,12 @@ _BYTE_GROUPS_RE = re.compile(r"(?:[0-9a-f]{2}[ :]){7,}[0-9a-f]{2}")
 """Hex bytes separated by spaces or colons, as older ``certutil`` prints them."""
 _SUM_STYLE_RE = re.compile(r"[0-9a-f]+\s+\*?\S")
 """``<hex>  <file>``: the output of ``md5sum``, ``sha256sum`` and friends."""
+_PDQ_TOOL_RE = re.compile(r"(?:hash=)?([0-9a-f]{64}),(?:norm=)?\d+,")
+"""``<hex>,<quality>,<file>`` and ``hash=<hex>,norm=<bits>,...`` from the reference PDQ tools."""
 _ITEM_LINE_RE = re.compile(r"[im]\s+[0-9a-f]")
-_PIECE_SPLIT_RE = re.compile(r"[^0-9a-z]+")
+_PIECE_SPLIT_RE = re.compile(r"[\W_]+")
+"""Pieces are runs of letters and digits of any script, so that a look-alike letter (a Cyrillic
+``а`` for ``a``) stays inside the hash it was typed in and is named as not hex."""
 _HEX_CHARS = frozenset("0123456789abcdef")
 
 _LABELS: dict[str, str] = {
@@ -115,6 +119,9 @@ def _line_entries(line: str, pending: str | None) -> tuple[list[_Entry] | None, 
         return [(_LABELS.get(tag.group(1)), tag.group(3), False)], None
     if _BYTE_GROUPS_RE.fullmatch(line):
         return [(pending, re.sub(r"[ :]", "", line), False)], None
+    tool = _PDQ_TOOL_RE.match(line)
+    if tool is not None:
+        return [("pdq", tool.group(1), False)], None
     pieces = [_strip_0x(piece) for piece in _PIECE_SPLIT_RE.split(line) if piece]
     labels = [piece in _LABELS for piece in pieces]
     hashes = [_looks_like_hash(piece) for piece in pieces]
@@ -202,7 +209,10 @@ def _judge(number: int, label: str | None, value: str, *, sum_style: bool) -> Fo
         return Found(number, None, _LENGTH_PROBLEMS.get(len(value), Problem.WRONG_LENGTH))
     kind = ItemKind.IMAGE if signal is PdqSignal else ItemKind.FILE
     try:
-        item = HashItem(kind=kind, hashes=((signal.name, signal.validate(value)),))
+        valid = signal.validate(value)
     except InvalidHash as error:
         return Found(number, None, problem_of(error))
-    return Found(number, item, None)
+    if signal is PdqSignal and label is None and not PdqSignal.half_set(valid):
+        # Nothing says this is a PDQ, and its bits say it is not one from a real picture.
+        return Found(number, None, Problem.MAYBE_SHA256)
+    return Found(number, HashItem(kind=kind, hashes=((signal.name, valid),)), None)

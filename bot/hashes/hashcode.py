@@ -19,9 +19,10 @@ Reading is forgiving because the text travels through terminals, phones and chat
 separated by any whitespace (so re-wrapping does not matter), case is ignored (phones capitalise),
 hex split in the middle by a hard line wrap is joined again, punctuation around the block
 (code fences, quotes) and chat text before and after it are ignored, and several blocks in one
-paste are all read. Without a block, each line is read on its own (``barelines.py``): PDQ and
-MD5 hashes from common tools are accepted and other hashes (SHA-1, SHA-256, SHA-512) are named,
-so the bot can explain what went wrong.
+paste are all read. Invisible characters are left out first, and a paste holding direction
+controls is refused (``_characters.py``). Without a block, each line is read on its own
+(``barelines.py``): PDQ and MD5 hashes from common tools are accepted and other hashes (SHA-1,
+SHA-256, SHA-512) are named, so the bot can explain what went wrong.
 
 What belongs here: writing items as a block, reading blocks back, and ``parse``, the entry point
 that chooses between blocks and bare lines and gathers the results. What does not: reading bare
@@ -38,6 +39,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from bot.hashes import _characters
 from bot.hashes._grammar import (
     LAYOUTS,
     MARKS,
@@ -81,12 +83,15 @@ class ParseResult:
         problems: what could not be used, in line order.
         from_code: True when the paste contained a hash code block (even a damaged one).
         duplicates: how many repeated items were dropped.
+        removed: how many invisible characters (zero-width, soft hyphens, NUL) were left out
+            before reading, so the person can be told.
     """
 
     items: tuple[HashItem, ...]
     problems: tuple[LineProblem, ...]
     from_code: bool
     duplicates: int
+    removed: int = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,10 +174,13 @@ def parse(text: str) -> ParseResult:
     Returns:
         The valid items (deduplicated) and the problems found.
     """
-    text = unicodedata.normalize("NFKC", text)
+    checked = _characters.check(text)
+    text = unicodedata.normalize("NFKC", checked.text)
     if not text.strip():
         empty = (LineProblem(1, Problem.EMPTY),)
-        return ParseResult(items=(), problems=empty, from_code=False, duplicates=0)
+        return ParseResult(
+            items=(), problems=empty, from_code=False, duplicates=0, removed=checked.removed
+        )
     lines = text.lower().splitlines()
     tokens = [
         Token(match.group(), number)
@@ -180,6 +188,9 @@ def parse(text: str) -> ParseResult:
         for match in TOKEN_RE.finditer(line)
     ]
     from_code = any(token.text.startswith(_START) or token.text == _END for token in tokens)
+    if checked.direction_line is not None:
+        refused = (LineProblem(checked.direction_line, Problem.DIRECTION_CONTROL),)
+        return ParseResult(items=(), problems=refused, from_code=from_code, duplicates=0)
     found = list(_parse_blocks(tokens) if from_code else parse_lines(lines))
 
     items: list[HashItem] = []
@@ -197,7 +208,11 @@ def parse(text: str) -> ParseResult:
                 items.append(entry.item)
     problems.sort(key=lambda problem: problem.line)
     return ParseResult(
-        items=tuple(items), problems=tuple(problems), from_code=from_code, duplicates=duplicates
+        items=tuple(items),
+        problems=tuple(problems),
+        from_code=from_code,
+        duplicates=duplicates,
+        removed=checked.removed,
     )
 
 

@@ -136,6 +136,17 @@ class PdqSignal(Signal):
             raise InvalidHash(InvalidHash.FLAT, cls.name, "hash of a blank picture")
         return normalised
 
+    @classmethod
+    def half_set(cls, value: str) -> bool:
+        """Whether exactly half the bits (128 of 256) of a valid value are set.
+
+        The reference implementation sets a bit for each of the 256 DCT values above their
+        median, so a picture gives exactly 128 set bits unless values tie at the median, which
+        takes a flat or perfectly symmetric picture. A SHA-256 value has exactly 128 set bits
+        only about one time in twenty.
+        """
+        return int(value, 16).bit_count() == 256 // 2
+
 
 _ALL_ZERO_PDQ = "0" * PdqSignal.hex_length
 _ALL_ONE_PDQ = "f" * PdqSignal.hex_length

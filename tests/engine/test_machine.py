@@ -41,7 +41,7 @@ from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
 from tests.engine.conftest import last_say, make_ctx, msgids, run
 
-PDQ_A = "f" * 32 + "0" * 31 + "1"
+PDQ_A = "f" * 31 + "e" + "0" * 31 + "1"  # half the bits set, as in a real picture's PDQ
 PDQ_B = "0123456789abcdef" * 4
 MD5_A = "d41d8cd98f00b204e9800998ecf8427e"
 ITEM_A = HashItem(ItemKind.IMAGE, (("pdq", PDQ_A),))

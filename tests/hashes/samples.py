@@ -6,7 +6,7 @@ from bot.hashes.hashcode import ParseResult, Problem
 from bot.hashes.items import HashItem, ItemKind
 
 PDQ = "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
-PDQ2 = "9c3f0a1e5b7d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6"
+PDQ2 = "9c3f0a1e5b7d2c4e6f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e4"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 MD5_2 = "0cc175b9c0f1b6a831c399e269772661"
 SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"

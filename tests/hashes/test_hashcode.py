@@ -257,6 +257,7 @@ def test_unknown_version() -> None:
         lambda code: code.replace(MD5_2, MD5_2[:-1]),  # one digit lost
         lambda code: code.replace(MD5_2, MD5_2 + "0"),
         lambda code: code.replace(MD5_2, MD5_2[:10] + "o" + MD5_2[11:]),  # letter o for zero
+        lambda code: code.replace(MD5_2, MD5_2.replace("e", "\u0435")),  # a Cyrillic look-alike
         lambda code: code.replace("m ", "m hello "),
         lambda code: code.replace("#reclaim1 2", "#reclaim1"),
     ],
