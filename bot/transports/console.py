@@ -2,14 +2,18 @@
 
 Each input line is one message. Buttons are printed as numbered options (``[1] Under 18``);
 typing the number or the label picks it. A hash code block (``#reclaim1`` ... ``#end ...``)
-spans several lines and is collected into one message. On a TTY the transport shows a prompt;
-otherwise it runs scripted and prints plain text only, flushing after every reply so another
-program can drive it line by line.
+spans several lines and is collected into one message, and so is the whole readable output of
+``reclaim hash`` pasted at once (file lines, summary and instructions, then the code): the lines
+before the code are recognised by their shape, so none of them is answered on its own. A line
+that fits neither ends the collection and is read as the next message. On a TTY the transport
+shows a prompt; otherwise it runs scripted and prints plain text only, flushing after every
+reply so another program can drive it line by line.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 import threading
 from typing import TextIO
@@ -25,6 +29,20 @@ BLOCK_END = "#end"
 MAX_BLOCK_LINES = 400
 BLOCK_PAUSE = 1.0
 """Seconds without a new line that end a pasted block."""
+REPORT_LINE = re.compile(
+    r"(?:ok {4}|note {2}|skip {2})\S"
+    r"|Done: |No fingerprints could be made|No files were found"
+    r"|\d+ folders? inside (?:was|were) skipped"
+    r"|Copy (?:the code|each part) below|(?:It holds|They hold) only fingerprints"
+    r"|There are many files, so the code comes in|Part \d+ of \d+:"
+)
+"""The lines ``reclaim hash`` prints before its code (see ``bot.companion.report``)."""
+
+
+def starts_paste(line: str) -> bool:
+    """Whether a line begins a multi-line paste: a hash code, or the companion's output."""
+    stripped = line.strip()
+    return stripped.lower().startswith(BLOCK_START) or REPORT_LINE.match(stripped) is not None
 
 
 class ConsoleTransport:
@@ -84,6 +102,7 @@ class _LineReader:
         self.stream = stream
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[str] = asyncio.Queue()
+        self.held: str | None = None
         threading.Thread(target=self._pump, daemon=True).start()
 
     def _pump(self) -> None:
@@ -95,6 +114,9 @@ class _LineReader:
 
     async def readline(self, timeout: float | None = None) -> str | None:
         """The next line ("" at end of input), or None if ``timeout`` passed first."""
+        if self.held is not None:
+            line, self.held = self.held, None
+            return line
         try:
             return await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
@@ -126,7 +148,7 @@ async def run_console(
             return
         if interactive and line.strip() in ("/quit", "/exit"):
             return
-        if line.strip().lower().startswith(BLOCK_START):
+        if starts_paste(line):
             line = await _read_block(reader, line)
         if not line.strip():
             continue
@@ -142,11 +164,14 @@ async def _reply(runtime: Runtime, transport: ConsoleTransport, event: Event) ->
 async def _read_block(reader: _LineReader, first: str) -> str:
     """Collect a pasted hash code block up to its ``#end`` line.
 
-    A paste arrives all at once, so a pause in the lines also ends the block: a code pasted
-    without its last line is then read as it is (and the bot says it is cut off).
+    The companion's lines before the code (and blank lines) belong to the paste too; before the
+    code starts, any other line ends the paste and is kept for the main loop. A paste arrives
+    all at once, so a pause in the lines also ends it: a code pasted without its last line is
+    then read as it is (and the bot says it is cut off).
     """
     lines = [first.rstrip("\r\n")]
-    if BLOCK_END in first.lower():
+    in_code = first.strip().lower().startswith(BLOCK_START)
+    if in_code and BLOCK_END in first.lower():
         return lines[0]
     while len(lines) < MAX_BLOCK_LINES:
         line = await reader.readline(timeout=BLOCK_PAUSE)
@@ -154,7 +179,14 @@ async def _read_block(reader: _LineReader, first: str) -> str:
             if line == "":
                 reader.queue.put_nowait("")  # keep end of input for the main loop
             break
+        stripped = line.strip()
+        if not in_code:
+            if stripped.lower().startswith(BLOCK_START):
+                in_code = True
+            elif stripped and not REPORT_LINE.match(stripped):
+                reader.held = line  # not part of the paste: the next message
+                break
         lines.append(line.rstrip("\r\n"))
-        if line.strip().lower().startswith(BLOCK_END):
+        if in_code and stripped.lower().startswith(BLOCK_END):
             break
     return "\n".join(lines)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
@@ -168,3 +169,36 @@ def test_run_without_a_platform_starts_the_console(tmp_path: Path) -> None:
     assert "You're not alone, and this is not your fault." in done.stdout
     assert "starting the console" in done.stderr
     assert (tmp_path / "data" / "reclaim.sqlite3").is_file()
+
+
+def test_the_whole_output_of_reclaim_hash_is_one_paste(tmp_path: Path) -> None:
+    pictures = tmp_path / "pictures"
+    pictures.mkdir()
+    for n in range(3):
+        Image.effect_noise((120, 90), 40 + 20 * n).convert("RGB").save(pictures / f"p{n}.png")
+    (pictures / "clip.mp4").write_bytes(b"not really a video")
+    hashed = subprocess.run(
+        [sys.executable, "-m", "bot", "hash", str(pictures)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    assert "Copy the code below" in hashed.stdout
+    console = ConsoleProcess(tmp_path / "data")
+    try:
+        console.expect("[3] I'm not safe right now")
+        console.send("/hash")
+        console.expect("paste it here")
+        for line in hashed.stdout.splitlines():
+            console.send(line)
+        reply = console.expect("Shall I open a case")
+        assert "pictures: 3, videos and other files: 1" in reply
+        assert "Line" not in reply  # no line of the output was turned down
+        console.send("2")  # and the next line is an answer again: "Cancel"
+        console.expect("Start again")
+        assert console.close() == 0
+    finally:
+        if console.proc.poll() is None:
+            console.kill()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import io
 import re
 
+from bot.companion import report
+from bot.companion.hasher import Failure, FileHashes, FileKind, Note
 from bot.engine.events import Choice, Command, Start, Text
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Rendered
 from bot.runtime import Runtime
-from bot.transports.console import ConsoleTransport, run_console
+from bot.transports.console import ConsoleTransport, run_console, starts_paste
 
 PDQ = "f" * 32 + "0" * 31 + "1"
 
@@ -53,3 +55,53 @@ async def test_numbers_do_not_pick_options_while_text_is_expected(runtime: Runti
     await run_console(runtime, io.StringIO("/status\n1\n"), out)
     assert "A case number has 13 letters and numbers" in out.getvalue()
     assert "earlier step" not in out.getvalue()
+
+
+def _companion_lines() -> list[str]:
+    """Every kind of line ``reclaim hash`` prints before its code."""
+    lines = [*report.summary([]), *report.paste_instructions(1), *report.paste_instructions(3)]
+    ok = FileHashes(path="a.jpg", kind=FileKind.IMAGE, md5="0" * 32)
+    lines += report.summary([ok]) + report.summary([ok, ok], skipped_folders=1)
+    lines += report.summary([ok], skipped_folders=2)
+    for kind in FileKind:
+        lines.append(report.file_line(FileHashes(path="a b.jpg", kind=kind, md5="0" * 32), 12))
+    for failure in Failure:
+        failed = FileHashes(path="x.jpg", kind=FileKind.IMAGE, error=failure)
+        lines.append(report.file_line(failed))
+        lines += report.summary([failed]) + report.summary([failed, ok])
+    for note in Note:
+        noted = FileHashes(path="y.png", kind=FileKind.IMAGE, md5="0" * 32, note=note)
+        lines.append(report.file_line(noted))
+    return [*lines, "Part 2 of 3:"]
+
+
+def test_every_line_the_companion_prints_starts_a_paste() -> None:
+    lines = _companion_lines()
+    assert len(lines) > 20
+    for line in lines:
+        assert starts_paste(line), line
+    for typed in ("1", "Yes", "okay", "Done", "18 or older", "I'm not safe right now", PDQ):
+        assert not starts_paste(typed), typed
+
+
+async def test_the_whole_companion_output_is_one_paste(runtime: Runtime) -> None:
+    code = hashcode.encode([HashItem(ItemKind.IMAGE, (("pdq", PDQ),))])
+    output = "\n".join(
+        [
+            "ok    a.jpg  picture",
+            "",
+            "Done: your file has its fingerprint.",
+            "",
+            "Copy the code below (all of its lines) and paste it into the chat.",
+            "",
+            code,
+            "1",
+            "",
+        ]
+    )
+    out = io.StringIO()
+    await run_console(runtime, io.StringIO("/hash\n" + output), out)
+    text = out.getvalue()
+    assert "pictures: 1, videos and other files: 0" in text
+    assert "Line" not in text  # no line was turned down
+    assert "Case number:" in text  # the line after the code was read as its own answer
