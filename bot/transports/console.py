@@ -129,6 +129,8 @@ async def run_console(
             stdout.flush()
         line = await _next_line(reader, stop)
         if not line:
+            if interactive:
+                stdout.write("\n")  # leave the terminal on a fresh line after "> "
             return
         if interactive and line.strip() in ("/quit", "/exit"):
             return
