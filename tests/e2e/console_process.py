@@ -93,6 +93,8 @@ class ConsoleProcess:
     def wait(self, timeout: float = 20.0) -> int:
         """Wait for the process to end on its own; then all it wrote has been collected."""
         status = self.proc.wait(timeout)
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
         for thread in self._threads:
             thread.join(timeout)
         return status

@@ -20,6 +20,8 @@ import pytest
 
 from bot.cases.ids import case_number_from_int
 from tests.e2e.console_process import ConsoleProcess
+from tests.e2e.telegram_process import BotProcess, Person
+from tests.telegram_emulator import EmulatorThread
 
 MARK = "RECLAIM_TEST_PROCESS_MARK"
 
@@ -106,3 +108,28 @@ def test_a_refused_start_is_one_line_and_leaves_nothing_running(
     assert status == 2
     assert bot.errors == f"reclaim: the secret file {data / 'secret.key'} is empty\n"
     assert not still_running(mark, marked(mark))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_telegram_bot_and_its_workers(
+    tmp_path: Path, mark: str, signum: signal.Signals
+) -> None:
+    with EmulatorThread() as emu:
+        bot = BotProcess(emu, tmp_path / "data", **{MARK: mark})
+        try:
+            person = Person(emu, emu.add_user(first_name="Sam", language_code="en"))
+            person.say("/status")
+            person.expect("What's the case number?")
+            person.say(case_number_from_int(12345))
+            person.expect("And the PIN?")
+            person.say("123456")
+            person.expect("I couldn't find")
+            children = marked(mark) - {bot.proc.pid}
+            assert children, "the PIN workers should be running"
+            bot.proc.send_signal(signum)
+            status = bot.proc.wait(timeout=15)
+        finally:
+            bot.kill()
+    assert status == 0, bot.errors
+    assert "Traceback" not in bot.errors
+    assert not still_running(mark, children), "left running after the bot stopped"
