@@ -7,6 +7,11 @@ Subcommands:
     helplines  list the helplines the bot knows, by country
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs
     diagram    print the conversation's state diagram (Graphviz dot)
+
+``run`` and ``console`` either start or refuse with one line on stderr, ``reclaim: <why>``, and
+exit code 2: bad settings, an unknown default language, an unusable data directory, database
+or secret, a secret that is not the database's own. They never show a traceback for these.
+SIGTERM and SIGINT (Ctrl-C) stop them cleanly with exit code 0.
 """
 
 from __future__ import annotations
@@ -14,33 +19,51 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
+import sqlite3
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 from bot.cases.pinwork import pin_workers
 from bot.cases.store import Store
-from bot.config import ConfigError, Settings, derive_key, load_secret, load_settings
+from bot.config import ConfigError, Settings, derive_key, load_settings, reason
 from bot.data import load_helplines
 from bot.i18n import Catalogs, write_template
 from bot.runtime import Runtime
+from bot.secretfile import load_secret
 
 log = logging.getLogger("bot")
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 @asynccontextmanager
-async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    """Open the store and build the runtime for ``settings``; closes the store on exit."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    secret = load_secret(settings.data_dir)
-    catalogs = Catalogs.load(default=settings.default_language)
-    settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+async def open_runtime(
+    settings: Settings, env: Mapping[str, str] | None = None
+) -> AsyncIterator[Runtime]:
+    """Open the store and build the runtime for ``settings``; closes the store on exit.
+
+    The secret is the one beside the database (or ``RECLAIM_SECRET``), checked against the
+    database's key check before the store opens (``bot/secretfile.py``).
+
+    Raises:
+        ConfigError: the bot cannot start with these settings; the message is one line.
+    """
+    catalogs = _catalogs(settings.default_language)
+    database = settings.database_path
+    try:
+        secret = await load_secret(database, os.environ if env is None else env)
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        raise ConfigError(f"cannot open the database {database}: {reason(exc)}") from exc
     workers = pin_workers()
-    store = await Store.open(
-        settings.database_path, pepper=derive_key(secret, "pin"), pin_executor=workers
-    )
+    try:
+        store = await Store.open(database, pepper=derive_key(secret, "pin"), pin_executor=workers)
+    except BaseException:
+        workers.shutdown(cancel_futures=True)
+        raise
     try:
         runtime = Runtime(
             store, catalogs, secret=secret, settings=settings, helplines=load_helplines()
@@ -52,11 +75,43 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         workers.shutdown(cancel_futures=True)
 
 
+def _catalogs(default_language: str) -> Catalogs:
+    """The catalogs, refusing a default language none of them is for."""
+    try:
+        return Catalogs.load(default=default_language)
+    except ValueError as exc:
+        known = ", ".join(Catalogs.load().languages)
+        raise ConfigError(
+            f"there are no messages in the default language {default_language!r} "
+            f"(RECLAIM_LANGUAGE); available: {known}"
+        ) from exc
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[asyncio.Event]:
+    """An event set by SIGTERM or SIGINT while the block runs (in the running event loop).
+
+    Catching both lets the bot stop the way it stops at the end of input: conversations
+    finish their step, the store closes, and the PIN worker processes are shut down instead of
+    being left behind.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in STOP_SIGNALS:
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        yield stop
+    finally:
+        for signum in STOP_SIGNALS:
+            loop.remove_signal_handler(signum)
+
+
 async def _console(settings: Settings, lang: str | None) -> int:
     from bot.transports.console import run_console
 
-    async with open_runtime(settings) as runtime:
-        await run_console(runtime, lang=lang)
+    with stop_on_signals() as stop:
+        async with open_runtime(settings) as runtime:
+            await run_console(runtime, lang=lang, stop=stop)
     return 0
 
 
@@ -64,11 +119,23 @@ async def _run(settings: Settings) -> int:
     if settings.telegram_token:
         from bot.transports.telegram import run_telegram
 
-        async with open_runtime(settings) as runtime:
-            await run_telegram(runtime, settings)
+        with stop_on_signals() as stop:
+            async with open_runtime(settings) as runtime:
+                await run_telegram(runtime, settings, stop)
         return 0
     log.info("no platform configured: starting the console")
     return await _console(settings, None)
+
+
+def _serve(command: Coroutine[None, None, int]) -> int:
+    """Run ``run`` or ``console``: a refusal to start is one line on stderr and exit 2."""
+    try:
+        return asyncio.run(command)
+    except ConfigError as exc:
+        print(f"reclaim: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
+        return 0
 
 
 def _helplines(country: str | None) -> int:
@@ -141,15 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "console":
         if args.db:
             settings = replace(settings, database=args.db)
-        try:
-            return asyncio.run(_console(settings, args.lang))
-        except KeyboardInterrupt:
-            return 130
+        return _serve(_console(settings, args.lang))
     if args.command == "run":
-        try:
-            return asyncio.run(_run(settings))
-        except KeyboardInterrupt:
-            return 130
+        return _serve(_run(settings))
     if args.command == "helplines":
         return _helplines(args.country)
     if args.command == "i18n":

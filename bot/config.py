@@ -2,27 +2,38 @@
 
 Environment variables win over the file (``RECLAIM_CONFIG``, default ``reclaim.toml`` in the
 working directory if it exists). Secrets are only ever read from the environment or the data
-directory, never from the TOML file, so it can be committed safely.
+directory, never from the TOML file, so it can be committed safely. The server secret itself
+(``RECLAIM_SECRET`` or the file beside the database) is read by ``bot/secretfile.py``; only the
+key derivation lives here.
+
+Every problem comes back as one :class:`ConfigError` whose message is a single line fit for
+``reclaim: <message>`` on stderr: a malformed or unreadable file, a value of the wrong type, an
+unknown log level.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
-import secrets
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SECRET_FILE = "secret.key"
-_SECRET_ENV = "RECLAIM_SECRET"
-
 
 class ConfigError(ValueError):
     """A setting is missing or malformed."""
+
+
+def reason(exc: BaseException) -> str:
+    """One line saying why ``exc`` happened (an OS error's text without its number)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +96,14 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
     """Build settings from a TOML file (optional) and the environment.
 
     Raises:
-        ConfigError: a value has the wrong type, or the file sets a secret.
+        ConfigError: the file is unreadable or malformed, a value has the wrong type or an
+            unknown log level, or the file sets a secret.
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
     config_path = path or Path(env.get("RECLAIM_CONFIG", "reclaim.toml"))
-    if config_path.is_file():
-        with config_path.open("rb") as handle:
-            table = tomllib.load(handle)
+    if config_path.exists():
+        table = _read_toml(config_path)
         known = {f for f, _ in _ENV.values()}
         for key, raw in table.items():
             if key in _SECRET_FIELDS:
@@ -105,29 +116,23 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         raw = env.get(name)
         if raw:
             values[attr] = _convert(name, kind, raw)
-    return Settings(**values)
+    settings = Settings(**values)
+    if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
+        raise ConfigError(f"log level {settings.log_level!r} is not one of {', '.join(_LEVELS)}")
+    return settings
 
 
-def load_secret(data_dir: Path, env: Mapping[str, str] | None = None) -> bytes:
-    """The server secret: ``RECLAIM_SECRET``, or a random one kept in the data directory.
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
-    The file is created with mode 0600 on first run.
-    """
-    env = os.environ if env is None else env
-    configured = env.get(_SECRET_ENV)
-    if configured:
-        if len(configured) < 32:
-            raise ConfigError(f"{_SECRET_ENV} must be at least 32 characters")
-        return configured.encode()
-    path = data_dir / SECRET_FILE
-    if path.exists():
-        return path.read_bytes().strip()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32).encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(value)
-    return value
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {reason(exc)}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {reason(exc)}") from exc
 
 
 def derive_key(secret: bytes, purpose: str) -> bytes:

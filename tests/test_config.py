@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, derive_key, load_secret, load_settings
+from bot.config import ConfigError, Settings, derive_key, load_settings
 
 
 def test_defaults_run_the_console_on_a_local_data_dir(tmp_path: Path) -> None:
@@ -30,32 +30,35 @@ def test_environment_wins_over_the_file(tmp_path: Path) -> None:
         ('telegram_token = "123:abc"\n', "must come from the environment"),
         ("colour = 3\n", "unknown setting"),
         ('max_items = "many"\n', "not a valid int"),
+        ("max_items = \n", "is not valid TOML"),
+        ('default_language = "en\n', "is not valid TOML"),
+        ("log_level = 'LOUD'\n", "log level 'LOUD' is not one of DEBUG, INFO"),
+        (b"max_items = 3 # \xff\n", "is not valid TOML"),
     ],
 )
-def test_bad_files_are_refused_clearly(tmp_path: Path, body: str, message: str) -> None:
+def test_bad_files_are_refused_clearly(tmp_path: Path, body: str | bytes, message: str) -> None:
     config = tmp_path / "reclaim.toml"
-    config.write_text(body)
-    with pytest.raises(ConfigError, match=message):
+    config.write_bytes(body if isinstance(body, bytes) else body.encode())
+    with pytest.raises(ConfigError, match=message) as refused:
         load_settings({}, config)
+    assert "\n" not in str(refused.value)
+
+
+def test_an_unreadable_file_is_refused_clearly(tmp_path: Path) -> None:
+    (tmp_path / "reclaim.toml").mkdir()
+    with pytest.raises(ConfigError, match=r"cannot read .*reclaim.toml: Is a directory"):
+        load_settings({"RECLAIM_CONFIG": str(tmp_path / "reclaim.toml")})
+
+
+def test_a_bad_log_level_from_the_environment_is_refused() -> None:
+    with pytest.raises(ConfigError, match="log level 'chatty'"):
+        load_settings({"RECLAIM_LOG_LEVEL": "chatty"}, Path("/nonexistent"))
+    assert load_settings({"RECLAIM_LOG_LEVEL": "debug"}, Path("/nonexistent")).log_level == "debug"
 
 
 def test_tokens_never_show_in_repr() -> None:
     settings = load_settings({"TELEGRAM_BOT_TOKEN": "123:very-secret"}, Path("/nonexistent"))
     assert "very-secret" not in repr(settings)
-
-
-def test_the_secret_is_generated_once_with_owner_only_permissions(tmp_path: Path) -> None:
-    first = load_secret(tmp_path / "data", {})
-    assert len(first) == 64
-    assert (tmp_path / "data" / "secret.key").stat().st_mode & 0o777 == 0o600
-    assert load_secret(tmp_path / "data", {}) == first
-
-
-def test_the_environment_secret_wins_and_must_be_long(tmp_path: Path) -> None:
-    assert load_secret(tmp_path, {"RECLAIM_SECRET": "x" * 40}) == b"x" * 40
-    assert not (tmp_path / "secret.key").exists()
-    with pytest.raises(ConfigError):
-        load_secret(tmp_path, {"RECLAIM_SECRET": "short"})
 
 
 def test_derived_keys_differ_by_purpose() -> None:

@@ -17,6 +17,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,7 +36,8 @@ def pin_workers(workers: int = WORKERS, niceness: int = NICENESS) -> ProcessPool
     """A pool of low-priority processes for PIN hashing (shut it down when done).
 
     Processes are spawned, not forked: the bot runs threads (the database's) that a fork
-    would copy mid-flight.
+    would copy mid-flight. They ignore SIGINT (see ``_lower_priority``); shutting the pool
+    down is what ends them.
     """
     return ProcessPoolExecutor(
         max_workers=workers,
@@ -46,7 +48,14 @@ def pin_workers(workers: int = WORKERS, niceness: int = NICENESS) -> ProcessPool
 
 
 def _lower_priority(niceness: int) -> None:
-    """Runs in each worker; a sandbox that forbids it just leaves the priority as it is."""
+    """Runs in each worker: lower its priority, and leave stopping to the bot.
+
+    Ctrl-C sends SIGINT to the whole process group, workers included; a worker that died of
+    it would print a traceback and break the pool while the bot is still closing. The bot
+    catches the signal and shuts the pool down itself. A sandbox that forbids ``nice`` just
+    leaves the priority as it is.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):
         os.nice(niceness)
 

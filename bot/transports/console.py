@@ -128,8 +128,14 @@ async def run_console(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     lang: str | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Run one conversation until end of input (or ``/quit`` on a TTY)."""
+    """Run one conversation until end of input (or ``/quit`` on a TTY, or ``stop`` is set).
+
+    ``stop`` (set by SIGTERM or SIGINT in ``reclaim console``) ends the conversation between
+    messages: a reply being worked out is finished and saved first.
+    """
+    stop = stop or asyncio.Event()
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
@@ -139,12 +145,14 @@ async def run_console(
     existing = await runtime.load(key, runtime.clock())
     opening: Event = Reopen() if existing.state.value != "new" else Start("", locale_hint=lang)
     await _reply(runtime, transport, opening)
-    while True:
+    while not stop.is_set():
         if interactive:
             stdout.write("> ")
             stdout.flush()
-        line = await reader.readline()
+        line = await _next_line(reader, stop)
         if not line:
+            if interactive:
+                stdout.write("\n")  # leave the terminal on a fresh line after "> "
             return
         if interactive and line.strip() in ("/quit", "/exit"):
             return
@@ -153,6 +161,18 @@ async def run_console(
         if not line.strip():
             continue
         await _reply(runtime, transport, transport.event_for(line, lang))
+
+
+async def _next_line(reader: _LineReader, stop: asyncio.Event) -> str | None:
+    """The next line, or None once ``stop`` is set (whichever comes first)."""
+    reading = asyncio.ensure_future(reader.readline())
+    stopping = asyncio.ensure_future(stop.wait())
+    done, _ = await asyncio.wait((reading, stopping), return_when=asyncio.FIRST_COMPLETED)
+    if reading in done:
+        stopping.cancel()
+        return reading.result()
+    reading.cancel()
+    return None
 
 
 async def _reply(runtime: Runtime, transport: ConsoleTransport, event: Event) -> None:

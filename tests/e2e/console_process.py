@@ -15,12 +15,24 @@ ROOT = Path(__file__).resolve().parents[2]
 class ConsoleProcess:
     """A running ``python -m bot console`` with its stdout collected in the background."""
 
-    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *args: str,
+        env: dict[str, str] | None = None,
+        command: str = "console",
+        new_session: bool = False,
+    ) -> None:
+        """Start ``python -m bot <command> <args>`` on ``data_dir``.
+
+        ``new_session`` puts it in a process group of its own, so a test can send a signal to
+        the whole group the way Ctrl-C in a terminal does.
+        """
         full_env = {**os.environ, "RECLAIM_DATA_DIR": str(data_dir), "RECLAIM_LOG_LEVEL": "DEBUG"}
         full_env.pop("TELEGRAM_BOT_TOKEN", None)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", *args],
+            [sys.executable, "-m", "bot", command, *args],
             cwd=ROOT,
             env=full_env,
             stdin=subprocess.PIPE,
@@ -28,6 +40,7 @@ class ConsoleProcess:
             stderr=subprocess.PIPE,
             text=True,
             bufsize=1,
+            start_new_session=new_session,
         )
         self.output = ""
         self.errors = ""
@@ -76,6 +89,15 @@ class ConsoleProcess:
         assert self.proc.stdin is not None
         self.proc.stdin.close()
         return self.proc.wait(timeout)
+
+    def wait(self, timeout: float = 20.0) -> int:
+        """Wait for the process to end on its own; then all it wrote has been collected."""
+        status = self.proc.wait(timeout)
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        for thread in self._threads:
+            thread.join(timeout)
+        return status
 
     def kill(self) -> None:
         """SIGKILL: no chance to clean up."""
