@@ -20,7 +20,10 @@ OTHER_KEY = "b" * 64
 def session_data(version: int) -> tuple[str, bytes]:
     """A session holding a distinctive pasted hash; returns the data and the hash's bytes."""
     marker = hashlib.sha256(f"pasted-{version}".encode()).hexdigest()
-    return f'{{"pending":[{{"k":"image","h":[["pdq","{marker}"]]}}],"v":{version}}}', marker.encode()
+    return (
+        f'{{"pending":[{{"k":"image","h":[["pdq","{marker}"]]}}],"v":{version}}}',
+        marker.encode(),
+    )
 
 
 def found_in_files(directory: Path, markers: list[bytes]) -> list[str]:
