@@ -38,7 +38,7 @@ async def test_a_stolen_secret_and_a_fast_hash_give_no_session_key_back(
 ) -> None:
     """Whoever holds the data directory holds the secret; a fast keyed hash must not suffice."""
     await runtime.handle(transport, "12345", Start())
-    (stored,) = [key for key in runtime._cache]
+    (stored,) = list(runtime._cache)
     for purpose in ("session", "chat-key", "chat-index"):
         guess = hmac.new(derive_key(TEST_SECRET, purpose), b"test\x0012345", hashlib.sha256)
         assert guess.hexdigest() != stored
