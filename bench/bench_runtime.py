@@ -8,6 +8,12 @@ time) as they would be on a live bot. Figures: events per second, p50/p99 latenc
 design), and peak RSS of the bot process and of its largest PIN worker. Pinned to one CPU
 where the OS allows it, workers included: on one core the low-priority PIN workers wait for
 the conversation loop, so PIN operations are slow there by design while messages stay quick.
+
+Every simulated person is a new chat, so the first scenario also pays one chat-key derivation
+per conversation (scrypt, ``bot/chatkeys.py``): its figures are the *cold* ones. The keys stay
+in one shared in-memory cache, so the scenarios after it are *warm*: the same chats again, as
+for people who already talked to the bot since it started. ``bench_chatkeys`` measures the
+derivation itself and a burst of new chats.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from pathlib import Path
 
 from bot.cases.pinwork import pin_workers
 from bot.cases.store import Store
+from bot.chatkeys import ChatKeys
 from bot.config import Settings, derive_key
 from bot.data import load_helplines
 from bot.engine.events import Command, Event, Media, MediaKind, Start, Text
@@ -37,6 +44,7 @@ CONVERSATIONS = 10_000
 SCENARIOS = [
     # (name, conversations in flight, a case opened every N conversations (0 = never),
     #  mean pause between one person's messages in seconds)
+    ("cold chat keys: saturated, no cases", 50, 0, 0.0),
     ("saturated, no cases", 50, 0, 0.0),
     ("saturated, 1 case in 20", 50, 20, 0.0),
     ("paced ~2,000 events/s, no cases", 200, 0, 0.1),
@@ -151,9 +159,14 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def run(
-    conversations: int, directory: Path, concurrency: int, case_every: int, pause: float
+    conversations: int,
+    directory: Path,
+    concurrency: int,
+    case_every: int,
+    pause: float,
+    chat_keys: ChatKeys | None = None,
 ) -> dict[str, float]:
-    """Run the benchmark; return its figures."""
+    """Run the benchmark; return its figures (``chat_keys``: a cache shared between runs)."""
     workers = pin_workers()  # as the bot runs: low-priority processes for PIN hashing
     store = await Store.open(
         directory / "bench.sqlite3", pepper=derive_key(SECRET, "pin"), pin_executor=workers
@@ -165,6 +178,9 @@ async def run(
         settings=Settings(data_dir=directory, flood_limit=1000),
         helplines=load_helplines(),
     )
+    if chat_keys is not None:
+        runtime.chat_keys = chat_keys
+    derived_before = runtime.chat_keys.derivations
     transport = CaseTransport()
     talk: list[float] = []
     cases: list[float] = []
@@ -185,6 +201,7 @@ async def run(
     events = len(talk) + len(cases)
     return {
         "conversations": conversations,
+        "chat_keys_derived": runtime.chat_keys.derivations - derived_before,
         "events": events,
         "seconds": elapsed,
         "events_per_second": events / elapsed,
@@ -206,14 +223,23 @@ def main() -> None:
     args, _ = parser.parse_known_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    chat_keys = ChatKeys(SECRET)
     for title, concurrency, case_every, pause in SCENARIOS:
         with tempfile.TemporaryDirectory() as directory:
             figures = asyncio.run(
-                run(args.conversations, Path(directory), concurrency, case_every, pause)
+                run(
+                    args.conversations,
+                    Path(directory),
+                    concurrency,
+                    case_every,
+                    pause,
+                    chat_keys,
+                )
             )
         print(f"-- {title}")
         for name, value in figures.items():
             print(f"{name:>20}: {value:,.2f}")
+    chat_keys.close()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,16 @@
 """The one impure loop: load session -> ``engine.step`` -> perform effects -> save session.
 
 Transports call :meth:`Runtime.handle` with a chat id and an engine event. The chat id is
-turned into a keyed hash (HMAC) at once and never stored or logged; the session lives in the
-store under that hash and expires when idle. Effects are performed here, in order: messages
+turned into a chat key at once (a slow, memory-hard derivation: ``chatkeys.py`` says why and at
+what cost) and never stored or logged; the session lives in the store under that key and
+expires when idle. Effects are performed here, in order: messages
 are rendered by ``bot/i18n.py`` and handed to the transport; case effects go to the store and
 their outcome is fed back to the engine as a result event.
+
+A failing database never means silence: if the store cannot be read or written, the person
+is told, in words that need no database, that something went wrong on our side and that what
+they sent before is kept; the bot keeps running and logs the error's type only (a database
+error's text can quote the data).
 
 Nothing here knows a platform, and nothing here logs message text, hashes, case numbers or
 PINs: logs name event types and states only.
@@ -13,16 +19,17 @@ PINs: logs name event types and states only.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
+import math
+import sqlite3
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Protocol
 
 from bot.cases import store as case_store
-from bot.config import Settings, derive_key
+from bot.chatkeys import ChatKeys
+from bot.config import Settings
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -59,6 +66,10 @@ CACHED_SESSIONS = 10_000
 """Sessions kept in memory besides the store (the least recently used are dropped)."""
 DELETABLE_FOR = 48 * 3600.0
 """Platforms let bots delete messages in private chats for this long."""
+REF_MINUTE = 60
+"""Stored times (message references, expiry) keep the minute, no finer: enough for both."""
+STORE_FAILED = "error.store"
+"""Said when the database fails; it must need nothing but the catalogs."""
 
 
 class Transport(Protocol):
@@ -93,18 +104,23 @@ class Runtime:
         self.catalogs = catalogs
         self.settings = settings
         self.clock = clock
-        self._session_key = derive_key(secret, "session")
+        self.chat_keys = ChatKeys(secret)
         self._helplines = helplines
-        self._locks: dict[str, asyncio.Lock] = {}
+        # Per-chat locks and waiting counts are indexed by a fast keyed hash of the chat, so
+        # a chat's events are serialised even while its slow key is still being derived.
+        self._locks: dict[bytes, asyncio.Lock] = {}
         # Write-through copy of recent sessions, so a message costs one database write and no
         # read. Only valid while this process is the database's only writer (as SQLite here).
         self._cache: OrderedDict[str, tuple[Session, float]] = OrderedDict()
-        self._waiting: dict[str, int] = {}
+        self._waiting: dict[bytes, int] = {}
 
     def key_for(self, transport: str, chat_id: str) -> str:
-        """The keyed hash a conversation is stored under."""
-        message = f"{transport}\x00{chat_id}".encode()
-        return hmac.new(self._session_key, message, hashlib.sha256).hexdigest()
+        """The key a conversation is stored under (blocks for one derivation if not cached)."""
+        return self.chat_keys.key_now(transport, chat_id)
+
+    async def session_key(self, transport: str, chat_id: str) -> str:
+        """The key a conversation is stored under, derived off the event loop if not cached."""
+        return await self.chat_keys.key(transport, chat_id)
 
     def context(self, now: float) -> Context:
         """The engine context at ``now``."""
@@ -142,18 +158,33 @@ class Runtime:
     async def handle(
         self, transport: Transport, chat_id: str, event: Event, incoming_ref: str | None = None
     ) -> None:
-        """Handle one event from one chat, serialised with the chat's other events."""
-        key = self.key_for(transport.name, chat_id)
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        """Handle one event from one chat, serialised with the chat's other events.
+
+        A database failure is answered with a kind message and logged by type; the bot goes
+        on. Failures of the transport itself propagate to the transport.
+        """
+        index = self.chat_keys.index(transport.name, chat_id)
+        self._waiting[index] = self._waiting.get(index, 0) + 1
+        lock = self._locks.setdefault(index, asyncio.Lock())
         try:
             async with lock:
-                await self._handle_locked(transport, chat_id, key, event, incoming_ref)
+                key = await self.session_key(transport.name, chat_id)
+                try:
+                    await self._handle_locked(transport, chat_id, key, event, incoming_ref)
+                except sqlite3.Error as error:
+                    log.error("the database failed: %s", type(error).__name__)
+                    await self._say_store_failed(transport, chat_id, key)
         finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key]
-                self._locks.pop(key, None)
+            self._waiting[index] -= 1
+            if not self._waiting[index]:
+                del self._waiting[index]
+                self._locks.pop(index, None)
+
+    async def _say_store_failed(self, transport: Transport, chat_id: str, key: str) -> None:
+        """Tell the person the database failed, in their language if it is still in memory."""
+        cached = self._cache.get(key)
+        lang = cached[0].lang if cached is not None else None
+        await transport.send(chat_id, self.catalogs.render(lang, Say(STORE_FAILED)))
 
     async def _handle_locked(
         self,
@@ -178,7 +209,8 @@ class Runtime:
         session, first = step(session, event, ctx)
         # Nothing is kept for a group: the bot only says it talks in private, and leaves.
         keep = not isinstance(event, GroupChat) and not any(isinstance(e, Forget) for e in first)
-        expires_at = now + self.settings.session_ttl
+        # Whole minutes: the expiry needs no finer time, and a finer one tells when they wrote.
+        expires_at = math.ceil((now + self.settings.session_ttl) / REF_MINUTE) * REF_MINUTE
         # Write ahead: the new state is stored before anything is sent, so a crash after a
         # reply can never leave the person one question ahead of what the bot remembers.
         saved: Session | None = None
@@ -212,16 +244,18 @@ class Runtime:
 
     async def drop(self, transport: str, chat_id: str) -> None:
         """Erase a conversation quietly (the person blocked the bot or left the platform)."""
-        await self._erase(self.key_for(transport, chat_id))
+        await self._erase(await self.session_key(transport, chat_id))
+        self.chat_keys.forget(transport, chat_id)
 
     async def _forget(
         self, transport: Transport, chat_id: str, key: str, visible: tuple[str, ...], now: float
     ) -> None:
         for entry in reversed(visible):
-            ref, _, sent = entry.rpartition("@")
-            if ref and now - float(sent or 0) < DELETABLE_FOR:
+            ref, _, minute = entry.rpartition("@")
+            if ref and now - float(minute or 0) * REF_MINUTE < DELETABLE_FOR:
                 await transport.delete(chat_id, ref)
         await self._erase(key)
+        self.chat_keys.forget(transport.name, chat_id)
 
     async def _perform_case_effect(self, effect: Effect, now: float) -> Event:
         if isinstance(effect, OpenCase):
@@ -278,7 +312,8 @@ def case_view(info: case_store.CaseInfo) -> CaseView:
 
 
 def _remember(session: Session, ref: str, now: float) -> Session:
-    visible = (*session.visible, f"{ref}@{int(now)}")[-VISIBLE_LIMIT:]
+    """Record a message reference with the minute it was sent in (``ref@minutes``)."""
+    visible = (*session.visible, f"{ref}@{int(now // REF_MINUTE)}")[-VISIBLE_LIMIT:]
     return session.with_(visible=visible)
 
 

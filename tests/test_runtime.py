@@ -314,3 +314,29 @@ async def test_the_new_state_is_stored_before_anything_is_sent(
     runtime._cache.clear()  # as after a restart
     session = await runtime.load(runtime.key_for("test", CHAT), clock.now)
     assert session.state is State.ASK_THREAT
+
+
+async def test_stored_times_keep_the_minute_and_no_finer(
+    runtime: Runtime, transport: RecordingTransport, clock: FakeClock, tmp_path: Path
+) -> None:
+    clock.now = 1_764_000_037.25
+    await runtime.handle(transport, CHAT, Start(), incoming_ref="start-msg")
+    stored = await runtime.store.load_session(runtime.key_for("test", CHAT), clock.now)
+    assert stored is not None
+    minute = int(clock.now // 60)
+    assert f'"start-msg@{minute}"' in stored
+    assert f"@{int(clock.now)}" not in stored
+    with sqlite3.connect(tmp_path / "reclaim.sqlite3") as db:
+        (expires_at,) = db.execute("SELECT expires_at FROM sessions").fetchone()
+    assert expires_at % 60 == 0
+    assert 0 <= expires_at - (clock.now + runtime.settings.session_ttl) < 60
+
+
+async def test_a_referral_code_in_the_link_is_kept_only_if_a_helpline_has_it(
+    runtime: Runtime, transport: RecordingTransport, clock: FakeClock
+) -> None:
+    await runtime.handle(transport, CHAT, Start("r_sam_from_school"))
+    assert transport.texts()[0].startswith("Hi, I'm Reclaim. The people who sent you here")
+    stored = await runtime.store.load_session(runtime.key_for("test", CHAT), clock.now)
+    assert stored is not None
+    assert "sam_from_school" not in stored

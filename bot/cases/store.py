@@ -51,6 +51,7 @@ from bot.hashes.items import HashItem, ItemKind
 # aiosqlite logs every statement with its parameters at DEBUG level, which would put session
 # data and hash values in the logs; only its warnings and errors are let through.
 logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+log = logging.getLogger(__name__)
 
 MIN_PEPPER_BYTES: Final = 16
 PAYLOAD_VERSION: Final = 1
@@ -191,11 +192,12 @@ class Store:
                 return None
             if row[1] <= now:
                 await self._db.execute("DELETE FROM sessions WHERE key = ?", (key,))
+                await self._scrub()
                 return None
             return str(row[0])
 
     async def save_session(self, key: str, data: str, expires_at: float) -> None:
-        """Create or replace the session under ``key`` (an HMAC hex digest, never a raw id)."""
+        """Create or replace the session under ``key`` (a chat key, never a raw id)."""
         _check_session_key(key)
         async with self._lock:
             await self._db.execute(
@@ -206,16 +208,26 @@ class Store:
             )
 
     async def delete_session(self, key: str) -> None:
-        """Forget the session under ``key``, if any."""
+        """Forget the session under ``key``, if any, leaving no copy in any database file."""
         _check_session_key(key)
         async with self._transaction() as db:
             await db.execute("DELETE FROM sessions WHERE key = ?", (key,))
+        async with self._lock:
+            await self._scrub()
 
     async def purge_expired_sessions(self, now: float) -> int:
-        """Delete every session expired at ``now``; return how many were deleted."""
+        """Delete every session expired at ``now`` (scrubbed as by :meth:`delete_session`).
+
+        Returns:
+            How many sessions were deleted.
+        """
         async with self._transaction() as db:
             cursor = await db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
-            return cursor.rowcount
+            removed = cursor.rowcount
+        if removed:
+            async with self._lock:
+                await self._scrub()
+        return removed
 
     # Cases ----------------------------------------------------------------------------------
 
@@ -372,6 +384,19 @@ class Store:
             finally:
                 if durable:
                     await db.execute("PRAGMA synchronous = NORMAL")
+
+    async def _scrub(self) -> None:
+        """Copy the write-ahead log into the database and empty it; call holding the lock.
+
+        Every write of a session appends a new copy of its page to the WAL, so the log holds
+        earlier versions of a conversation until it is checkpointed and truncated. With
+        ``secure_delete`` on, the deleted row is zeroed in the page that the checkpoint
+        writes back; truncating removes the older copies. It costs one fsync, so it runs
+        when a session is erased, never on an ordinary message.
+        """
+        rows = list(await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
+        if rows and rows[0][0]:
+            log.warning("the write-ahead log could not be emptied (a reader held it)")
 
     async def _authenticate(
         self, number: str, pin: str, now: float

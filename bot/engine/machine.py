@@ -200,18 +200,26 @@ def _refuse_media(kind: MediaKind) -> list[Effect]:
     return [say("media.text_only")]
 
 
-def _parse_payload(session: Session, payload: str, ctx: Context) -> Session:
-    """Deep-link payload: tokens joined by ``-``: a language, ``c_GB``, ``r_<code>``."""
+def _parse_payload(session: Session, payload: str, ctx: Context) -> tuple[Session, bool]:
+    """Deep-link payload: tokens joined by ``-``: a language, ``c_GB``, ``r_<code>``.
+
+    Returns the session and whether the link came from someone who sent the person here.
+    Only a referral code that names a known helpline is kept; anyone can put any text in a
+    link, so an unknown code only changes the greeting and is not stored.
+    """
+    referred = False
     if not _PAYLOAD.match(payload):
-        return session
+        return session, referred
     for token in payload.split("-"):
         if (country := _COUNTRY_TOKEN.match(token)) and country.group(1).upper() in ctx.countries:
             session = session.with_(country=country.group(1).upper())
         elif referral := _REFERRAL_TOKEN.match(token):
-            session = session.with_(referral=referral.group(1))
+            referred = True
+            if referral.group(1) in ctx.referrals:
+                session = session.with_(referral=referral.group(1))
         elif _LANG_TOKEN.match(token) and token in ctx.languages:
             session = session.with_(lang=token)
-    return session
+    return session, referred
 
 
 def _pick_language(hint: str | None, ctx: Context) -> str:
@@ -227,10 +235,10 @@ def _pick_language(hint: str | None, ctx: Context) -> str:
 
 
 def _on_start(session: Session, event: Start, ctx: Context) -> Step:
-    session = _parse_payload(session.with_(**_ANSWERS_RESET), event.payload, ctx)
+    session, referred = _parse_payload(session.with_(**_ANSWERS_RESET), event.payload, ctx)
     if session.lang is None:
         session = session.with_(lang=_pick_language(event.locale_hint, ctx))
-    greeting = prompts.welcome(session)
+    greeting = prompts.welcome(session, referred=referred)
     session, asked = _ask(session.with_(state=State.ASK_ROLE), ctx)
     return session, [*greeting, *asked]
 

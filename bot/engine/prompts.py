@@ -83,9 +83,12 @@ def prompt(session: Session, ctx: Context) -> Say:
     return say("ask.role", _STATIC[State.ASK_ROLE][1])
 
 
-def welcome(session: Session) -> list[Say]:
-    """The first messages: who we are, never send pictures, how to get out."""
-    first = say("welcome.referred") if session.referral else say("welcome.hello")
+def welcome(session: Session, *, referred: bool = False) -> list[Say]:
+    """The first messages: who we are, never send pictures, how to get out.
+
+    ``referred``: this start's link carried a referral code, known or not.
+    """
+    first = say("welcome.referred") if referred or session.referral else say("welcome.hello")
     return [first, say("welcome.never_send"), say("welcome.private")]
 
 

@@ -42,13 +42,18 @@ class Intent(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Helpline:
-    """A person-staffed service people can contact; ``about`` is a msgid."""
+    """A person-staffed service people can contact; ``about`` is a msgid.
+
+    ``referral`` is the code the service puts in its deep links (``r_<code>``), if it has one:
+    a session keeps only codes that name a known helpline.
+    """
 
     country: str
     name: str
     about: str
     contact: str
     audience: str = "all"
+    referral: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,11 @@ class Context:
     lookup_cooldown: float = 30 * 60.0
 
     @property
+    def referrals(self) -> tuple[str, ...]:
+        """The deep-link referral codes of known helplines."""
+        return tuple(h.referral for h in self.helplines if h.referral)
+
+    @property
     def countries(self) -> tuple[str, ...]:
         """Countries with at least one helpline, in first-seen order."""
         return tuple(dict.fromkeys(h.country for h in self.helplines if h.country != "global"))
@@ -80,6 +90,7 @@ class Session:
     lang: str | None = None
     country: str | None = None
     referral: str | None = None
+    """The referral code of the known helpline that sent the person, never free text."""
     role: Role | None = None
     age: Age | None = None
     threat: bool = False
@@ -97,7 +108,7 @@ class Session:
     flood_count: int = 0
     flood_warned: bool = False
     visible: tuple[str, ...] = field(default=())
-    """Platform message references of recent messages (both ways), for a visible /forget."""
+    """Recent message references (both ways) as ``ref@minute``, for a visible /forget."""
 
     def with_(self, **changes: Any) -> Session:
         """Return a copy with ``changes`` applied."""

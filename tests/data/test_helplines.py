@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from bot.data import AUDIENCES, load_helplines
+import pytest
+
+from bot.data import AUDIENCES, load_helplines, parse_helplines
 
 
 def test_helplines_load_and_are_well_formed() -> None:
@@ -42,3 +44,31 @@ def test_report_remove_is_marked_as_not_on_device() -> None:
 
     remove = next(h for h in load_helplines() if "Report Remove" in h.name)
     assert "see the images" in Catalogs.load().text("en", remove.about)
+
+
+ENTRY = """
+[[helpline]]
+country = "GB"
+name = "A line"
+about = "helpline.about.rph"
+contact = "0000"
+source = "test"
+"""
+
+
+def test_a_referral_code_is_read_from_an_entry() -> None:
+    (helpline,) = parse_helplines(ENTRY + 'referral = "uk_line_1"\n')
+    assert helpline.referral == "uk_line_1"
+    assert parse_helplines(ENTRY)[0].referral is None
+
+
+@pytest.mark.parametrize("code", ['"has space"', '""', "7", '"' + "a" * 61 + '"'])
+def test_malformed_referral_codes_are_refused(code: str) -> None:
+    with pytest.raises(ValueError, match="referral"):
+        parse_helplines(ENTRY + f"referral = {code}\n")
+
+
+def test_a_referral_code_names_one_helpline_only() -> None:
+    twice = ENTRY + 'referral = "same"\n'
+    with pytest.raises(ValueError, match="twice"):
+        parse_helplines(twice + twice)

@@ -14,7 +14,7 @@ from bot.engine.session import Context, Helpline, Session
 HELPLINES = (
     Helpline("US", "Tipline", "helpline.about.cybertipline", "1-800", "minors"),
     Helpline("US", "Adult line", "helpline.about.ccri", "844", "adults"),
-    Helpline("GB", "UK line", "helpline.about.rph", "0345", "adults"),
+    Helpline("GB", "UK line", "helpline.about.rph", "0345", "adults", referral="helpline_7"),
     Helpline("global", "INHOPE", "helpline.about.inhope", "inhope.org", "all"),
 )
 

@@ -499,6 +499,13 @@ def test_start_payload_sets_language_country_and_referral() -> None:
     assert msgids(effects)[0] == "welcome.referred"
 
 
+def test_an_unknown_referral_code_is_greeted_but_not_stored() -> None:
+    session, effects = run([Start("fr-c_gb-r_my_name_is_sam")])
+    assert (session.lang, session.country, session.referral) == ("fr", "GB", None)
+    assert "my_name_is_sam" not in session_to_json(session)
+    assert msgids(effects)[0] == "welcome.referred"
+
+
 @pytest.mark.parametrize("payload", ["../etc", "x" * 65, "de", "c_ZZ", "r_" + "a" * 70])
 def test_odd_payloads_are_ignored_safely(payload: str) -> None:
     session, effects = run([Start(payload)])
