@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.cases.pinwork import pin_workers
-from bot.cases.store import Store
+from bot.cases.store import CaseLimits, Store
 from bot.config import ConfigError, Settings, derive_key, load_secret, load_settings
 from bot.data import load_helplines
 from bot.i18n import Catalogs, write_template
@@ -38,8 +38,12 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     catalogs = Catalogs.load(default=settings.default_language)
     settings.database_path.parent.mkdir(parents=True, exist_ok=True)
     workers = pin_workers()
+    limits = CaseLimits(settings.cases_per_chat_per_day, settings.cases_per_hour)
     store = await Store.open(
-        settings.database_path, pepper=derive_key(secret, "pin"), pin_executor=workers
+        settings.database_path,
+        pepper=derive_key(secret, "pin"),
+        pin_executor=workers,
+        limits=limits,
     )
     try:
         runtime = Runtime(
