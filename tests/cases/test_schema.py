@@ -45,13 +45,14 @@ EXPECTED_COLUMNS = {
         "delivered_on",
         "delivered_via",
     ],
-    "pin_failures": ["case_id", "failed_at"],
-    "case_locks": ["case_id", "locked_until"],
+    "lookup_guards": ["tag", "failures", "wait_until_hour", "last_hour"],
+    "case_quotas": ["tag", "period", "opened"],
 }
 
 
 async def test_migrates_an_empty_file(store: Store, db_path: Path) -> None:
-    assert rows(db_path, "SELECT version, name FROM schema_version") == [(1, "0001_initial.sql")]
+    expected = [(version, name) for version, name, _ in schema.migrations()]
+    assert rows(db_path, "SELECT version, name FROM schema_version") == expected
     with raw(db_path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert stat.S_IMODE(os.stat(db_path).st_mode) == 0o600
@@ -75,7 +76,7 @@ async def test_reopening_keeps_data_and_does_not_migrate_again(
         info = await second.lookup_case(credentials.number, credentials.pin, T0)
         assert isinstance(info, CaseInfo)
         assert await second.load_session(KEY, T0) == '{"state": "menu"}'
-    assert rows(db_path, "SELECT COUNT(*) FROM schema_version") == [(1,)]
+    assert rows(db_path, "SELECT COUNT(*) FROM schema_version") == [(len(schema.migrations()),)]
 
 
 async def test_refuses_a_newer_schema(db_path: Path) -> None:
@@ -92,18 +93,20 @@ async def test_later_migrations_apply_in_order_and_a_failed_one_leaves_nothing(
 ) -> None:
     await (await reopen(db_path)).close()
     shipped = schema.migrations()
-    broken = (2, "0002_extra.sql", "CREATE TABLE extra (x INTEGER) STRICT;\nCREATE TABLE (;")
+    n = len(shipped)
+    broken = (n + 1, "extra.sql", "CREATE TABLE extra (x INTEGER) STRICT;\nCREATE TABLE (;")
     monkeypatch.setattr(schema, "migrations", lambda: [*shipped, broken])
     with pytest.raises(sqlite3.OperationalError):
         await reopen(db_path)
-    assert rows(db_path, "SELECT version FROM schema_version") == [(1,)]
+    versions = [(v,) for v in range(1, n + 1)]
+    assert rows(db_path, "SELECT version FROM schema_version") == versions
     assert rows(db_path, "SELECT name FROM sqlite_master WHERE name = 'extra'") == []
 
-    fixed = (2, "0002_extra.sql", "CREATE TABLE extra (x INTEGER) STRICT;")
-    third = (3, "0003_more.sql", "INSERT INTO extra VALUES (3);")
+    fixed = (n + 1, "extra.sql", "CREATE TABLE extra (x INTEGER) STRICT;")
+    third = (n + 2, "more.sql", "INSERT INTO extra VALUES (3);")
     monkeypatch.setattr(schema, "migrations", lambda: [*shipped, fixed, third])
     await (await reopen(db_path)).close()
-    assert rows(db_path, "SELECT version FROM schema_version") == [(1,), (2,), (3,)]
+    assert rows(db_path, "SELECT version FROM schema_version") == [*versions, (n + 1,), (n + 2,)]
     assert rows(db_path, "SELECT x FROM extra") == [(3,)]
 
 
