@@ -4,12 +4,13 @@ Belongs here: the one ``Store`` class and its typed results.
 Does not belong here: opening the database file, connection settings and migrations
 (``schema.py``), the rules for case numbers and PINs (``ids.py``), checking a number and PIN
 and the guards against guessing (``lockout.py``), the limits on opening cases (``quotas.py``),
-delivering outbox entries to sinks (the relay), and anything about who a person is: the database holds no chat or user ids,
-usernames, phone numbers, message text, or precise times on cases.
+delivering outbox entries to sinks (the relay), and anything about who a person is: the
+database holds no chat or user ids, usernames, phone numbers, message text, or precise times on
+cases.
 
 Domain failures come back as values (``CaseNotFound``, ``TryLater``, ``CaseLimitReached``);
-exceptions mean a bug or a broken database. Every database operation runs under one ``asyncio.Lock``, so concurrent
-callers sharing the connection never see each other's unfinished transactions; the slow PIN
+exceptions mean a bug or a broken database. Every database operation runs under one
+``asyncio.Lock``, so concurrent callers sharing the connection never see each other's unfinished transactions; the slow PIN
 hashing runs outside that lock, on the PIN executor (``pinwork.py``).
 
 Hash values are kept only as long as they are needed: in ``case_hashes`` while a case is open,

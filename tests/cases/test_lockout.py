@@ -70,9 +70,9 @@ async def test_a_made_up_number_gets_exactly_the_answers_of_a_real_one(
     made_up = ids.new_case_number()
     times = [START + 60 * minute for minute in range(8)] + [START + HOUR, START + 2 * HOUR + 5]
     answers: dict[str, list[object]] = {credentials.number: [], made_up: []}
-    for number in answers:
+    for number, given in answers.items():
         for now in times:
-            answers[number].append(await store.lookup_case(number, wrong(credentials.pin), now))
+            given.append(await store.lookup_case(number, wrong(credentials.pin), now))
     assert answers[credentials.number] == answers[made_up]
     # and the answers do wait: a "locked" that only real numbers get would tell them apart
     assert TryLater(until=START + HOUR) in answers[made_up]
@@ -175,7 +175,7 @@ async def test_wrong_tries_keep_only_the_hour(
         values = [
             value
             for table in tables
-            for row in db.execute(f"SELECT * FROM {table}")  # noqa: S608 - names from SQLite
+            for row in db.execute(f"SELECT * FROM {table}")
             for value in row
             if isinstance(value, int | float) and not isinstance(value, bool)
         ]
