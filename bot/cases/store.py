@@ -10,8 +10,9 @@ cases.
 
 Domain failures come back as values (``CaseNotFound``, ``TryLater``, ``CaseLimitReached``);
 exceptions mean a bug or a broken database. Every database operation runs under one
-``asyncio.Lock``, so concurrent callers sharing the connection never see each other's unfinished transactions; the slow PIN
-hashing runs outside that lock, on the PIN executor (``pinwork.py``).
+``asyncio.Lock``, so concurrent callers sharing the connection never see each other's
+unfinished transactions; the slow PIN hashing runs outside that lock, on the PIN executor
+(``pinwork.py``).
 
 Hash values are kept only as long as they are needed: in ``case_hashes`` while a case is open,
 and in an outbox payload until that entry is delivered. Withdrawing a case clears the values in
