@@ -29,7 +29,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bot.cases.pinwork import pin_workers
-from bot.cases.store import Store
+from bot.cases.store import CaseLimits, Store
 from bot.config import ConfigError, Settings, derive_key, load_settings, reason
 from bot.data import load_helplines
 from bot.i18n import Catalogs, write_template
@@ -59,8 +59,11 @@ async def open_runtime(
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         raise ConfigError(f"cannot open the database {database}: {reason(exc)}") from exc
     workers = pin_workers()
+    limits = CaseLimits(settings.cases_per_chat_per_day, settings.cases_per_hour)
     try:
-        store = await Store.open(database, pepper=derive_key(secret, "pin"), pin_executor=workers)
+        store = await Store.open(
+            database, pepper=derive_key(secret, "pin"), pin_executor=workers, limits=limits
+        )
     except BaseException:
         workers.shutdown(cancel_futures=True)
         raise

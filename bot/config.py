@@ -54,6 +54,8 @@ class Settings:
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     log_level: str = "INFO"
+    cases_per_chat_per_day: int = 3
+    cases_per_hour: int = 60
 
     @property
     def database_path(self) -> Path:
@@ -81,6 +83,8 @@ _ENV: dict[str, tuple[str, type]] = {
     "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", str),
     "TELEGRAM_WEBHOOK_LISTEN": ("telegram_webhook_listen", str),
     "TELEGRAM_WEBHOOK_PORT": ("telegram_webhook_port", int),
+    "RECLAIM_CASES_PER_CHAT_PER_DAY": ("cases_per_chat_per_day", int),
+    "RECLAIM_CASES_PER_HOUR": ("cases_per_hour", int),
 }
 _SECRET_FIELDS = {"telegram_token", "telegram_webhook_secret"}
 

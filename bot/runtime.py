@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import secrets
 import sqlite3
 import time
 from collections import OrderedDict, deque
@@ -38,19 +39,22 @@ from bot.engine.effects import (
     LookupCase,
     OpenCase,
     Say,
+    Shown,
     WithdrawCase,
 )
 from bot.engine.events import (
     CaseFound,
-    CaseLocked,
     CaseMissing,
     CaseOpened,
     CaseOpenFailed,
+    CaseOpenRefused,
+    CaseShown,
     CaseView,
     CaseWithdrawn,
     Choice,
     Event,
     GroupChat,
+    LookupPaused,
     Text,
 )
 from bot.engine.machine import step
@@ -105,6 +109,10 @@ class Runtime:
         self.settings = settings
         self.clock = clock
         self.chat_keys = ChatKeys(secret)
+        # Keys for the per-chat limits, kept apart from the session (so /forget keeps them)
+        # and from each other (so the two tables cannot be joined).
+        self._case_limit_key = derive_key(secret, "case-limits")
+        self._lookup_limit_key = derive_key(secret, "lookup-limits")
         self._helplines = helplines
         # Per-chat locks and waiting counts are indexed by a fast keyed hash of the chat, so
         # a chat's events are serialised even while its slow key is still being derived.
@@ -132,6 +140,7 @@ class Runtime:
             max_items=self.settings.max_items,
             flood_limit=self.settings.flood_limit,
             flood_window=self.settings.flood_window,
+            token=secrets.token_hex(16),
         )
 
     async def load(self, key: str, now: float) -> Session:
@@ -233,7 +242,7 @@ class Runtime:
                 shown = tuple(dict.fromkeys((*visible_before, *session.visible)))
                 await self._forget(transport, chat_id, key, shown, now)
             else:
-                result = await self._perform_case_effect(effect, now)
+                result = await self._perform_case_effect(effect, key, now)
                 session, more = step(session, result, ctx)
                 if keep:
                     await self._save(key, session, expires_at)
@@ -257,13 +266,21 @@ class Runtime:
         await self._erase(key)
         self.chat_keys.forget(transport.name, chat_id)
 
-    async def _perform_case_effect(self, effect: Effect, now: float) -> Event:
+    async def _perform_case_effect(self, effect: Effect, key: str, now: float) -> Event:
+        if isinstance(effect, Shown):
+            return CaseShown()  # everything before it was sent: the opening is complete
         if isinstance(effect, OpenCase):
+            chat = _chat_tag(self._case_limit_key, key)
             try:
-                opened = await self.store.open_case(effect.items, effect.route, now)
+                opened = await self.store.open_case(
+                    effect.items, effect.route, now, token=effect.token or None, chat=chat
+                )
             except Exception:
                 log.exception("opening a case failed")
                 return CaseOpenFailed()
+            if isinstance(opened, case_store.CaseLimitReached):
+                log.info("case limit reached: %s", opened.scope)
+                return CaseOpenRefused(opened.scope)
             return CaseOpened(opened.number, opened.pin)
         if isinstance(effect, LookupCase | WithdrawCase):
             action = (
@@ -271,11 +288,12 @@ class Runtime:
                 if isinstance(effect, WithdrawCase)
                 else self.store.lookup_case
             )
-            found = await action(effect.number, effect.pin, now)
+            chat = _chat_tag(self._lookup_limit_key, key)
+            found = await action(effect.number, effect.pin, now, chat=chat)
             if isinstance(found, case_store.CaseNotFound):
-                return CaseMissing()
-            if isinstance(found, case_store.CaseLocked):
-                return CaseLocked(max(1, int((found.until - now + 59) // 60)))
+                return CaseMissing(_minutes_until(found.wait_until, now))
+            if isinstance(found, case_store.TryLater):
+                return LookupPaused(max(1, _minutes_until(found.until, now)))
             view = case_view(found)
             return CaseWithdrawn(view) if isinstance(effect, WithdrawCase) else CaseFound(view)
         raise TypeError(f"not a case effect: {type(effect).__name__}")
@@ -309,6 +327,16 @@ def case_view(info: case_store.CaseInfo) -> CaseView:
         delivered=info.relay_delivered,
         signals=info.signal_counts,
     )
+
+
+def _chat_tag(purpose_key: bytes, session_key: str) -> bytes:
+    """The chat's key for one kind of limit: a keyed hash of its session key."""
+    return hmac.new(purpose_key, session_key.encode(), hashlib.sha256).digest()
+
+
+def _minutes_until(until: float, now: float) -> int:
+    """Whole minutes from ``now`` to ``until``, rounded up; 0 if it has passed."""
+    return max(0, int((until - now + 59) // 60))
 
 
 def _remember(session: Session, ref: str, now: float) -> Session:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cases import ids
+from bot.cases.lockout import FREE_FAILURES
 from bot.cases.store import Store
 from bot.config import Settings
 from bot.engine.events import Command, Event, GroupChat, Media, MediaKind, Start, Text
@@ -200,13 +202,59 @@ async def test_a_store_failure_keeps_the_codes_for_a_retry(
     assert any(CREDENTIALS.search(t) for t in transport.texts())
 
 
-async def test_wrong_pins_lock_the_case(runtime: Runtime, transport: RecordingTransport) -> None:
+async def test_wrong_tries_make_the_number_wait_for_every_chat_alike(
+    runtime: Runtime, transport: RecordingTransport
+) -> None:
     number, pin = await open_case(runtime, transport)
+    made_up = ids.new_case_number()
     other = RecordingTransport(name="other")
-    for n in range(5):
-        await say(runtime, other, Command("status"), Text(number), Text(f"00000{n}"), chat=f"c{n}")
-    await say(runtime, transport, Command("status"), Text(number), Text(pin))
-    assert "locked for now" in transport.texts()[-2]
+    answers = []
+    for typed in (number, made_up):
+        for n in range(FREE_FAILURES):
+            await say(runtime, other, Command("status"), Text(f"{typed} 00000{n}"), chat=f"c{n}")
+        await say(runtime, other, Command("status"), Text(f"{typed} 000009"), chat=f"late-{typed}")
+        answers.append(other.texts(f"late-{typed}")[-2:])
+    real, fake = answers
+    assert real == fake  # a made-up number gets exactly the same answers
+    assert "too many tries" in real[-2]
+    await say(runtime, transport, Command("status"), Text(f"{number} {pin}"))
+    assert "too many tries" in transport.texts()[-2]  # waits, but is never locked for good
+
+
+async def test_forget_lifts_neither_the_lookup_wait_nor_the_case_limit(
+    runtime: Runtime, transport: RecordingTransport
+) -> None:
+    for n in range(FREE_FAILURES):
+        await say(runtime, transport, Command("status"), Text(f"{ids.new_case_number()} 12345{n}"))
+    await say(runtime, transport, Command("forget"))
+    await say(runtime, transport, Start(), Command("status"))
+    await say(runtime, transport, Text(f"{ids.new_case_number()} 123456"))
+    assert "too many tries" in transport.texts()[-2]
+
+    chat = "chat-limits"
+    for _ in range(3):
+        await say(runtime, transport, Start(), Text(CODE), Text("Open my case"), chat=chat)
+        await say(runtime, transport, Command("forget"), chat=chat)
+    await say(runtime, transport, Start(), Text(CODE), Text("Open my case"), chat=chat)
+    texts = transport.texts(chat)
+    assert len([t for t in texts if CREDENTIALS.search(t)]) == 3
+    assert "as many cases as it can today" in texts[-2]
+    with sqlite3.connect(runtime.settings.database_path) as db:
+        assert db.execute("SELECT COUNT(*) FROM cases").fetchone() == (3,)
+
+
+async def test_a_wrong_pin_asks_for_the_pin_again_and_both_may_come_together(
+    runtime: Runtime, transport: RecordingTransport
+) -> None:
+    number, pin = await open_case(runtime, transport)
+    await say(runtime, transport, Command("status"), Text(number), Text("000000"))
+    assert transport.texts()[-1].startswith("And the PIN?")
+    transport.deleted.clear()
+    await say(runtime, transport, Text(pin))
+    assert f"Case {number}" in transport.texts()[-2]
+    await say(runtime, transport, Command("status"), Text(f"Case number: {number}\nPIN: {pin}"))
+    assert f"Case {number}" in transport.texts()[-2]
+    assert len(transport.deleted) == 2  # both messages holding the PIN were deleted
 
 
 async def test_logs_never_contain_text_hashes_or_ids(

@@ -147,6 +147,10 @@ _PIN_LIKE: Final = re.compile(
 )
 
 
+# Words people (and the bot's own message) put around a number and PIN typed together.
+_LABELS: Final = re.compile(r"(?i)\b(?:case|number|no|nr|pin)\b|[:#]")
+
+
 def may_hold_pin(text: str) -> bool:
     """Whether a message may hold a PIN, so that it is deleted from the chat wherever it came.
 
@@ -155,6 +159,46 @@ def may_hold_pin(text: str) -> bool:
     ``ABCD-EFGH-JKMN-P 123 456``, ``PIN: 123-456``. A hash (long runs of hex) does not match.
     """
     return _PIN_LIKE.search(text) is not None
+
+
+def read_number_and_pin(text: str) -> tuple[str, str] | None:
+    """Read a case number and its PIN typed together in one message.
+
+    Args:
+        text: for example ``ABCD-EFGH-JKMN-P 123456``, the two on separate lines, or with
+            labels (``Case number: ... PIN: ...``) as the bot showed them.
+
+    Returns:
+        ``(canonical number, PIN)``, or None unless the text holds exactly one of each.
+    """
+    for match in _PIN_LIKE.finditer(text):
+        pin = parse_pin(match.group())
+        rest = text[: match.start()] + " " + text[match.end() :]
+        number = parse_case_number(_LABELS.sub(" ", rest))
+        if pin is not None and number is not None:
+            return number, pin
+    return None
+
+
+def credentials_from_token(token: str, key: bytes) -> tuple[str, str]:
+    """The case number and PIN a case opened with ``token`` gets, the same every time.
+
+    Deriving both from a keyed hash of the token lets a repeated request (after a crash) give
+    back the very credentials the first one made, without the PIN ever being stored in clear.
+
+    Args:
+        token: the random token that names one request to open a case.
+        key: a server secret (never stored with the cases).
+
+    Returns:
+        ``(case number, PIN)`` in canonical form.
+    """
+    if not token or not key:
+        raise ValueError("token and key must not be empty")
+    digest = hmac.new(key, b"open-case/" + token.encode(), hashlib.sha512).digest()
+    number = int.from_bytes(digest[:8]) >> (64 - CASE_NUMBER_BITS)
+    pin = int.from_bytes(digest[8:16]) % 10**PIN_LENGTH  # bias below one in 10**13
+    return case_number_from_int(number), f"{pin:0{PIN_LENGTH}d}"
 
 
 def new_salt() -> bytes:

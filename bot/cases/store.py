@@ -2,15 +2,17 @@
 
 Belongs here: the one ``Store`` class and its typed results.
 Does not belong here: opening the database file, connection settings and migrations
-(``schema.py``), the rules for case numbers and PINs (``ids.py``), checking a number and PIN and
-locking a case after wrong PINs (``lockout.py``), delivering outbox entries to sinks (the
-relay), and anything about who a person is: the database holds no chat or user ids,
-usernames, phone numbers, message text, or precise times on cases.
+(``schema.py``), the rules for case numbers and PINs (``ids.py``), checking a number and PIN
+and the guards against guessing (``lockout.py``), the limits on opening cases (``quotas.py``),
+delivering outbox entries to sinks (the relay), and anything about who a person is: the
+database holds no chat or user ids, usernames, phone numbers, message text, or precise times on
+cases.
 
-Domain failures come back as values (``CaseNotFound``, ``CaseLocked``); exceptions mean a bug or
-a broken database. Every database operation runs under one ``asyncio.Lock``, so concurrent
-callers sharing the connection never see each other's unfinished transactions; the slow PIN
-hashing runs outside that lock, on the PIN executor (``pinwork.py``).
+Domain failures come back as values (``CaseNotFound``, ``TryLater``, ``CaseLimitReached``);
+exceptions mean a bug or a broken database. Every database operation runs under one
+``asyncio.Lock``, so concurrent callers sharing the connection never see each other's
+unfinished transactions; the slow PIN hashing runs outside that lock, on the PIN executor
+(``pinwork.py``).
 
 Hash values are kept only as long as they are needed: in ``case_hashes`` while a case is open,
 and in an outbox payload until that entry is delivered. Withdrawing a case clears the values in
@@ -29,6 +31,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
@@ -37,13 +40,15 @@ from typing import Final, Literal, Self, cast
 
 import aiosqlite
 
-from bot.cases import ids, lockout, schema
+from bot.cases import ids, lockout, quotas, schema
 
 # Re-exported: callers keep importing these from the store; the alias form marks them as such.
-from bot.cases.lockout import CaseLocked as CaseLocked  # noqa: PLC0414
 from bot.cases.lockout import CaseNotFound as CaseNotFound  # noqa: PLC0414
+from bot.cases.lockout import TryLater as TryLater  # noqa: PLC0414
 from bot.cases.lockout import fetch_one
 from bot.cases.pinwork import run_pin_work
+from bot.cases.quotas import CaseLimitReached as CaseLimitReached  # noqa: PLC0414
+from bot.cases.quotas import CaseLimits as CaseLimits  # noqa: PLC0414
 from bot.cases.schema import MIN_SQLITE_VERSION as MIN_SQLITE_VERSION  # noqa: PLC0414
 from bot.cases.schema import SchemaTooNewError as SchemaTooNewError  # noqa: PLC0414
 from bot.hashes.items import HashItem, ItemKind
@@ -60,7 +65,6 @@ CaseState = Literal["open", "withdrawn"]
 OutboxKind = Literal["open", "withdraw"]
 
 _SESSION_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
-_NUMBER_ATTEMPTS: Final = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +131,13 @@ class Store:
         pepper: bytes,
         scrypt_n: int,
         pin_executor: Executor | None = None,
+        limits: CaseLimits = quotas.DEFAULT_LIMITS,
     ) -> None:
         self._db = db
         self._pepper = pepper
         self._scrypt_n = scrypt_n
         self._pin_executor = pin_executor
+        self._limits = limits
         self._lock = asyncio.Lock()
 
     @classmethod
@@ -142,6 +148,7 @@ class Store:
         pepper: bytes,
         scrypt_n: int = ids.SCRYPT_N,
         pin_executor: Executor | None = None,
+        limits: CaseLimits = quotas.DEFAULT_LIMITS,
     ) -> Store:
         """Open (creating if needed) and migrate the database at ``path``.
 
@@ -151,6 +158,7 @@ class Store:
             scrypt_n: PIN hashing cost for new cases and for unknown numbers; lower only in tests.
             pin_executor: where PIN hashing runs (``pinwork.pin_workers()`` in the bot); None
                 for the event loop's default threads. The caller shuts it down.
+            limits: how many cases may be opened per chat per day and in total per hour.
 
         Returns:
             The open store.
@@ -163,7 +171,7 @@ class Store:
             raise ValueError(f"pepper must be at least {MIN_PEPPER_BYTES} bytes")
         ids.check_scrypt_n(scrypt_n)
         db = await schema.open_database(path)
-        return cls(db, pepper, scrypt_n, pin_executor)
+        return cls(db, pepper, scrypt_n, pin_executor, limits)
 
     async def close(self) -> None:
         """Close the connection (SQLite checkpoints the WAL into the main file)."""
@@ -231,16 +239,31 @@ class Store:
 
     # Cases ----------------------------------------------------------------------------------
 
-    async def open_case(self, items: Sequence[HashItem], route: str, now: float) -> CaseCredentials:
+    async def open_case(
+        self,
+        items: Sequence[HashItem],
+        route: str,
+        now: float,
+        *,
+        token: str | None = None,
+        chat: bytes | None = None,
+    ) -> CaseCredentials | CaseLimitReached:
         """Open a case for these hashes and queue them for the relay, all or nothing.
+
+        Opening is idempotent by ``token``: the number and PIN are derived from a keyed hash
+        of it (``ids.credentials_from_token``), so asking again with the same token, after a
+        crash at any moment, gives back the same case and credentials and opens nothing new.
 
         Args:
             items: one entry per file, at least one, each with at least one hash.
             route: the service the hashes are meant for (for example ``"stopncii"``).
-            now: Unix time; only its UTC date is stored.
+            now: Unix time; only its UTC date is stored with the case.
+            token: names this request to open a case; None for a fresh random one.
+            chat: the asking chat's key for the per-chat limit (see ``quotas.py``), or None.
 
         Returns:
-            The new case number and PIN. They exist nowhere else in clear: show them once.
+            The case number and PIN (they exist nowhere else in clear: show them), or
+            ``CaseLimitReached`` if a limit stopped a new case.
 
         Raises:
             ValueError: if the items or route are empty or an item repeats a signal.
@@ -248,57 +271,85 @@ class Store:
         rows = _hash_rows(items)
         if not route:
             raise ValueError("route must not be empty")
-        pin, salt = ids.new_pin(), ids.new_salt()
+        number, pin = ids.credentials_from_token(token or secrets.token_hex(16), self._pepper)
+        async with self._transaction() as db:
+            existing = await _case_pin(db, number)
+        if existing is not None:
+            return await self._same_case(number, pin, existing)
+        salt = ids.new_salt()
         pin_hash = await run_pin_work(
             self._pin_executor, ids.hash_pin, pin, salt, self._pepper, n=self._scrypt_n
         )
         today = _utc_date(now)
         async with self._transaction(durable=True) as db:
-            number = await _unused_number(db)
-            cursor = await db.execute(
-                "INSERT INTO cases (number, pin_salt, pin_hash, pin_scrypt_n, route, state, "
-                "created_on) VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                (number, salt, pin_hash, self._scrypt_n, route, today),
-            )
-            case_id = cursor.lastrowid
-            assert case_id is not None
-            await db.executemany(
-                "INSERT INTO case_hashes (case_id, item_index, item_kind, signal, value) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [(case_id, *row) for row in rows],
-            )
-            await _queue(db, case_id, today, kind="open", number=number, route=route, rows=rows)
+            existing = await _case_pin(db, number)
+            if existing is None:
+                limited = await quotas.take(db, self._limits, chat, now)
+                if limited is not None:
+                    return limited
+                cursor = await db.execute(
+                    "INSERT INTO cases (number, pin_salt, pin_hash, pin_scrypt_n, route, state, "
+                    "created_on) VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                    (number, salt, pin_hash, self._scrypt_n, route, today),
+                )
+                case_id = cursor.lastrowid
+                assert case_id is not None
+                await db.executemany(
+                    "INSERT INTO case_hashes (case_id, item_index, item_kind, signal, value) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(case_id, *row) for row in rows],
+                )
+                await _queue(db, case_id, today, kind="open", number=number, route=route, rows=rows)
+        if existing is not None:  # a repeat of this token won the race
+            return await self._same_case(number, pin, existing)
+        return CaseCredentials(number, pin)
+
+    async def _same_case(
+        self, number: str, pin: str, stored: tuple[bytes, bytes, int]
+    ) -> CaseCredentials:
+        """The credentials of the case a token already opened, checked against its PIN hash.
+
+        A different case holding the derived number (odds about one in 10**18) would not match
+        the derived PIN; that is refused rather than handing someone another person's case.
+        """
+        salt, expected, cost = stored
+        same = await run_pin_work(
+            self._pin_executor, ids.verify_pin, pin, salt, self._pepper, expected, n=cost
+        )
+        if not same:
+            raise RuntimeError("the case number derived for this request is taken")
         return CaseCredentials(number, pin)
 
     async def lookup_case(
-        self, number: str, pin: str, now: float
-    ) -> CaseInfo | CaseNotFound | CaseLocked:
+        self, number: str, pin: str, now: float, *, chat: bytes | None = None
+    ) -> CaseInfo | CaseNotFound | TryLater:
         """Return what the holder of this case number and PIN may know about the case.
 
         Args:
             number: the case number as typed (normalised here).
             pin: the PIN as typed (normalised here).
-            now: Unix time, for the lockout.
+            now: Unix time, for the guards against guessing (only its hour is kept).
+            chat: the asking chat's guard key (see ``lockout.py``), or None.
 
         Returns:
             ``CaseInfo``; ``CaseNotFound`` for a wrong number or a wrong PIN alike;
-            ``CaseLocked`` after too many wrong PINs for this case.
+            ``TryLater`` while too many wrong tries make this number or chat wait.
         """
-        case_id = await self._authenticate(number, pin, now)
+        case_id = await self._authenticate(number, pin, now, chat)
         if not isinstance(case_id, int):
             return case_id
         async with self._transaction() as db:
             return await _case_info(db, case_id)
 
     async def withdraw_case(
-        self, number: str, pin: str, now: float
-    ) -> CaseInfo | CaseNotFound | CaseLocked:
+        self, number: str, pin: str, now: float, *, chat: bytes | None = None
+    ) -> CaseInfo | CaseNotFound | TryLater:
         """Withdraw a case: its hashes are no longer relayed and a withdrawal is queued.
 
         Withdrawing an already withdrawn case changes nothing and queues nothing. Arguments and
         results are as for :meth:`lookup_case`; ``now`` also gives the withdrawal date.
         """
-        case_id = await self._authenticate(number, pin, now)
+        case_id = await self._authenticate(number, pin, now, chat)
         if not isinstance(case_id, int):
             return case_id
         async with self._transaction(durable=True) as db:
@@ -399,8 +450,8 @@ class Store:
             log.warning("the write-ahead log could not be emptied (a reader held it)")
 
     async def _authenticate(
-        self, number: str, pin: str, now: float
-    ) -> int | CaseNotFound | CaseLocked:
+        self, number: str, pin: str, now: float, chat: bytes | None
+    ) -> int | CaseNotFound | TryLater:
         """Check a number and PIN; return the case id, or why not (see ``lockout.py``)."""
         return await lockout.authenticate(
             self._transaction,
@@ -409,6 +460,7 @@ class Store:
             now,
             pepper=self._pepper,
             scrypt_n=self._scrypt_n,
+            chat=chat,
             executor=self._pin_executor,
         )
 
@@ -430,13 +482,12 @@ async def _queue(
     )
 
 
-async def _unused_number(db: aiosqlite.Connection) -> str:
-    """Draw case numbers until one is free (a clash has odds of about one in 10**18)."""
-    for _ in range(_NUMBER_ATTEMPTS):
-        number = ids.new_case_number()
-        if await fetch_one(db, "SELECT 1 FROM cases WHERE number = ?", (number,)) is None:
-            return number
-    raise RuntimeError("could not draw an unused case number")
+async def _case_pin(db: aiosqlite.Connection, number: str) -> tuple[bytes, bytes, int] | None:
+    """``(pin_salt, pin_hash, pin_scrypt_n)`` of the case with this number, if there is one."""
+    row = await fetch_one(
+        db, "SELECT pin_salt, pin_hash, pin_scrypt_n FROM cases WHERE number = ?", (number,)
+    )
+    return None if row is None else (bytes(row[0]), bytes(row[1]), int(row[2]))
 
 
 async def _case_info(db: aiosqlite.Connection, case_id: int) -> CaseInfo:

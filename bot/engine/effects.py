@@ -63,15 +63,25 @@ class LeaveChat:
 
 @dataclass(frozen=True, slots=True)
 class OpenCase:
-    """Open an anonymous case for these hashes; answered with CaseOpened or CaseOpenFailed."""
+    """Open an anonymous case for these hashes, once per ``token``.
+
+    Answered with CaseOpened, CaseOpenRefused or CaseOpenFailed. The same token always gives
+    the same case, so repeating this after a crash never opens a second one.
+    """
 
     items: tuple[HashItem, ...]
     route: str
+    token: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """Everything said before this was sent; answered with CaseShown."""
 
 
 @dataclass(frozen=True, slots=True)
 class LookupCase:
-    """Look a case up; answered with CaseFound, CaseMissing or CaseLocked."""
+    """Look a case up; answered with CaseFound, CaseMissing or LookupPaused."""
 
     number: str
     pin: str
@@ -79,7 +89,7 @@ class LookupCase:
 
 @dataclass(frozen=True, slots=True)
 class WithdrawCase:
-    """Withdraw a case; answered with CaseWithdrawn, CaseMissing or CaseLocked."""
+    """Withdraw a case; answered with CaseWithdrawn, CaseMissing or LookupPaused."""
 
     number: str
     pin: str
@@ -90,4 +100,4 @@ class Forget:
     """Erase this conversation: its visible messages where possible, then its state."""
 
 
-Effect = Say | DeleteIncoming | LeaveChat | OpenCase | LookupCase | WithdrawCase | Forget
+Effect = Say | DeleteIncoming | LeaveChat | OpenCase | Shown | LookupCase | WithdrawCase | Forget

@@ -96,8 +96,20 @@ class CaseOpened:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseShown:
+    """The messages with the case number and PIN were sent: the opening is complete."""
+
+
+@dataclass(frozen=True, slots=True)
 class CaseOpenFailed:
     """The store could not open the case; the pending hashes are kept for a retry."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseOpenRefused:
+    """No case was opened because a limit is reached: ``"chat"`` (per day) or ``"all"``."""
+
+    scope: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,16 +144,33 @@ class CaseWithdrawn:
 
 @dataclass(frozen=True, slots=True)
 class CaseMissing:
-    """No case with that number and PIN (the two are deliberately indistinguishable)."""
+    """No case with that number and PIN (the two are deliberately indistinguishable).
+
+    ``wait_minutes`` is how long until the next try is checked (0: at once).
+    """
+
+    wait_minutes: int = 0
 
 
 @dataclass(frozen=True, slots=True)
-class CaseLocked:
-    """Too many wrong PINs for that case: it refuses lookups for a while."""
+class LookupPaused:
+    """Too many wrong tries with that number or from this chat: nothing was checked.
+
+    Says nothing about whether the case exists; ``minutes`` until tries are checked again.
+    """
 
     minutes: int
 
 
 UserEvent = Start | Text | Choice | Command | Media | Edited | Reopen | GroupChat
-ResultEvent = CaseOpened | CaseOpenFailed | CaseFound | CaseWithdrawn | CaseMissing | CaseLocked
+ResultEvent = (
+    CaseOpened
+    | CaseShown
+    | CaseOpenFailed
+    | CaseOpenRefused
+    | CaseFound
+    | CaseWithdrawn
+    | CaseMissing
+    | LookupPaused
+)
 Event = UserEvent | ResultEvent

@@ -5,6 +5,22 @@ The step is a pure function. It classifies the event into an input symbol, asks 
 ``eligibility.py``) and other effects to perform. Events that must never move the
 conversation (help, media, edits, floods, stale buttons) are answered here and re-ask the
 current question, so nothing the person gave is lost.
+
+Opening a case keeps its promise across crashes. Choosing "open" stores the step's fresh token
+(``Context.token``) in ``Session.opening``; the runtime saves that session before it performs
+``OpenCase(items, route, token)``, and the store opens at most one case per token, deriving
+its number and PIN from the token. The token stays until ``Shown`` comes back as
+``CaseShown``, which the runtime feeds only after the number and PIN were sent. Any event that
+finds a token waiting (the console's ``Reopen`` after a restart, the next message) re-issues
+the same ``OpenCase`` first: so every case that exists was shown, the same number and PIN are
+shown again if the first showing may have been lost, and one paste never opens two cases. The
+event that found the token is not acted on: after a crash, showing the case comes first.
+
+Any text that may hold a PIN is deleted from the chat wherever it was typed. Number and PIN are
+accepted together at either prompt; a wrong PIN asks for the PIN again (the number is kept
+until the lookup is over, and dropped from the session as soon as the conversation leaves the
+two lookup questions). How often a lookup may be tried is the store's business
+(``bot/cases/lockout.py``), kept outside the session so ``/forget`` cannot reset it.
 """
 
 from __future__ import annotations
@@ -21,21 +37,24 @@ from bot.engine.effects import (
     LeaveChat,
     LookupCase,
     OpenCase,
+    Shown,
     WithdrawCase,
     say,
 )
 from bot.engine.events import (
     CaseFound,
-    CaseLocked,
     CaseMissing,
     CaseOpened,
     CaseOpenFailed,
+    CaseOpenRefused,
+    CaseShown,
     CaseWithdrawn,
     Choice,
     Command,
     Edited,
     Event,
     GroupChat,
+    LookupPaused,
     Media,
     MediaKind,
     Reopen,
@@ -65,6 +84,8 @@ _PICTURE_LIKE = {
 _PERSONAL = {MediaKind.CONTACT, MediaKind.LOCATION, MediaKind.VENUE}
 _SOUND = {MediaKind.VOICE, MediaKind.AUDIO}
 
+_LOOKUP_STATES = frozenset({State.ASK_CASE_NUMBER, State.ASK_PIN})
+
 _ANSWERS_RESET = {
     "role": None,
     "age": None,
@@ -89,10 +110,22 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
     Returns:
         The new session and the effects to perform, in order.
     """
-    if isinstance(event, CaseOpened | CaseOpenFailed):
+    asked_pin = session.state is State.ASK_PIN
+    session, effects = _step(session, event, ctx)
+    if isinstance(event, Text) and (asked_pin or ids.may_hold_pin(event.text)):
+        # A PIN typed anywhere (a wrong prompt, a flood, a long message) leaves the chat, and
+        # so does whatever was typed when a PIN was asked for.
+        effects = [DeleteIncoming(), *(e for e in effects if not isinstance(e, DeleteIncoming))]
+    return session, effects
+
+
+def _step(session: Session, event: Event, ctx: Context) -> Step:
+    if isinstance(event, CaseOpened | CaseShown | CaseOpenFailed | CaseOpenRefused):
         return _on_case_opened(session, event, ctx)
-    if isinstance(event, CaseFound | CaseWithdrawn | CaseMissing | CaseLocked):
+    if isinstance(event, CaseFound | CaseWithdrawn | CaseMissing | LookupPaused):
         return _on_lookup_result(session, event, ctx)
+    if session.opening is not None and not isinstance(event, GroupChat):
+        return _reissue_opening(session)
 
     session, slowed = _count_for_flood(session, event, ctx)
     if slowed is not None:
@@ -146,6 +179,8 @@ def _go(session: Session, symbol: str, ctx: Context, *before: Effect) -> Step:
     if target is State.RESUME:
         target = session.resume or State.MENU
         session = session.with_(resume=None)
+    if target not in _LOOKUP_STATES and session.resume not in _LOOKUP_STATES:
+        session = session.with_(case_number=None)  # a typed number is kept only while needed
     session, asked = _ask(session.with_(state=target), ctx)
     return session, [*before, *asked]
 
@@ -260,8 +295,6 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
     if name == "cancel":
         return _go(session.with_(**_ANSWERS_RESET), "/cancel", ctx, say("cancel.done"))
     if name in ("status", "withdraw"):
-        if ctx.now < session.cooldown_until:
-            return _reask(session, ctx, "lookup.cooldown")
         session = session.with_(intent=Intent(name), case_number=None)
         before = [say("withdraw.explain")] if name == "withdraw" else []
         return _go(session, f"/{name}", ctx, *before)
@@ -320,8 +353,7 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     if state is State.CONFIRM_CASE and choice == "open" and not session.pending:
         return _go(session, "/hash", ctx, say("hashes.empty"))
     if state is State.CONFIRM_CASE and choice == "open":
-        route = session.route or eligibility.UNSPECIFIED
-        return session.with_(options=()), [say("case.opening"), OpenCase(session.pending, route)]
+        return _reissue_opening(session.with_(opening=ctx.token))
     if state is State.CONFIRM_CASE and choice == "cancel":
         return _go(session.with_(pending=()), choice, ctx, say("case.not_opened"))
     if state is State.CONFIRM_WITHDRAW and choice == "withdraw":
@@ -342,14 +374,8 @@ def _on_text(session: Session, event: Text, ctx: Context) -> Step:
     if len(text) > ctx.max_text:
         return _reask(session, ctx, "text.too_long")
     state = session.state
-    if state is State.ASK_PIN:
-        return _on_pin(session, text, ctx)
-    if state is State.ASK_CASE_NUMBER:
-        number = ids.parse_case_number(text)
-        if number is None:
-            problem = ids.case_number_problem(text) or "check"
-            return _go(session, "text:bad", ctx, say(f"case_number.{problem}"))
-        return _go(session.with_(case_number=number), "text:ok", ctx)
+    if state in _LOOKUP_STATES:
+        return _on_lookup_text(session, text, ctx)
     parsed = hashcode.parse(text)
     if state is State.AWAIT_HASHES:
         return _on_paste(session, parsed, ctx)
@@ -398,19 +424,44 @@ def _on_paste(
     return _go(session.with_(pending=items), "text:ok", ctx, *summary)
 
 
-def _on_pin(session: Session, text: str, ctx: Context) -> Step:
-    # The PIN is deleted from the chat at once and never kept in the session.
-    if ctx.now < session.cooldown_until:
-        return _go(session, "text:bad", ctx, DeleteIncoming(), say("lookup.cooldown"))
-    pin = ids.parse_pin(text)
-    if pin is None or session.case_number is None:
-        return _go(session, "text:bad", ctx, DeleteIncoming(), say("pin.invalid"))
+def _on_lookup_text(session: Session, text: str, ctx: Context) -> Step:
+    """A case number, a PIN, or both, typed at either lookup question."""
+    both = ids.read_number_and_pin(text)
+    number = both[0] if both else ids.parse_case_number(text)
+    pin = both[1] if both else ids.parse_pin(text)
+    if number is not None:
+        session = session.with_(case_number=number)
+    if pin is not None and session.case_number is not None:
+        return _look_up(session.with_(state=State.ASK_PIN), session.case_number, pin)
+    if number is not None:
+        return _go(session.with_(state=State.ASK_CASE_NUMBER), "text:ok", ctx)
+    if pin is not None:  # a PIN before any number: it is deleted, the number is asked for
+        session, asked = _ask(session.with_(state=State.ASK_CASE_NUMBER), ctx)
+        return session, [say("pin.number_first"), *asked]
+    if session.state is State.ASK_PIN:
+        return _go(session, "text:bad", ctx, say("pin.invalid"))
+    problem = ids.case_number_problem(text) or "check"
+    return _go(session, "text:bad", ctx, say(f"case_number.{problem}"))
+
+
+def _look_up(session: Session, number: str, pin: str) -> Step:
+    # The PIN is deleted from the chat (see ``step``) and never kept in the session.
     lookup: Effect
     if session.intent is Intent.WITHDRAW:
-        lookup = WithdrawCase(session.case_number, pin)
+        lookup = WithdrawCase(number, pin)
     else:
-        lookup = LookupCase(session.case_number, pin)
-    return session.with_(options=()), [DeleteIncoming(), say("lookup.checking"), lookup]
+        lookup = LookupCase(number, pin)
+    return session.with_(options=()), [say("lookup.checking"), lookup]
+
+
+def _reissue_opening(session: Session) -> Step:
+    """Ask the store to open the case named by ``session.opening`` (again, after a crash)."""
+    assert session.opening is not None
+    if not session.pending:  # nothing to open: an opening can only be waiting with codes
+        return session.with_(opening=None), []
+    route = session.route or eligibility.UNSPECIFIED
+    opening = OpenCase(session.pending, route, session.opening)
+    return session.with_(state=State.CONFIRM_CASE, options=()), [say("case.opening"), opening]
 
 
 # --- results -----------------------------------------------------------------------------------
@@ -421,43 +472,48 @@ def _result_go(session: Session, symbol: str, ctx: Context, *before: Effect) -> 
     try:
         return _go(session, symbol, ctx, *before)
     except Exception:
-        session, asked = _ask(session.with_(state=State.MENU), ctx)
+        session, asked = _ask(session.with_(state=State.MENU, case_number=None), ctx)
         return session, [*before, *asked]
 
 
-def _on_case_opened(session: Session, event: CaseOpened | CaseOpenFailed, ctx: Context) -> Step:
+def _on_case_opened(
+    session: Session,
+    event: CaseOpened | CaseShown | CaseOpenFailed | CaseOpenRefused,
+    ctx: Context,
+) -> Step:
+    if isinstance(event, CaseOpened):
+        # Nothing changes until the runtime confirms these were sent (``CaseShown``).
+        opened = say("case.opened", number=event.number, pin=event.pin)
+        return session, [opened, say("case.write_down"), Shown()]
+    session = session.with_(opening=None)
+    if isinstance(event, CaseOpenRefused):
+        msgid = "case.limit_day" if event.scope == "chat" else "case.limit_hour"
+        return _result_go(session, "result:limited", ctx, say(msgid))
     if isinstance(event, CaseOpenFailed):
         return _result_go(session, "result:failed", ctx, say("case.open_failed"))
-    return _result_go(
-        session.with_(pending=()),
-        "result:opened",
-        ctx,
-        say("case.opened", number=event.number, pin=event.pin),
-        say("case.write_down"),
-        say("case.next"),
-    )
+    return _result_go(session.with_(pending=()), "result:opened", ctx, say("case.next"))
 
 
 def _on_lookup_result(
-    session: Session, event: CaseFound | CaseWithdrawn | CaseMissing | CaseLocked, ctx: Context
+    session: Session, event: CaseFound | CaseWithdrawn | CaseMissing | LookupPaused, ctx: Context
 ) -> Step:
-    session = session.with_(case_number=None)
     if isinstance(event, CaseFound):
-        session = session.with_(lookup_failures=0, intent=None)
+        session = session.with_(intent=None)
         return _result_go(session, "result:found", ctx, prompts.case_view(event.case))
     if isinstance(event, CaseWithdrawn):
-        session = session.with_(lookup_failures=0, intent=None)
+        session = session.with_(intent=None)
         done = say("case.withdrawn", number=event.case.number)
         return _result_go(session, "result:withdrawn", ctx, done, prompts.case_view(event.case))
-    if isinstance(event, CaseLocked):
-        return _result_go(session, "result:locked", ctx, say("case.locked", minutes=event.minutes))
-    failures = session.lookup_failures + 1
-    if failures >= ctx.lookup_failures_allowed:
-        session = session.with_(lookup_failures=0, cooldown_until=ctx.now + ctx.lookup_cooldown)
-        minutes = math.ceil(ctx.lookup_cooldown / 60)
-        return _result_go(
-            session, "result:cooldown", ctx, say("lookup.cooldown_started", minutes=minutes)
-        )
-    return _result_go(
-        session.with_(lookup_failures=failures), "result:missing", ctx, say("case.not_found")
-    )
+    if isinstance(event, LookupPaused):
+        return _result_go(session, "result:wait", ctx, _wait(event.minutes, "lookup.paused"))
+    if event.wait_minutes > 0:
+        wait = _wait(event.wait_minutes, "lookup.no_match_wait")
+        return _result_go(session, "result:wait", ctx, wait)
+    return _result_go(session, "result:missing", ctx, say("case.not_found"))
+
+
+def _wait(minutes: int, msgid: str) -> Effect:
+    """``msgid`` with a wait in minutes, or in hours (``<msgid>_hours``) when it is long."""
+    if minutes <= 90:
+        return say(msgid, minutes=max(1, minutes))
+    return say(f"{msgid}_hours", hours=math.ceil(minutes / 60))

@@ -68,8 +68,8 @@ class Context:
     max_text: int = 12_000
     flood_window: float = 30.0
     flood_limit: int = 20
-    lookup_failures_allowed: int = 5
-    lookup_cooldown: float = 30 * 60.0
+    token: str = ""
+    """A fresh random value for this step; names a case opening chosen in it (see machine)."""
 
     @property
     def referrals(self) -> tuple[str, ...]:
@@ -102,8 +102,8 @@ class Session:
     options: tuple[Button, ...] = ()
     resume: State | None = None
     """Where a side trip (language, helplines) returns to."""
-    lookup_failures: int = 0
-    cooldown_until: float = 0.0
+    opening: str | None = None
+    """Token of a case opening not yet shown to the person; any event re-issues it."""
     flood_since: float = 0.0
     flood_count: int = 0
     flood_warned: bool = False
@@ -152,8 +152,7 @@ def session_from_json(text: str) -> Session:
             case_number=data.get("case_number"),
             options=tuple(Button(str(c), str(lb)) for c, lb in data.get("options", ())),
             resume=State(data["resume"]) if data.get("resume") else None,
-            lookup_failures=int(data.get("lookup_failures", 0)),
-            cooldown_until=float(data.get("cooldown_until", 0.0)),
+            opening=str(data["opening"]) if data.get("opening") else None,
             flood_since=float(data.get("flood_since", 0.0)),
             flood_count=int(data.get("flood_count", 0)),
             flood_warned=bool(data.get("flood_warned", False)),

@@ -45,9 +45,9 @@ EXPECTED_COLUMNS = {
         "delivered_on",
         "delivered_via",
     ],
-    "pin_failures": ["case_id", "failed_at"],
-    "case_locks": ["case_id", "locked_until"],
     "key_check": ["id", "value"],
+    "lookup_guards": ["tag", "failures", "wait_until_hour", "last_hour"],
+    "case_quotas": ["tag", "period", "opened"],
 }
 
 

@@ -227,20 +227,24 @@ async def test_open_case_is_atomic_when_the_outbox_insert_fails(
         assert rows(db_path, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
 
 
-async def test_case_number_collisions_are_retried(
+async def test_opening_is_idempotent_by_token(store: Store, items: tuple[HashItem, ...]) -> None:
+    first = await store.open_case(items, "stopncii", T0, token="one paste")
+    again = await store.open_case(items, "stopncii", T0 + 5, token="one paste")
+    other = await store.open_case(items, "stopncii", T0, token="another paste")
+    assert again == first != other
+    assert isinstance(await store.lookup_case(first.number, first.pin, T0), CaseInfo)
+    entries = await store.pending_outbox()
+    assert len(entries) == 2  # one open entry per case, none for the repeat
+
+
+async def test_a_derived_number_held_by_another_case_is_refused(
     store: Store, items: tuple[HashItem, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = await store.open_case(items, "stopncii", T0)
-    fresh = ids.new_case_number()
-    draws = iter([first.number, first.number, fresh])
-    monkeypatch.setattr(ids, "new_case_number", lambda: next(draws))
-    second = await store.open_case(items, "stopncii", T0)
-    assert second.number == fresh
-
-    monkeypatch.setattr(ids, "new_case_number", lambda: first.number)
-    with pytest.raises(RuntimeError, match="unused case number"):
-        await store.open_case(items, "stopncii", T0)
-    assert isinstance(await store.lookup_case(fresh, second.pin, T0), CaseInfo)
+    first = await store.open_case(items, "stopncii", T0, token="first")
+    monkeypatch.setattr(ids, "credentials_from_token", lambda token, key: (first.number, "000000"))
+    with pytest.raises(RuntimeError, match="taken"):
+        await store.open_case(items, "stopncii", T0, token="second")
+    assert isinstance(await store.lookup_case(first.number, first.pin, T0), CaseInfo)
 
 
 @pytest.mark.parametrize(

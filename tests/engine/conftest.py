@@ -25,6 +25,7 @@ def make_ctx(now: float = 1_000_000.0, **overrides: object) -> Context:
         "now": now,
         "languages": ("en", "fr"),
         "helplines": HELPLINES,
+        "token": "test-token",
     }
     values.update(overrides)
     return Context(**values)  # type: ignore[arg-type]

@@ -15,10 +15,11 @@ from bot.cases import ids
 from bot.engine.effects import LookupCase, OpenCase, Say, WithdrawCase
 from bot.engine.events import (
     CaseFound,
-    CaseLocked,
     CaseMissing,
     CaseOpened,
     CaseOpenFailed,
+    CaseOpenRefused,
+    CaseShown,
     CaseView,
     CaseWithdrawn,
     Choice,
@@ -26,6 +27,7 @@ from bot.engine.events import (
     Edited,
     Event,
     GroupChat,
+    LookupPaused,
     Media,
     MediaKind,
     Reopen,
@@ -55,7 +57,8 @@ COMMANDS = [
 ]  # fmt: skip
 TEXTS = [
     CODE, PDQ, MD5, f"{PDQ}\n{MD5}", "ab" * 20, "hello", "", "1", NUMBER, NUMBER.lower(), PIN,
-    "12", "x" * 13_000, "It's me", "#reclaim1 2", "0" * 64,
+    "12", "x" * 13_000, "It's me", "#reclaim1 2", "0" * 64, f"{NUMBER} {PIN}",
+    f"Case number: {NUMBER}\nPIN: {PIN}",
 ]  # fmt: skip
 
 events: st.SearchStrategy[Event] = st.one_of(
@@ -71,10 +74,12 @@ events: st.SearchStrategy[Event] = st.one_of(
     st.just(GroupChat()),
     st.just(CaseOpened(NUMBER, PIN)),
     st.just(CaseOpenFailed()),
+    st.just(CaseShown()),
+    st.builds(CaseOpenRefused, st.sampled_from(["chat", "all"])),
     st.just(CaseFound(VIEW)),
     st.just(CaseWithdrawn(VIEW)),
-    st.just(CaseMissing()),
-    st.just(CaseLocked(30)),
+    st.builds(CaseMissing, st.sampled_from([0, 30, 600])),
+    st.builds(LookupPaused, st.sampled_from([1, 30, 1440])),
 )
 
 

@@ -17,10 +17,9 @@ from bot.engine.effects import (
 )
 from bot.engine.events import (
     CaseFound,
-    CaseLocked,
-    CaseMissing,
     CaseOpened,
     CaseOpenFailed,
+    CaseShown,
     CaseView,
     CaseWithdrawn,
     Choice,
@@ -156,7 +155,7 @@ def test_paste_then_open_case_and_show_pin_once() -> None:
     assert dict(found.params) == {"images": 2, "files": 1}
     session, effects = step(session, Choice("open"), make_ctx())
     assert [e for e in effects if isinstance(e, OpenCase)] == [
-        OpenCase((ITEM_A, ITEM_B, FILE_A), "unspecified")
+        OpenCase((ITEM_A, ITEM_B, FILE_A), "unspecified", "test-token")
     ]
     session, effects = step(session, CaseOpened("ABCD-EFGH-JKMN-P", "123456"), make_ctx())
     opened = effects[0]
@@ -164,6 +163,8 @@ def test_paste_then_open_case_and_show_pin_once() -> None:
     assert opened.msgid == "case.opened"
     assert dict(opened.params) == {"number": "ABCD-EFGH-JKMN-P", "pin": "123456"}
     assert "case.write_down" in msgids(effects)
+    session, effects = step(session, CaseShown(), make_ctx())
+    assert msgids(effects)[0] == "case.next"
     assert session.pending == ()
     assert session.state is State.MENU
     assert "123456" not in session_to_json(session)
@@ -171,9 +172,9 @@ def test_paste_then_open_case_and_show_pin_once() -> None:
 
 def test_route_is_carried_into_the_case() -> None:
     session, _ = run(REACH[State.ROUTED] + [Choice("hash"), Text(CODE), Choice("open")])
-    _, effects = step(session, Choice("open"), make_ctx())
-    # a second press while opening is stale: the buttons were withdrawn
-    assert msgids(effects)[0] == "choice.stale"
+    _, effects = step(session, Choice("open"), make_ctx(token="another"))
+    # a second press while opening asks for the same case again, never a second one
+    assert [e.token for e in effects if isinstance(e, OpenCase)] == ["test-token"]
     session, effects = run(REACH[State.ROUTED] + [Choice("hash"), Text(CODE)])
     _, effects = step(session, Choice("open"), make_ctx())
     assert [e.route for e in effects if isinstance(e, OpenCase)] == ["stopncii"]
@@ -330,33 +331,6 @@ def test_withdraw_confirms_first_then_asks_number_and_pin() -> None:
     assert msgids(effects)[:2] == ["case.withdrawn", "case.status"]
     _, effects = run([Start(), Command("withdraw"), Choice("keep")])
     assert msgids(effects) == ["ask.menu"]
-
-
-def test_wrong_pins_lead_to_a_session_cooldown() -> None:
-    number = ids.new_case_number()
-    ctx = make_ctx()
-    session, _ = run([Start()], ctx=ctx)
-    for attempt in range(ctx.lookup_failures_allowed):
-        session, _ = run([Command("status"), Text(number), Text("000000")], session, ctx)
-        session, effects = step(session, CaseMissing(), ctx)
-        if attempt < ctx.lookup_failures_allowed - 1:
-            assert msgids(effects)[0] == "case.not_found"
-            assert session.state is State.ASK_CASE_NUMBER
-    assert msgids(effects)[0] == "lookup.cooldown_started"
-    session, effects = step(session, Command("status"), ctx)
-    assert msgids(effects)[0] == "lookup.cooldown"
-    later = make_ctx(now=ctx.now + ctx.lookup_cooldown + 1)
-    session, effects = step(session, Command("status"), later)
-    assert session.state is State.ASK_CASE_NUMBER
-
-
-def test_a_locked_case_says_how_long() -> None:
-    session, _ = run([*REACH[State.ASK_PIN], Text("123456")])
-    session, effects = step(session, CaseLocked(42), make_ctx())
-    first = effects[0]
-    assert isinstance(first, Say)
-    assert (first.msgid, dict(first.params)) == ("case.locked", {"minutes": 42})
-    assert session.state is State.MENU
 
 
 # --- things that never move the conversation ---------------------------------------------------

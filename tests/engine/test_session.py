@@ -42,8 +42,7 @@ sessions = st.builds(
         st.builds(Button, st.text(min_size=1, max_size=8), st.text(max_size=12)), max_size=4
     ).map(tuple),
     resume=st.none() | st.sampled_from(list(State)),
-    lookup_failures=st.integers(0, 10),
-    cooldown_until=st.floats(0, 1e10),
+    opening=st.one_of(st.none(), st.text(alphabet="0123456789abcdef", min_size=1, max_size=32)),
     flood_since=st.floats(0, 1e10),
     flood_count=st.integers(0, 100),
     flood_warned=st.booleans(),
