@@ -8,8 +8,6 @@ A second process runs a conversation through a webhook.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 import sqlite3
@@ -21,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.chatkeys import derive_chat_key
 from bot.config import derive_key
 from bot.i18n import Catalogs
 from tests.e2e.telegram_process import BotProcess, Person, free_port
@@ -94,8 +93,7 @@ def session_keys(data_dir: Path) -> set[str]:
 def session_key(data_dir: Path, chat_id: int) -> str:
     """The key the runtime stores a Telegram chat's conversation under."""
     secret = (data_dir / "secret.key").read_bytes().strip()
-    message = f"telegram\x00{chat_id}".encode()
-    return hmac.new(derive_key(secret, "session"), message, hashlib.sha256).hexdigest()
+    return derive_chat_key(derive_key(secret, "chat-key"), "telegram", str(chat_id))
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
