@@ -42,6 +42,7 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    telegram_retry_backoff: float = 1.0
     log_level: str = "INFO"
 
     @property
@@ -70,6 +71,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", str),
     "TELEGRAM_WEBHOOK_LISTEN": ("telegram_webhook_listen", str),
     "TELEGRAM_WEBHOOK_PORT": ("telegram_webhook_port", int),
+    "TELEGRAM_RETRY_BACKOFF": ("telegram_retry_backoff", float),
 }
 _SECRET_FIELDS = {"telegram_token", "telegram_webhook_secret"}
 

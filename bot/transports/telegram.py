@@ -19,7 +19,6 @@ import logging
 import re
 import secrets
 import signal
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,20 +37,18 @@ from telegram import (
 )
 from telegram.error import (
     BadRequest,
-    Forbidden,
     InvalidToken,
     NetworkError,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
 from bot.engine.events import Choice
 from bot.i18n import Catalogs, Rendered
 from bot.runtime import Runtime
 from bot.transports.telegram_logging import keep_logs_private
+from bot.transports.telegram_retry import GiveUp, Kind, Policy, classify, decide, pause
 from bot.transports.telegram_updates import (
     Blocked,
     Pressed,
@@ -61,6 +58,7 @@ from bot.transports.telegram_updates import (
     keyboard_rows,
     split_text,
 )
+from bot.transports.telegram_webhook import WebhookServer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -83,13 +81,12 @@ MENU_COMMANDS = (
     "cancel",
     "forget",
 )
-ATTEMPTS = 5
-"""Tries per Bot API call before an update gives up."""
+READ_TIMEOUT = 20.0
+"""Seconds to wait for Telegram's answer: long, as a send without an answer is not repeated."""
 BACKOFF = 1.0
-"""First wait after a network error, doubled each time up to ``MAX_BACKOFF``."""
-MAX_BACKOFF = 30.0
-MAX_RETRY_AFTER = 60.0
-"""Longer flood waits are not waited out inside one update."""
+"""The first pause after a failed call; doubled after each one (see ``telegram_retry.py``)."""
+STARTUP_MAX_PAUSE = 60.0
+"""The longest pause between tries to reach the Bot API at start-up."""
 ANSWER_WITHIN = 2.0
 """A button press is answered at the latest after this many seconds, even mid-reply."""
 POLL_TIMEOUT = 30
@@ -105,9 +102,11 @@ class ChatGoneError(Exception):
 class TelegramTransport:
     """The runtime's transport on the Bot API, with retries.
 
-    Retry policy for every call: a flood wait (429 ``RetryAfter``) is waited out, network
-    errors and timeouts back off exponentially, both for at most ``attempts`` tries; a 403
-    becomes :class:`ChatGoneError`; a 400 is raised at once (or, for deletions, answered False).
+    Retry policy for every call (see ``telegram_retry.py`` for why): flood waits (429) are
+    waited out, error statuses and requests that never left are retried with doubling
+    pauses, all within the bounds of ``policy``; a send whose answer never came is not
+    repeated. A 403 becomes :class:`ChatGoneError`; a 400 is raised at once (or, for
+    deletions, answered False). A call that finally fails is logged by method and error type.
     """
 
     name = NAME
@@ -116,13 +115,11 @@ class TelegramTransport:
         self,
         bot: Bot,
         *,
-        attempts: int = ATTEMPTS,
-        backoff: float = BACKOFF,
+        policy: Policy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.bot = bot
-        self.attempts = attempts
-        self.backoff = backoff
+        self.policy = policy or Policy()
         self._sleep = sleep
 
     async def send(self, chat_id: str, message: Rendered) -> str | None:
@@ -143,7 +140,7 @@ class TelegramTransport:
                 reply_markup=markup if last else None,
                 link_preview_options=_NO_PREVIEW,
             )
-            result = await self.call(call)
+            result = await self.call("sendMessage", call)
             sent.append(str(result.message_id))
         return ",".join(sent) or None
 
@@ -154,9 +151,13 @@ class TelegramTransport:
             return False
         try:
             if len(ids) == 1:
-                await self.call(partial(self.bot.delete_message, int(chat_id), ids[0]))
+                await self.call(
+                    "deleteMessage", partial(self.bot.delete_message, int(chat_id), ids[0])
+                )
             else:
-                await self.call(partial(self.bot.delete_messages, int(chat_id), ids))
+                await self.call(
+                    "deleteMessages", partial(self.bot.delete_messages, int(chat_id), ids)
+                )
         except (BadRequest, ChatGoneError):
             return False
         return True
@@ -164,14 +165,17 @@ class TelegramTransport:
     async def leave(self, chat_id: str) -> None:
         """Leave a group, supergroup or channel (quietly if already gone)."""
         try:
-            await self.call(partial(self.bot.leave_chat, int(chat_id)))
+            await self.call("leaveChat", partial(self.bot.leave_chat, int(chat_id)))
         except (TelegramError, ChatGoneError) as exc:
             log.info("leaving a group failed: %s", type(exc).__name__)
 
     async def answer(self, query_id: str, text: str | None = None) -> None:
         """Answer a button press (a short notice if ``text``); failures are only logged."""
         try:
-            await self.call(partial(self.bot.answer_callback_query, query_id, text=text))
+            await self.call(
+                "answerCallbackQuery",
+                partial(self.bot.answer_callback_query, query_id, text=text),
+            )
         except (TelegramError, ChatGoneError) as exc:
             log.info("answering a button press failed: %s", type(exc).__name__)
 
@@ -179,43 +183,58 @@ class TelegramTransport:
         """Take the buttons off a message so they can't be pressed twice."""
         try:
             await self.call(
-                partial(self.bot.edit_message_reply_markup, chat_id, message_id, reply_markup=None)
+                "editMessageReplyMarkup",
+                partial(self.bot.edit_message_reply_markup, chat_id, message_id, reply_markup=None),
             )
         except (TelegramError, ChatGoneError) as exc:
             log.debug("removing buttons failed: %s", type(exc).__name__)
 
-    async def call(self, request: Callable[[], Awaitable[T]]) -> T:
-        """Make one Bot API call under the retry policy."""
-        delay = self.backoff
-        for attempt in range(1, self.attempts + 1):
-            last = attempt == self.attempts
+    async def call(self, method: str, request: Callable[[], Awaitable[T]]) -> T:
+        """Make one Bot API call under the retry policy.
+
+        Args:
+            method: The Bot API method's name, for the retry decision and the logs.
+            request: Makes the call once.
+
+        Raises:
+            ChatGoneError: Telegram answered 403.
+            TelegramError: the call failed and is not (or no longer) retried.
+        """
+        waited = 0.0
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 return await request()
-            except RetryAfter as exc:
-                wait = retry_after_seconds(exc)
-                if last or wait > MAX_RETRY_AFTER:
+            except TelegramError as exc:
+                failure = classify(exc)
+                decision = decide(self.policy, method, failure, attempt=attempt, waited=waited)
+                if isinstance(decision, GiveUp):
+                    if failure.kind is Kind.GONE:
+                        raise ChatGoneError() from exc
+                    if failure.kind is not Kind.FINAL:
+                        log.error(
+                            "Telegram %s failed: %s (%s)",
+                            method,
+                            type(exc).__name__,
+                            decision.reason,
+                        )
                     raise
-                log.warning("Telegram asked to slow down; waiting %.0f s", wait)
-                await self._sleep(wait)
-            except Forbidden as exc:
-                raise ChatGoneError() from exc
-            except BadRequest:
-                raise
-            except NetworkError as exc:  # includes TimedOut
-                if last:
-                    raise
-                log.warning("network error (%s); retrying in %.1f s", type(exc).__name__, delay)
-                await self._sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """The wait a flood error asks for, in seconds."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+                if failure.kind is Kind.FLOOD:
+                    log.warning(
+                        "Telegram asked to slow down; waiting %.0f s before %s",
+                        decision.delay,
+                        method,
+                    )
+                else:
+                    log.warning(
+                        "Telegram %s failed (%s); retrying in %.1f s",
+                        method,
+                        type(exc).__name__,
+                        decision.delay,
+                    )
+                await self._sleep(decision.delay)
+                waited += decision.delay
 
 
 def _keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
@@ -316,23 +335,31 @@ def file_url_for(base_url: str) -> str:
     return stripped + "/file/bot"
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    settings: Settings, *, polling: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """The python-telegram-bot application: no persistence, no job queue, chats concurrent.
+
+    Calls wait :data:`READ_TIMEOUT` for Telegram's answer. Without ``polling`` there is no
+    updater: updates come from our own webhook server (``telegram_webhook.py``).
 
     Raises:
         ConfigError: no token.
     """
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
-    return (
+    builder = (
         Application.builder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
+        .read_timeout(READ_TIMEOUT)
         .concurrent_updates(True)
         .job_queue(None)
-        .build()
     )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
 
 
 async def publish_profile(transport: TelegramTransport, catalogs: Catalogs) -> None:
@@ -347,27 +374,36 @@ async def publish_profile(transport: TelegramTransport, catalogs: Catalogs) -> N
     for code in codes:
         lang = code or catalogs.default
         bot = transport.bot
-        calls: list[Callable[[], Awaitable[bool]]] = [
-            partial(
-                bot.set_my_commands,
-                [BotCommand(c, catalogs.text(lang, f"telegram.command.{c}")) for c in commands],
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=code,
+        calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+            (
+                "setMyCommands",
+                partial(
+                    bot.set_my_commands,
+                    [BotCommand(c, catalogs.text(lang, f"telegram.command.{c}")) for c in commands],
+                    scope=BotCommandScopeAllPrivateChats(),
+                    language_code=code,
+                ),
             ),
-            partial(
-                bot.set_my_description,
-                catalogs.text(lang, "telegram.description"),
-                language_code=code,
+            (
+                "setMyDescription",
+                partial(
+                    bot.set_my_description,
+                    catalogs.text(lang, "telegram.description"),
+                    language_code=code,
+                ),
             ),
-            partial(
-                bot.set_my_short_description,
-                catalogs.text(lang, "telegram.short_description"),
-                language_code=code,
+            (
+                "setMyShortDescription",
+                partial(
+                    bot.set_my_short_description,
+                    catalogs.text(lang, "telegram.short_description"),
+                    language_code=code,
+                ),
             ),
         ]
-        for request in calls:
+        for method, request in calls:
             try:
-                await transport.call(request)
+                await transport.call(method, request)
             except (TelegramError, ChatGoneError) as exc:
                 log.warning("setting the bot's profile failed: %s", type(exc).__name__)
 
@@ -411,6 +447,50 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     log.warning("error while handling an update: %s", type(context.error).__name__)
 
 
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds`` or until ``stop`` is set; True if it was."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
+
+
+async def connect(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    stop: asyncio.Event,
+    backoff: float = BACKOFF,
+) -> bool:
+    """Initialise the application, trying again with growing pauses while the Bot API is out of
+    reach: one log line per try, no traceback.
+
+    Returns:
+        True once connected; False if ``stop`` was set first.
+
+    Raises:
+        SystemExit: Telegram refused the token.
+    """
+    policy = Policy(backoff=backoff, max_backoff=STARTUP_MAX_PAUSE)
+    tries = 0
+    while not stop.is_set():
+        tries += 1
+        try:
+            await app.initialize()
+            return True
+        except InvalidToken:
+            # Its message quotes the token: say what is wrong without it, and without a traceback.
+            raise SystemExit("reclaim: Telegram refused TELEGRAM_BOT_TOKEN") from None
+        except NetworkError as exc:  # includes TimedOut
+            wait = pause(policy, tries)
+            log.warning(
+                "Telegram: can't reach the Bot API (%s, try %d); trying again in %.1f s",
+                type(exc).__name__,
+                tries,
+                wait,
+            )
+        if await _wait(stop, wait):
+            break
+    return False
+
+
 async def run_telegram(
     runtime: Runtime, settings: Settings, stop: asyncio.Event | None = None
 ) -> None:
@@ -418,11 +498,12 @@ async def run_telegram(
 
     Long polling unless ``TELEGRAM_WEBHOOK_URL`` is set; then a webhook server on
     ``TELEGRAM_WEBHOOK_LISTEN:TELEGRAM_WEBHOOK_PORT`` that checks Telegram's secret header.
+    While the Bot API can't be reached at start-up, it keeps trying with growing pauses.
     """
     keep_logs_private(settings.telegram_token or "")
     webhook = webhook_for(settings)
-    app = build_application(settings)
-    transport = TelegramTransport(app.bot)
+    app = build_application(settings, polling=webhook is None)
+    transport = TelegramTransport(app.bot, policy=Policy(backoff=settings.telegram_retry_backoff))
     router = UpdateRouter(runtime, transport)
     app.add_handler(TypeHandler(Update, router.on_update))
     app.add_error_handler(_log_error)
@@ -432,38 +513,64 @@ async def run_telegram(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     try:
-        await app.initialize()
-    except InvalidToken:
-        # Its message quotes the token: say what is wrong without it, and without a traceback.
-        raise SystemExit("reclaim: Telegram refused TELEGRAM_BOT_TOKEN") from None
-    purging = asyncio.create_task(runtime.purge_forever())
-    try:
-        async with app:
-            await publish_profile(transport, runtime.catalogs)
-            await app.start()
-            updater = app.updater
-            assert updater is not None
-            if webhook is None:
-                await updater.start_polling(
-                    timeout=timedelta(seconds=POLL_TIMEOUT), allowed_updates=ALLOWED_UPDATES
-                )
-                log.info("Telegram: polling for updates")
-            else:
-                await updater.start_webhook(
-                    listen=webhook.listen,
-                    port=webhook.port,
-                    url_path=webhook.path,
-                    webhook_url=webhook.url,
-                    secret_token=webhook.secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-                log.info("Telegram: webhook server listening on port %d", webhook.port)
-            await stop.wait()
+        if not await connect(app, stop, settings.telegram_retry_backoff):
             log.info("Telegram: stopping")
-            await updater.stop()
-            await app.stop()
+            return
+        purging = asyncio.create_task(runtime.purge_forever())
+        try:
+            async with app:
+                await publish_profile(transport, runtime.catalogs)
+                await app.start()
+                if webhook is None:
+                    await _poll(app)
+                    await stop.wait()
+                    log.info("Telegram: stopping")
+                    assert app.updater is not None
+                    await app.updater.stop()
+                else:
+                    server = await _serve_webhook(app, transport, webhook)
+                    try:
+                        await stop.wait()
+                        log.info("Telegram: stopping")
+                    finally:
+                        await server.stop()
+                await app.stop()
+        finally:
+            purging.cancel()
     finally:
-        purging.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
+
+
+async def _poll(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    updater = app.updater
+    assert updater is not None
+    await updater.start_polling(
+        timeout=timedelta(seconds=POLL_TIMEOUT), allowed_updates=ALLOWED_UPDATES
+    )
+    log.info("Telegram: polling for updates")
+
+
+async def _serve_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    transport: TelegramTransport,
+    webhook: Webhook,
+) -> WebhookServer:
+    server = WebhookServer(app.bot, app.update_queue, path=webhook.path, secret=webhook.secret)
+    await server.start(webhook.listen, webhook.port)
+    try:
+        await transport.call(
+            "setWebhook",
+            partial(
+                app.bot.set_webhook,
+                webhook.url,
+                allowed_updates=ALLOWED_UPDATES,
+                secret_token=webhook.secret,
+            ),
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    log.info("Telegram: webhook server listening on port %d", webhook.port)
+    return server
