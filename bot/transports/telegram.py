@@ -481,7 +481,7 @@ async def connect(
         except NetworkError as exc:  # includes TimedOut
             wait = pause(policy, tries)
             log.warning(
-                "Telegram: can't reach the Bot API (%s, try %d); trying again in %.1f s",
+                "Telegram: can't reach the Bot API (%s, try %d); trying again in %g s",
                 type(exc).__name__,
                 tries,
                 wait,

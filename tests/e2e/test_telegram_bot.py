@@ -507,3 +507,29 @@ def test_a_wrong_token_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
         wait_for(lambda: "refused TELEGRAM_BOT_TOKEN" in process.errors)
         assert wrong.split(":", 1)[1] not in process.errors
         assert "Traceback" not in process.errors
+
+
+def test_without_network_at_start_up_it_keeps_trying_then_works(tmp_path: Path) -> None:
+    port = free_port()
+    later = EmulatorThread(port=port)  # its port is closed until it starts
+    emu = later.emulator
+    process = BotProcess(emu, tmp_path / "data")
+    try:
+        wait_for(lambda: process.errors.count("can't reach the Bot API") >= 4, STARTED)
+        with later:
+            assert emu.wait_until_sync(
+                lambda: True if emu.calls_to("getUpdates") else None, STARTED
+            )
+            person = Person(emu, emu.add_user())
+            emu.user_sends_command(person.user, "/start")
+            person.question()
+            assert process.stop() == 0, process.errors
+    finally:
+        process.kill()
+    tries = [line for line in process.errors.splitlines() if "can't reach the Bot API" in line]
+    pauses = [float(re.findall(r"trying again in ([\d.]+) s", line)[0]) for line in tries]
+    assert pauses[:4] == [0.05, 0.1, 0.2, 0.4]
+    assert pauses == sorted(pauses)
+    assert all("(NetworkError, try" in line for line in tries)
+    assert "Traceback" not in process.errors
+    assert emu.token.split(":", 1)[1] not in process.errors
