@@ -12,12 +12,8 @@ from telegram.request import HTTPXRequest
 
 from bot.i18n import Catalogs, Rendered
 from bot.runtime import Runtime
-from bot.transports.telegram import (
-    ChatGoneError,
-    TelegramTransport,
-    UpdateRouter,
-    publish_profile,
-)
+from bot.transports.telegram import UpdateRouter, publish_profile
+from bot.transports.telegram_transport import ChatGoneError, TelegramTransport
 from tests.e2e.telegram_process import free_port
 from tests.telegram_emulator import BotApiEmulator
 
