@@ -53,6 +53,7 @@ class Settings:
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
+    telegram_retry_backoff: float = 1.0
     log_level: str = "INFO"
     cases_per_chat_per_day: int = 3
     cases_per_hour: int = 60
@@ -85,6 +86,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "TELEGRAM_WEBHOOK_PORT": ("telegram_webhook_port", int),
     "RECLAIM_CASES_PER_CHAT_PER_DAY": ("cases_per_chat_per_day", int),
     "RECLAIM_CASES_PER_HOUR": ("cases_per_hour", int),
+    "TELEGRAM_RETRY_BACKOFF": ("telegram_retry_backoff", float),
 }
 _SECRET_FIELDS = {"telegram_token", "telegram_webhook_secret"}
 

@@ -1,11 +1,17 @@
 """Telegram transport (python-telegram-bot 22): Bot API updates in, Bot API calls out.
 
-What belongs here: :class:`TelegramTransport` (the runtime's ``send``/``delete``/``leave`` as
-Bot API calls, with the retry policy), :class:`UpdateRouter` (hands each update, mapped by
+What belongs here: :class:`UpdateRouter` (hands each update, mapped by
 ``telegram_updates.py``, to the runtime, and answers every button press), and
-:func:`run_telegram` (building the application, long polling or a webhook, the command menu
-and descriptions, clean shutdown on SIGTERM/SIGINT). What does not: deciding what to say
+:func:`run_telegram` (reaching the Bot API at start-up, building the application, long
+polling or a webhook, the command menu and descriptions, clean shutdown on SIGTERM/SIGINT).
+What does not: the Bot API calls and their retries (``telegram_transport.py`` and
+``telegram_retry.py``), the webhook server (``telegram_webhook.py``), deciding what to say
 (the engine), mapping updates to events (``telegram_updates.py``), keeping state (the store).
+
+Start-up: while the Bot API can't be reached (no network yet, DNS not up, a proxy starting),
+the bot logs one line per try and tries again with doubling pauses up to
+:data:`STARTUP_MAX_PAUSE`, rather than exiting with a traceback for a supervisor to restart.
+A refused token stops it at once: trying again cannot help.
 
 Privacy: nothing here logs message text, names, chat ids, callback data or hashes, and logs
 never show the bot token (it is part of every Bot API address). Media is never fetched.
@@ -19,53 +25,42 @@ import logging
 import re
 import secrets
 import signal
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import (
-    Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    LinkPreviewOptions,
     Update,
 )
 from telegram.error import (
-    BadRequest,
-    Forbidden,
     InvalidToken,
     NetworkError,
-    RetryAfter,
     TelegramError,
 )
 from telegram.ext import Application, ContextTypes, TypeHandler
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import ConfigError, Settings
 from bot.engine.events import Choice
-from bot.i18n import Catalogs, Rendered
+from bot.i18n import Catalogs
 from bot.runtime import Runtime
 from bot.transports.telegram_logging import keep_logs_private
+from bot.transports.telegram_retry import Policy, pause
+from bot.transports.telegram_transport import NAME, ChatGoneError, TelegramTransport
 from bot.transports.telegram_updates import (
     Blocked,
     Pressed,
     ToEngine,
-    encode_choice,
     incoming,
-    keyboard_rows,
-    split_text,
 )
+from bot.transports.telegram_webhook import WebhookServer
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
-NAME = "telegram"
 ALLOWED_UPDATES = (
     Update.MESSAGE,
     Update.EDITED_MESSAGE,
@@ -83,151 +78,17 @@ MENU_COMMANDS = (
     "cancel",
     "forget",
 )
-ATTEMPTS = 5
-"""Tries per Bot API call before an update gives up."""
+READ_TIMEOUT = 20.0
+"""Seconds to wait for Telegram's answer: long, as a send without an answer is not repeated."""
 BACKOFF = 1.0
-"""First wait after a network error, doubled each time up to ``MAX_BACKOFF``."""
-MAX_BACKOFF = 30.0
-MAX_RETRY_AFTER = 60.0
-"""Longer flood waits are not waited out inside one update."""
+"""The first pause after a failed call; doubled after each one (see ``telegram_retry.py``)."""
+STARTUP_MAX_PAUSE = 60.0
+"""The longest pause between tries to reach the Bot API at start-up."""
 ANSWER_WITHIN = 2.0
 """A button press is answered at the latest after this many seconds, even mid-reply."""
 POLL_TIMEOUT = 30
-_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _API_LANGUAGE = re.compile(r"^[a-z]{2}$")
-
-
-class ChatGoneError(Exception):
-    """The person blocked the bot, or the chat no longer exists (Bot API 403)."""
-
-
-class TelegramTransport:
-    """The runtime's transport on the Bot API, with retries.
-
-    Retry policy for every call: a flood wait (429 ``RetryAfter``) is waited out, network
-    errors and timeouts back off exponentially, both for at most ``attempts`` tries; a 403
-    becomes :class:`ChatGoneError`; a 400 is raised at once (or, for deletions, answered False).
-    """
-
-    name = NAME
-
-    def __init__(
-        self,
-        bot: Bot,
-        *,
-        attempts: int = ATTEMPTS,
-        backoff: float = BACKOFF,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.bot = bot
-        self.attempts = attempts
-        self.backoff = backoff
-        self._sleep = sleep
-
-    async def send(self, chat_id: str, message: Rendered) -> str | None:
-        """Send a message (several if it is long; buttons go on the last part).
-
-        Returns:
-            The sent message ids joined by commas, so /forget can delete every part.
-        """
-        parts = split_text(message.text)
-        markup = _keyboard(message.buttons)
-        sent: list[str] = []
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
-            call = partial(
-                self.bot.send_message,
-                int(chat_id),
-                part,
-                reply_markup=markup if last else None,
-                link_preview_options=_NO_PREVIEW,
-            )
-            result = await self.call(call)
-            sent.append(str(result.message_id))
-        return ",".join(sent) or None
-
-    async def delete(self, chat_id: str, ref: str) -> bool:
-        """Delete one message, or every part of a long one; False if Telegram refuses."""
-        ids = [int(part) for part in ref.split(",") if part.isdigit()]
-        if not ids:
-            return False
-        try:
-            if len(ids) == 1:
-                await self.call(partial(self.bot.delete_message, int(chat_id), ids[0]))
-            else:
-                await self.call(partial(self.bot.delete_messages, int(chat_id), ids))
-        except (BadRequest, ChatGoneError):
-            return False
-        return True
-
-    async def leave(self, chat_id: str) -> None:
-        """Leave a group, supergroup or channel (quietly if already gone)."""
-        try:
-            await self.call(partial(self.bot.leave_chat, int(chat_id)))
-        except (TelegramError, ChatGoneError) as exc:
-            log.info("leaving a group failed: %s", type(exc).__name__)
-
-    async def answer(self, query_id: str, text: str | None = None) -> None:
-        """Answer a button press (a short notice if ``text``); failures are only logged."""
-        try:
-            await self.call(partial(self.bot.answer_callback_query, query_id, text=text))
-        except (TelegramError, ChatGoneError) as exc:
-            log.info("answering a button press failed: %s", type(exc).__name__)
-
-    async def remove_keyboard(self, chat_id: int, message_id: int) -> None:
-        """Take the buttons off a message so they can't be pressed twice."""
-        try:
-            await self.call(
-                partial(self.bot.edit_message_reply_markup, chat_id, message_id, reply_markup=None)
-            )
-        except (TelegramError, ChatGoneError) as exc:
-            log.debug("removing buttons failed: %s", type(exc).__name__)
-
-    async def call(self, request: Callable[[], Awaitable[T]]) -> T:
-        """Make one Bot API call under the retry policy."""
-        delay = self.backoff
-        for attempt in range(1, self.attempts + 1):
-            last = attempt == self.attempts
-            try:
-                return await request()
-            except RetryAfter as exc:
-                wait = retry_after_seconds(exc)
-                if last or wait > MAX_RETRY_AFTER:
-                    raise
-                log.warning("Telegram asked to slow down; waiting %.0f s", wait)
-                await self._sleep(wait)
-            except Forbidden as exc:
-                raise ChatGoneError() from exc
-            except BadRequest:
-                raise
-            except NetworkError as exc:  # includes TimedOut
-                if last:
-                    raise
-                log.warning("network error (%s); retrying in %.1f s", type(exc).__name__, delay)
-                await self._sleep(delay)
-                delay = min(delay * 2, MAX_BACKOFF)
-        raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-def retry_after_seconds(error: RetryAfter) -> float:
-    """The wait a flood error asks for, in seconds."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = error.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def _keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    encoded = tuple((encode_choice(choice), label) for choice, label in buttons)
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for data, label in row]
-            for row in keyboard_rows(encoded)
-        ]
-    )
 
 
 class _Answer:
@@ -316,23 +177,31 @@ def file_url_for(base_url: str) -> str:
     return stripped + "/file/bot"
 
 
-def build_application(settings: Settings) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    settings: Settings, *, polling: bool = True
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """The python-telegram-bot application: no persistence, no job queue, chats concurrent.
+
+    Calls wait :data:`READ_TIMEOUT` for Telegram's answer. Without ``polling`` there is no
+    updater: updates come from our own webhook server (``telegram_webhook.py``).
 
     Raises:
         ConfigError: no token.
     """
     if not settings.telegram_token:
         raise ConfigError("TELEGRAM_BOT_TOKEN is not set")
-    return (
+    builder = (
         Application.builder()
         .token(settings.telegram_token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(file_url_for(settings.telegram_api_base_url))
+        .read_timeout(READ_TIMEOUT)
         .concurrent_updates(True)
         .job_queue(None)
-        .build()
     )
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
 
 
 async def publish_profile(transport: TelegramTransport, catalogs: Catalogs) -> None:
@@ -347,27 +216,36 @@ async def publish_profile(transport: TelegramTransport, catalogs: Catalogs) -> N
     for code in codes:
         lang = code or catalogs.default
         bot = transport.bot
-        calls: list[Callable[[], Awaitable[bool]]] = [
-            partial(
-                bot.set_my_commands,
-                [BotCommand(c, catalogs.text(lang, f"telegram.command.{c}")) for c in commands],
-                scope=BotCommandScopeAllPrivateChats(),
-                language_code=code,
+        calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
+            (
+                "setMyCommands",
+                partial(
+                    bot.set_my_commands,
+                    [BotCommand(c, catalogs.text(lang, f"telegram.command.{c}")) for c in commands],
+                    scope=BotCommandScopeAllPrivateChats(),
+                    language_code=code,
+                ),
             ),
-            partial(
-                bot.set_my_description,
-                catalogs.text(lang, "telegram.description"),
-                language_code=code,
+            (
+                "setMyDescription",
+                partial(
+                    bot.set_my_description,
+                    catalogs.text(lang, "telegram.description"),
+                    language_code=code,
+                ),
             ),
-            partial(
-                bot.set_my_short_description,
-                catalogs.text(lang, "telegram.short_description"),
-                language_code=code,
+            (
+                "setMyShortDescription",
+                partial(
+                    bot.set_my_short_description,
+                    catalogs.text(lang, "telegram.short_description"),
+                    language_code=code,
+                ),
             ),
         ]
-        for request in calls:
+        for method, request in calls:
             try:
-                await transport.call(request)
+                await transport.call(method, request)
             except (TelegramError, ChatGoneError) as exc:
                 log.warning("setting the bot's profile failed: %s", type(exc).__name__)
 
@@ -411,6 +289,50 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     log.warning("error while handling an update: %s", type(context.error).__name__)
 
 
+async def _wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait ``seconds`` or until ``stop`` is set; True if it was."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
+
+
+async def connect(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    stop: asyncio.Event,
+    backoff: float = BACKOFF,
+) -> bool:
+    """Initialise the application, trying again with growing pauses while the Bot API is out of
+    reach: one log line per try, no traceback.
+
+    Returns:
+        True once connected; False if ``stop`` was set first.
+
+    Raises:
+        SystemExit: Telegram refused the token.
+    """
+    policy = Policy(backoff=backoff, max_backoff=STARTUP_MAX_PAUSE)
+    tries = 0
+    while not stop.is_set():
+        tries += 1
+        try:
+            await app.initialize()
+            return True
+        except InvalidToken:
+            # Its message quotes the token: say what is wrong without it, and without a traceback.
+            raise SystemExit("reclaim: Telegram refused TELEGRAM_BOT_TOKEN") from None
+        except NetworkError as exc:  # includes TimedOut
+            wait = pause(policy, tries)
+            log.warning(
+                "Telegram: can't reach the Bot API (%s, try %d); trying again in %g s",
+                type(exc).__name__,
+                tries,
+                wait,
+            )
+        if await _wait(stop, wait):
+            break
+    return False
+
+
 async def run_telegram(
     runtime: Runtime, settings: Settings, stop: asyncio.Event | None = None
 ) -> None:
@@ -418,11 +340,12 @@ async def run_telegram(
 
     Long polling unless ``TELEGRAM_WEBHOOK_URL`` is set; then a webhook server on
     ``TELEGRAM_WEBHOOK_LISTEN:TELEGRAM_WEBHOOK_PORT`` that checks Telegram's secret header.
+    While the Bot API can't be reached at start-up, it keeps trying with growing pauses.
     """
     keep_logs_private(settings.telegram_token or "")
     webhook = webhook_for(settings)
-    app = build_application(settings)
-    transport = TelegramTransport(app.bot)
+    app = build_application(settings, polling=webhook is None)
+    transport = TelegramTransport(app.bot, policy=Policy(backoff=settings.telegram_retry_backoff))
     router = UpdateRouter(runtime, transport)
     app.add_handler(TypeHandler(Update, router.on_update))
     app.add_error_handler(_log_error)
@@ -432,38 +355,64 @@ async def run_telegram(
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
     try:
-        await app.initialize()
-    except InvalidToken:
-        # Its message quotes the token: say what is wrong without it, and without a traceback.
-        raise SystemExit("reclaim: Telegram refused TELEGRAM_BOT_TOKEN") from None
-    purging = asyncio.create_task(runtime.purge_forever())
-    try:
-        async with app:
-            await publish_profile(transport, runtime.catalogs)
-            await app.start()
-            updater = app.updater
-            assert updater is not None
-            if webhook is None:
-                await updater.start_polling(
-                    timeout=timedelta(seconds=POLL_TIMEOUT), allowed_updates=ALLOWED_UPDATES
-                )
-                log.info("Telegram: polling for updates")
-            else:
-                await updater.start_webhook(
-                    listen=webhook.listen,
-                    port=webhook.port,
-                    url_path=webhook.path,
-                    webhook_url=webhook.url,
-                    secret_token=webhook.secret,
-                    allowed_updates=ALLOWED_UPDATES,
-                )
-                log.info("Telegram: webhook server listening on port %d", webhook.port)
-            await stop.wait()
+        if not await connect(app, stop, settings.telegram_retry_backoff):
             log.info("Telegram: stopping")
-            await updater.stop()
-            await app.stop()
+            return
+        purging = asyncio.create_task(runtime.purge_forever())
+        try:
+            async with app:
+                await publish_profile(transport, runtime.catalogs)
+                await app.start()
+                if webhook is None:
+                    await _poll(app)
+                    await stop.wait()
+                    log.info("Telegram: stopping")
+                    assert app.updater is not None
+                    await app.updater.stop()
+                else:
+                    server = await _serve_webhook(app, transport, webhook)
+                    try:
+                        await stop.wait()
+                        log.info("Telegram: stopping")
+                    finally:
+                        await server.stop()
+                await app.stop()
+        finally:
+            purging.cancel()
     finally:
-        purging.cancel()
         for signum in (signal.SIGTERM, signal.SIGINT):
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signum)
+
+
+async def _poll(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    updater = app.updater
+    assert updater is not None
+    await updater.start_polling(
+        timeout=timedelta(seconds=POLL_TIMEOUT), allowed_updates=ALLOWED_UPDATES
+    )
+    log.info("Telegram: polling for updates")
+
+
+async def _serve_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    transport: TelegramTransport,
+    webhook: Webhook,
+) -> WebhookServer:
+    server = WebhookServer(app.bot, app.update_queue, path=webhook.path, secret=webhook.secret)
+    await server.start(webhook.listen, webhook.port)
+    try:
+        await transport.call(
+            "setWebhook",
+            partial(
+                app.bot.set_webhook,
+                webhook.url,
+                allowed_updates=ALLOWED_UPDATES,
+                secret_token=webhook.secret,
+            ),
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    log.info("Telegram: webhook server listening on port %d", webhook.port)
+    return server

@@ -3,8 +3,9 @@
 What belongs here: the log settings the Telegram transport needs and nothing else. Three
 libraries would otherwise leak: httpx logs every request address at INFO, and those addresses
 contain the bot token; python-telegram-bot logs whole updates and request parameters at DEBUG
-(and, rarely, an update it could not read at CRITICAL); tornado (its webhook server) logs each
-request. Our own loggers never log content; see ``bot/runtime.py``.
+(and, rarely, an update it could not read at CRITICAL); tornado (its own webhook server, which
+we no longer run) and aiohttp (ours, ``telegram_webhook.py``) log requests and their errors.
+Our own loggers never log content; see ``bot/runtime.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 
 REDACTED = "<token>"
-_LIBRARIES = ("telegram", "httpx", "httpcore", "tornado")
+_LIBRARIES = ("telegram", "httpx", "httpcore", "tornado", "aiohttp")
 
 
 class PrivateRecords(logging.Filter):
@@ -46,6 +47,7 @@ def keep_logs_private(token: str) -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.getLogger("tornado.access").setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     library = logging.getLogger("telegram")
     if library.getEffectiveLevel() < logging.INFO:
         library.setLevel(logging.INFO)

@@ -2,11 +2,14 @@
 
 `BotProcess` starts the bot with the emulator's address and token in its environment and
 collects its stderr; `Person` is one Telegram user in a private chat with it, with the waits
-that an end-to-end conversation needs (the next message, the next question with buttons).
+that an end-to-end conversation needs (the next message, the next question with buttons);
+`post_raw` is a bare HTTP client that can declare a body it never sends, to see whether a
+server answers without reading it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -14,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,8 @@ class BotProcess:
             RECLAIM_LOG_LEVEL="DEBUG",
             # People here type faster than anyone could; the flood guard is tested elsewhere.
             RECLAIM_FLOOD_LIMIT="10000",
+            # Back-off pauses short enough for tests; their lengths are tested in-process.
+            TELEGRAM_RETRY_BACKOFF="0.05",
         )
         full_env.update(env)
         self.proc = subprocess.Popen(
@@ -138,3 +144,51 @@ class Person:
     def say(self, text: str) -> int:
         """Send a text message; returns its message id."""
         return int(self.emu.user_sends_text(self.user, text)["message"]["message_id"])
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """What a server answered to :func:`post_raw`."""
+
+    status: int
+    closed: bool
+    """The server closed the connection after answering."""
+
+
+def post_raw(
+    port: int,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    *,
+    keep_alive: bool = False,
+    timeout: float = 10.0,
+) -> RawAnswer:
+    """POST over a plain socket, sending the headers as given and then only ``body``.
+
+    With a ``Content-Length`` larger than ``body``, the server can only answer at once if it
+    answers without reading the rest of the body; otherwise this times out. With
+    ``keep_alive`` the client asks to keep the connection, so ``closed`` tells that the
+    server chose to close it.
+    """
+    headers = {**headers, "Connection": "keep-alive" if keep_alive else "close"}
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        lines = [
+            f"POST {path} HTTP/1.1",
+            "Host: 127.0.0.1",
+            *(f"{k}: {v}" for k, v in headers.items()),
+        ]
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        status = int(received.split(b" ", 2)[1])
+        closed = False
+        with contextlib.suppress(OSError):
+            while chunk := sock.recv(65536):
+                received += chunk
+            closed = True
+        return RawAnswer(status, closed)

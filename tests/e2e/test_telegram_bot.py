@@ -16,13 +16,14 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from bot.chatkeys import derive_chat_key
 from bot.config import derive_key
 from bot.i18n import Catalogs
-from tests.e2e.telegram_process import BotProcess, Person, free_port
+from tests.e2e.telegram_process import BotProcess, Person, RawAnswer, free_port, post_raw
 from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 from tests.telegram_emulator import BotApiEmulator, EmulatorThread
 
@@ -30,6 +31,7 @@ CATALOGS = Catalogs.load()
 EXPIRED = CATALOGS.text("en", "callback.expired")
 GROUP_LINE = CATALOGS.text("en", "group.leaving")
 STARTED = 15.0
+HUGE = str(95 * 1024 * 1024)
 
 #: Words typed or shown in tests that must never reach the logs.
 PRIVATE: set[str] = {
@@ -338,9 +340,27 @@ def test_flood_wait_is_waited_out(bot: BotProcess, emu: BotApiEmulator) -> None:
     assert retried.at - refused.at >= 0.9
 
 
-def test_lost_connections_are_retried(bot: BotProcess, emu: BotApiEmulator) -> None:
+def test_a_burst_of_server_errors_is_waited_out(bot: BotProcess, emu: BotApiEmulator) -> None:
     person = new_person(emu)
-    emu.drop_next("sendMessage")
+    emu.fail_next_in(person.user, "sendMessage", error_code=502, description="Bad Gateway", times=6)
+    emu.user_sends_command(person.user, "/help")
+    person.expect("You're not alone")
+    calls = [c for c in emu.calls_to("sendMessage") if c.params.get("chat_id") == person.chat]
+    assert [c.status for c in calls[:7]] == [502] * 6 + [200]
+    texts = [m.text for m in emu.bot_messages(person.user)]
+    assert len(texts) == len(set(texts))
+
+
+def test_a_lost_send_is_not_repeated_and_the_next_message_carries_on(
+    bot: BotProcess, emu: BotApiEmulator
+) -> None:
+    person = new_person(emu)
+    emu.drop_next_in(person.user, "sendMessage")
+    emu.user_sends_command(person.user, "/start")
+    lost = "Telegram sendMessage failed: NetworkError (not repeated: it may have arrived)"
+    wait_for(lambda: lost in bot.errors)
+    calls = [c for c in emu.calls_to("sendMessage") if c.params.get("chat_id") == person.chat]
+    assert [c.status for c in calls] == [-1]
     emu.user_sends_command(person.user, "/start")
     person.expect("Hi, I'm Reclaim.")
     person.question()
@@ -451,6 +471,19 @@ def test_a_conversation_through_the_webhook(tmp_path: Path) -> None:
                 with pytest.raises(urllib.error.HTTPError) as refused:
                     urllib.request.urlopen(request, timeout=5)
                 assert refused.value.code == 403
+            hook = urlsplit(url).path
+            for wrong in ({}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}):
+                # 95 MiB declared and 64 KiB sent: answered without waiting for the rest.
+                declared = {"Content-Type": "application/json", "Content-Length": HUGE, **wrong}
+                assert post_raw(port, hook, declared, b"{" * 65536, keep_alive=True) == (
+                    RawAnswer(403, closed=True)
+                )
+            oversized = {
+                "Content-Type": "application/json",
+                "Content-Length": str(2 * 1024 * 1024),
+                "X-Telegram-Bot-Api-Secret-Token": secret,
+            }
+            assert post_raw(port, hook, oversized, b"{" * 65536).status == 413
             emu.user_sends_command(person.user, "/help")
             person.expect("You're not alone")
             assert not any(c.params.get("chat_id") == 424242 for c in emu.calls_to("sendMessage"))
@@ -472,3 +505,29 @@ def test_a_wrong_token_stops_the_bot_without_showing_it(tmp_path: Path) -> None:
         wait_for(lambda: "refused TELEGRAM_BOT_TOKEN" in process.errors)
         assert wrong.split(":", 1)[1] not in process.errors
         assert "Traceback" not in process.errors
+
+
+def test_without_network_at_start_up_it_keeps_trying_then_works(tmp_path: Path) -> None:
+    port = free_port()
+    later = EmulatorThread(port=port)  # its port is closed until it starts
+    emu = later.emulator
+    process = BotProcess(emu, tmp_path / "data")
+    try:
+        wait_for(lambda: process.errors.count("can't reach the Bot API") >= 4, STARTED)
+        with later:
+            assert emu.wait_until_sync(
+                lambda: True if emu.calls_to("getUpdates") else None, STARTED
+            )
+            person = Person(emu, emu.add_user())
+            emu.user_sends_command(person.user, "/start")
+            person.question()
+            assert process.stop() == 0, process.errors
+    finally:
+        process.kill()
+    tries = [line for line in process.errors.splitlines() if "can't reach the Bot API" in line]
+    pauses = [float(re.findall(r"trying again in ([\d.]+) s", line)[0]) for line in tries]
+    assert pauses[:4] == [0.05, 0.1, 0.2, 0.4]
+    assert pauses == sorted(pauses)
+    assert all("(NetworkError, try" in line for line in tries)
+    assert "Traceback" not in process.errors
+    assert emu.token.split(":", 1)[1] not in process.errors

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import aiohttp
 from aiohttp import web
 
+from .faults import ChatFaults
 from .media import MediaActions
 from .methods import METHODS, BotApiMethods, Described
 from .model import (
@@ -53,7 +54,7 @@ def _json_response(body: JSON, status: int = 200) -> web.Response:
     )
 
 
-class BotApiEmulator(MediaActions, BotApiMethods):
+class BotApiEmulator(MediaActions, BotApiMethods, ChatFaults):
     """A Telegram Bot API server on 127.0.0.1 for tests.
 
     Use `async with BotApiEmulator() as emu:` and point python-telegram-bot at it with
@@ -196,7 +197,7 @@ class BotApiEmulator(MediaActions, BotApiMethods):
             self.complete_call(call, error.error_code, error.to_json())
             return _json_response(error.to_json(), error.error_code)
         self.record_call(call)
-        fault = self.take_fault(method)
+        fault = self.take_chat_fault(method, call.params) or self.take_fault(method)
         if fault is not None and fault.kind == "drop":
             self.complete_call(call, -1, None)
             if request.transport is not None:

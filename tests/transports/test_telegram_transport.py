@@ -7,17 +7,14 @@ from pathlib import Path
 
 import pytest
 from telegram import Bot, Update
-from telegram.error import BadRequest, RetryAfter
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
+from telegram.request import HTTPXRequest
 
 from bot.i18n import Catalogs, Rendered
 from bot.runtime import Runtime
-from bot.transports.telegram import (
-    ATTEMPTS,
-    ChatGoneError,
-    TelegramTransport,
-    UpdateRouter,
-    publish_profile,
-)
+from bot.transports.telegram import UpdateRouter, publish_profile
+from bot.transports.telegram_transport import ChatGoneError, TelegramTransport
+from tests.e2e.telegram_process import free_port
 from tests.telegram_emulator import BotApiEmulator
 
 # python-telegram-bot warns about its own RetryAfter type change when it raises one.
@@ -81,29 +78,112 @@ async def test_flood_waits_are_waited_out(
     assert [c.status for c in emu.calls_to("sendMessage")] == [429, 429, 200]
 
 
-async def test_flood_waits_are_bounded(
+async def test_a_long_flood_wait_is_waited_out_too(
     emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
 ) -> None:
     user = emu.add_user()
-    emu.fail_next("sendMessage", retry_after=1, times=ATTEMPTS)
+    emu.fail_next("sendMessage", retry_after=120)
+    assert await transport.send(str(user.id), Rendered("hello"))
+    assert sleeps == [120.0]
+    assert [c.status for c in emu.calls_to("sendMessage")] == [429, 200]
+    assert len(emu.bot_messages(user)) == 1
+
+
+async def test_flood_waits_are_bounded_and_logged(
+    emu: BotApiEmulator,
+    transport: TelegramTransport,
+    sleeps: Sleeps,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    user = emu.add_user()
+    attempts = transport.policy.attempts
+    emu.fail_next("sendMessage", retry_after=1, times=attempts)
     with pytest.raises(RetryAfter):
-        await transport.send(str(user.id), Rendered("hello"))
-    assert len(emu.calls_to("sendMessage")) == ATTEMPTS
+        await transport.send(str(user.id), Rendered("my private words"))
+    assert len(emu.calls_to("sendMessage")) == attempts
+    assert sleeps == [1.0] * (attempts - 1)
     emu.fail_next("sendMessage", retry_after=3600)
     with pytest.raises(RetryAfter):
-        await transport.send(str(user.id), Rendered("hello"))
-    assert sleeps == [1.0] * (ATTEMPTS - 1)
+        await transport.send(str(user.id), Rendered("my private words"))
+    assert sleeps == [1.0] * (attempts - 1)  # more than the call may wait: not waited at all
+    failed = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert failed == [
+        f"Telegram sendMessage failed: RetryAfter (gave up after {attempts} tries)",
+        "Telegram sendMessage failed: RetryAfter (would wait more than 300 s)",
+    ]
+    assert "my private words" not in caplog.text
+    assert str(user.id) not in caplog.text
 
 
-async def test_network_errors_back_off(
+async def test_a_burst_of_server_errors_is_waited_out_with_back_off(
     emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
 ) -> None:
     user = emu.add_user()
-    emu.drop_next("sendMessage", times=2)
-    emu.fail_next("sendMessage", error_code=502, description="Bad Gateway")
+    emu.fail_next("sendMessage", error_code=502, description="Bad Gateway", times=4)
+    emu.fail_next("sendMessage", error_code=500, description="Internal Server Error", times=3)
     assert await transport.send(str(user.id), Rendered("hello"))
-    assert sleeps == [1.0, 2.0, 4.0]
+    assert sleeps == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+    assert [c.status for c in emu.calls_to("sendMessage")] == [502] * 4 + [500] * 3 + [200]
     assert len(emu.bot_messages(user)) == 1
+
+
+async def test_a_send_whose_answer_never_comes_is_not_sent_twice(
+    emu: BotApiEmulator, sleeps: Sleeps, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = emu.add_user()
+    impatient = emu.make_bot(request=HTTPXRequest(read_timeout=0.2))
+    async with impatient:
+        transport = TelegramTransport(impatient, sleep=sleeps)
+        emu.delay_next("sendMessage", 1.0)
+        with pytest.raises(TimedOut):
+            await transport.send(str(user.id), Rendered("hello"))
+        assert [m.text for m in emu.bot_messages(user)] == ["hello"]
+        assert sleeps == []
+        assert "Telegram sendMessage failed: TimedOut (not repeated" in caplog.text
+        # Calls that are harmless to repeat are repeated after the same timeout.
+        emu.delay_next("answerCallbackQuery", 1.0)
+        await transport.answer("no-such-query")
+        assert len(emu.calls_to("answerCallbackQuery")) == 2
+        assert sleeps == [1.0]
+
+
+async def test_a_lost_connection_repeats_only_what_is_safe_to_repeat(
+    emu: BotApiEmulator, transport: TelegramTransport, sleeps: Sleeps
+) -> None:
+    user = emu.add_user()
+    emu.drop_next("sendMessage")
+    with pytest.raises(NetworkError):
+        await transport.send(str(user.id), Rendered("hello"))
+    assert len(emu.calls_to("sendMessage")) == 1
+    assert await transport.send(str(user.id), Rendered("hello"))
+    ref = str(emu.last_bot_message(user).message_id)
+    emu.drop_next("deleteMessage", times=2)
+    assert await transport.delete(str(user.id), ref)
+    assert sleeps == [1.0, 2.0]
+    assert emu.bot_messages(user) == []
+
+
+async def test_a_refused_connection_is_retried_until_the_api_is_there(
+    sleeps: Sleeps,
+) -> None:
+    port = free_port()
+    emu = BotApiEmulator(port=port)
+    user = emu.add_user()
+
+    async def come_up_on_the_second_pause(seconds: float) -> None:
+        await sleeps(seconds)
+        if len(sleeps) == 2:
+            await emu.start()
+
+    offline = emu.make_bot()  # not initialised: that would ask the API who the bot is
+    transport = TelegramTransport(offline, sleep=come_up_on_the_second_pause)
+    try:
+        assert await transport.send(str(user.id), Rendered("hello"))
+    finally:
+        await offline.shutdown()
+        await emu.stop()
+    assert sleeps == [1.0, 2.0]
+    assert [m.text for m in emu.bot_messages(user)] == ["hello"]
 
 
 async def test_a_blocked_bot_is_told_apart_and_bad_requests_are_not_retried(
