@@ -43,11 +43,13 @@ class Collected:
         files: files to hash, in a stable order, each once.
         failures: folders that could not be listed.
         skipped_folders: subfolders left out because recursion was off.
+        named_again: paths that named a file already listed (reported, not hashed twice).
     """
 
     files: list[str] = field(default_factory=list)
     failures: list[FileHashes] = field(default_factory=list)
     skipped_folders: int = 0
+    named_again: int = 0
 
 
 def collect(paths: Sequence[str], *, recursive: bool) -> Collected:
@@ -61,14 +63,17 @@ def collect(paths: Sequence[str], *, recursive: bool) -> Collected:
         recursive: also look inside subfolders.
 
     Returns:
-        The files, the folders that could not be read and the number of skipped subfolders.
+        The files, the folders that could not be read, the number of skipped subfolders and
+        of paths that named a file again.
     """
     found = Collected()
     seen: set[str] = set()
 
     def add(path: str) -> None:
         key = os.path.realpath(path) if os.path.exists(path) else path
-        if key not in seen:
+        if key in seen:
+            found.named_again += 1
+        else:
             seen.add(key)
             found.files.append(path)
 
