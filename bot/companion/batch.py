@@ -3,6 +3,13 @@
 What belongs here: expanding the paths a person gave into files, the process pool, and the
 progress bar. What does not: hashing one file (``hasher.py``) and the words of the summary
 (``report.py``). Uses no network: the pool talks to its workers over pipes.
+
+A small batch is hashed in this process. A 12 MP photo takes about 25 ms to hash, while starting
+worker processes and sending results back costs about as much as hashing a few photos (far more
+where workers are fresh interpreters: macOS, Windows). So by default a worker is started only for
+every ``FILES_PER_WORKER`` files; ``jobs`` given explicitly is obeyed. Workers also keep one
+damaged file from stopping a big batch; in a small batch a decoder crash would stop the run, and
+running it again shows which file it was.
 """
 
 from __future__ import annotations
@@ -19,7 +26,10 @@ from typing import TextIO
 
 from bot.companion.hasher import Failure, FileHashes, FileKind, hash_file, kind_from_name
 
-__all__ = ["Collected", "Progress", "collect", "hash_many"]
+__all__ = ["FILES_PER_WORKER", "Collected", "Progress", "collect", "hash_many", "worker_count"]
+
+FILES_PER_WORKER = 8
+"""With the default ``jobs``, one worker process per this many files (fewer: this process)."""
 
 _JUNK_NAMES = frozenset({"thumbs.db", "desktop.ini", "icon\r", "__macosx", "$recycle.bin"})
 """Files and folders that operating systems create by themselves; skipped inside folders."""
@@ -33,11 +43,13 @@ class Collected:
         files: files to hash, in a stable order, each once.
         failures: folders that could not be listed.
         skipped_folders: subfolders left out because recursion was off.
+        named_again: paths that named a file already listed (reported, not hashed twice).
     """
 
     files: list[str] = field(default_factory=list)
     failures: list[FileHashes] = field(default_factory=list)
     skipped_folders: int = 0
+    named_again: int = 0
 
 
 def collect(paths: Sequence[str], *, recursive: bool) -> Collected:
@@ -51,14 +63,17 @@ def collect(paths: Sequence[str], *, recursive: bool) -> Collected:
         recursive: also look inside subfolders.
 
     Returns:
-        The files, the folders that could not be read and the number of skipped subfolders.
+        The files, the folders that could not be read, the number of skipped subfolders and
+        of paths that named a file again.
     """
     found = Collected()
     seen: set[str] = set()
 
     def add(path: str) -> None:
         key = os.path.realpath(path) if os.path.exists(path) else path
-        if key not in seen:
+        if key in seen:
+            found.named_again += 1
+        else:
             seen.add(key)
             found.files.append(path)
 
@@ -146,7 +161,7 @@ def hash_many(
 
     Args:
         files: paths of files.
-        jobs: worker processes; default: one per core. 1 hashes in this process.
+        jobs: worker processes; default: see ``worker_count``. 1 hashes in this process.
         on_done: called once per finished file (for progress).
         hasher: the function applied to each file (a module-level function, for the pool).
 
@@ -154,7 +169,7 @@ def hash_many(
         One result per file, in order.
     """
     notify = on_done or (lambda: None)
-    workers = min(jobs or os.cpu_count() or 1, len(files))
+    workers = worker_count(len(files), jobs)
     if workers <= 1:
         results = []
         for path in files:
@@ -187,6 +202,21 @@ def hash_many(
         if result is None:
             slots[index] = _hash_alone(files[index], hasher, context)
     return [result for result in slots if result is not None]
+
+
+def worker_count(files: int, jobs: int | None = None, cores: int | None = None) -> int:
+    """How many worker processes to hash ``files`` files with; 1 means this process alone.
+
+    Args:
+        files: how many files there are.
+        jobs: the number asked for, or None for the default: one per core, but no more than
+            one per ``FILES_PER_WORKER`` files, so small batches start no process at all.
+        cores: processor cores (default: this device's).
+    """
+    if jobs is not None:
+        return max(1, min(jobs, files))
+    available = cores or os.cpu_count() or 1
+    return max(1, min(available, files // FILES_PER_WORKER))
 
 
 def _ignore_interrupts() -> None:

@@ -11,16 +11,18 @@ import inspect
 import sys
 from typing import TextIO
 
-from bot.companion.batch import Progress, collect, hash_many
+from bot.companion.batch import Collected, Progress, collect, hash_many
+from bot.companion.codeplan import code_contents, code_parts
 from bot.companion.hasher import FileHashes
 from bot.companion.report import (
-    code_blocks,
+    ALL_FILES_FLAG,
+    contents_lines,
     file_line,
     json_line,
+    part_heading,
     paste_instructions,
     printable_path,
     summary,
-    unique_items,
 )
 
 __all__ = ["HashCommand", "main"]
@@ -34,7 +36,8 @@ class HashCommand:
     """Make fingerprints (hashes) of your pictures and videos, right here on this device.
 
     Give it files or folders. Each picture gets a PDQ fingerprint (the kind StopNCII uses)
-    plus MD5, pHash and dHash; each video gets an MD5 fingerprint.
+    plus MD5, pHash and dHash; each video gets an MD5 fingerprint. Other files are left out
+    of the code unless you add --all-files.
 
     Your files are only read: nothing is changed, copied or sent anywhere, and no internet
     connection is used. At the end you get a short code, from #reclaim1 to #end. Paste it
@@ -65,6 +68,11 @@ class HashCommand:
             "--json", action="store_true", help="print one JSON object per file instead"
         )
         output.add_argument("--code", action="store_true", help="print only the code to paste")
+        parser.add_argument(
+            ALL_FILES_FLAG,
+            action="store_true",
+            help="also put files that are not pictures or videos in the code (MD5 only)",
+        )
         parser.add_argument(
             "-j",
             "--jobs",
@@ -97,40 +105,49 @@ class HashCommand:
         if args.json:
             for result in results:
                 out.write(json_line(result) + "\n")
-        elif args.code:
-            for result in results:
-                if not result.ok:
-                    err.write(file_line(result) + "\n")
-            for line in summary(results, found.skipped_folders):
-                err.write(line + "\n")
-            blocks = code_blocks(unique_items(results))
-            if blocks:
-                out.write("\n\n".join(blocks) + "\n")
         else:
-            _write_human(results, found.skipped_folders, out)
+            _write_code(results, found, args.all_files, out, err, code_only=args.code)
         all_ok = bool(results) and all(result.ok for result in results)
         return _EXIT_OK if all_ok else _EXIT_SOME_FAILED
 
 
-def _write_human(results: list[FileHashes], skipped_folders: int, out: TextIO) -> None:
+def _write_code(
+    results: list[FileHashes],
+    found: Collected,
+    all_files: bool,
+    out: TextIO,
+    err: TextIO,
+    *,
+    code_only: bool,
+) -> None:
+    """The file lines, the summary and the code; with ``code_only`` all but the code go to err."""
+    contents = code_contents(results, all_files=all_files)
+    special = contents_lines(results, contents)
+    notes = err if code_only else out
     width = min(40, max((len(printable_path(result.path)) for result in results), default=0))
-    for result in results:
-        out.write(file_line(result, width) + "\n")
-    if results:
+    for index, result in enumerate(results):
+        if index in special:
+            notes.write(special[index] + "\n")
+        elif not code_only or not result.ok:
+            notes.write(file_line(result, 0 if code_only else width) + "\n")
+    if results and not code_only:
         out.write("\n")
-    for line in summary(results, skipped_folders):
-        out.write(line + "\n")
-    blocks = code_blocks(unique_items(results))
-    if not blocks:
+    for line in summary(results, found.skipped_folders, contents, found.named_again):
+        notes.write(line + "\n")
+    parts = code_parts(contents.items)
+    if not parts:
+        return
+    if code_only:
+        out.write("\n\n".join(part.text for part in parts) + "\n")
         return
     out.write("\n")
-    for line in paste_instructions(len(blocks)):
+    for line in paste_instructions(parts):
         out.write(line + "\n")
-    for number, block in enumerate(blocks, start=1):
+    for part in parts:
         out.write("\n")
-        if len(blocks) > 1:
-            out.write(f"Part {number} of {len(blocks)}:\n")
-        out.write(block + "\n")
+        if len(parts) > 1:
+            out.write(part_heading(part) + "\n")
+        out.write(part.text + "\n")
 
 
 def _positive(text: str) -> int:

@@ -8,7 +8,10 @@ least ``_MIN_REDUCED_SIDE`` pixels on the short side, so each of PDQ's 64x64 cel
 several pixels and the hash stays within a few bits of one computed on every pixel.
 
 The EXIF orientation is applied (as ``ImageOps.exif_transpose`` does) before hashing, so a photo
-hashes the same however the camera stored it. HEIC/HEIF is read through pillow-heif.
+hashes the same however the camera stored it. HEIC/HEIF is read through pillow-heif, which is
+imported only when a file starts like one (an ISO media file): most runs never need it, and
+every import adds to the time a person waits for ``reclaim hash`` to answer. pHash and dHash come
+from ``perceptual.py`` for the same reason (no scipy).
 
 What belongs here: reading a picture and computing its perceptual hashes. What does not: files,
 MD5 and errors as users see them (``hasher.py``), the PDQ arithmetic (``pdq.py``).
@@ -23,12 +26,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import imagehash
 import numpy as np
-import pillow_heif
 from PIL import Image, UnidentifiedImageError
 
 from bot.companion.pdq import IntArray, block_edges, pdq_from_luma, reverse_edges
+from bot.companion.perceptual import dhash, phash
 
 __all__ = [
     "MAX_PIXELS",
@@ -40,8 +42,6 @@ __all__ = [
     "hash_image",
 ]
 
-pillow_heif.register_heif_opener()
-
 MAX_PIXELS = 210_000_000
 """Largest picture accepted: above today's 200-megapixel phone cameras. Pillow's own limit
 (about 89 megapixels) would refuse real photos; anything bigger than this is refused as a
@@ -52,6 +52,8 @@ _RELIABLE_QUALITY = 50
 """From this PDQ quality up, a reduced decode gives (nearly) the same bits as a full one."""
 _JPEG_SCALES = (8, 4, 2)
 _ORIENTATION_TAG = 0x0112
+_ISO_MEDIA_MARK = b"ftyp"
+"""Bytes 4-8 of an ISO media file (HEIC, HEIF, AVIF; videos never reach this module)."""
 
 _TRANSPOSES: dict[int, Image.Transpose] = {
     2: Image.Transpose.FLIP_LEFT_RIGHT,
@@ -138,6 +140,7 @@ def hash_image(stream: BinaryIO) -> ImageHashes:
         ImageTruncatedError: the file ends before the picture does.
         ImageDamagedError: any other decoding failure.
     """
+    _register_heif_if_needed(stream)
     with _pixel_limit(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # Pillow warns about odd but readable files
         try:
@@ -157,6 +160,15 @@ def hash_image(stream: BinaryIO) -> ImageHashes:
         stream.seek(0)
         with Image.open(stream) as image:
             return _hash_opened(image, exact=True)[0]
+
+
+def _register_heif_if_needed(stream: BinaryIO) -> None:
+    head = stream.read(12)
+    stream.seek(0)
+    if head[4:8] == _ISO_MEDIA_MARK:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
 
 
 @contextmanager
@@ -227,8 +239,8 @@ def _hash_loaded(
     return ImageHashes(
         pdq=pdq,
         quality=quality,
-        phash=str(imagehash.phash(rgb)),
-        dhash=str(imagehash.dhash(rgb)),
+        phash=phash(rgb),
+        dhash=dhash(rgb),
         width=int(upright_cols[-1]),
         height=int(upright_rows[-1]),
     )

@@ -3,8 +3,9 @@
 Everything here is read by someone who may be scared or upset, maybe 13 years old: short,
 plain, warm, and never blaming. "Fingerprint" is the plain word for a hash throughout.
 
-What belongs here: turning results into text. What does not: hashing (``hasher.py``), the code
-format itself (``bot.hashes.hashcode``), argument parsing (``cli.py``).
+What belongs here: turning results into text. What does not: hashing (``hasher.py``), what goes
+into the code and how it is cut into parts (``codeplan.py``), the code format itself
+(``bot.hashes.hashcode``), argument parsing (``cli.py``).
 """
 
 from __future__ import annotations
@@ -14,25 +15,24 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from bot.companion.codeplan import ITEMS_PER_CASE, CodeContents, CodePart
 from bot.companion.hasher import Failure, FileHashes, FileKind, Note
-from bot.hashes.hashcode import encode
-from bot.hashes.items import HashItem
 
 __all__ = [
-    "ITEMS_PER_CODE",
-    "code_blocks",
+    "ALL_FILES_FLAG",
+    "contents_lines",
     "file_line",
     "json_line",
+    "part_heading",
     "paste_instructions",
     "printable_path",
     "summary",
-    "unique_items",
 ]
 
 _CODE_WORDS = re.compile(r"#(?=end|reclaim)", re.IGNORECASE)
 
-ITEMS_PER_CODE = 25
-"""Items per hash code, so that each code fits in one chat message (Telegram: 4,096 chars)."""
+ALL_FILES_FLAG = "--all-files"
+"""The option that puts files other than pictures and videos into the code too."""
 
 _FAILURES: dict[Failure, str] = {
     Failure.NOT_FOUND: "couldn't find this file. Please check the name.",
@@ -88,12 +88,19 @@ def printable_path(path: str) -> str:
     return _CODE_WORDS.sub("# ", unicodedata.normalize("NFKC", text))
 
 
-def summary(results: Sequence[FileHashes], skipped_folders: int = 0) -> list[str]:
+def summary(
+    results: Sequence[FileHashes],
+    skipped_folders: int = 0,
+    contents: CodeContents | None = None,
+    named_again: int = 0,
+) -> list[str]:
     """The closing lines: how many files have fingerprints, and what to do next.
 
     Args:
         results: every file's result.
         skipped_folders: subfolders left out because ``-r`` was not given.
+        contents: what went into the code, to count the copies and files left out.
+        named_again: files named more than once (each was hashed once).
     """
     lines: list[str] = []
     done = sum(result.ok for result in results)
@@ -119,43 +126,74 @@ def summary(results: Sequence[FileHashes], skipped_folders: int = 0) -> list[str
             lines.append(
                 f"{skipped_folders} folders inside were skipped. Add -r to include them too."
             )
+    if named_again:
+        files = "1 file was" if named_again == 1 else f"{named_again} files were"
+        lines.append(f"{files} named more than once, so each was fingerprinted once.")
+    if contents is not None and contents.copy_of:
+        copies = len(contents.copy_of)
+        files = "1 file is an exact copy" if copies == 1 else f"{copies} files are exact copies"
+        lines.append(f"{files} of another one, so the code holds each only once.")
+    if contents is not None and contents.left_out:
+        left = len(contents.left_out)
+        files = "1 file isn't" if left == 1 else f"{left} files aren't"
+        lines.append(
+            f"{files} a picture or video, so the code leaves it out. "
+            f"Add {ALL_FILES_FLAG} to include such files too."
+        )
     return lines
 
 
-def unique_items(results: Sequence[FileHashes]) -> list[HashItem]:
-    """The items of the files that were hashed, each identical file once."""
-    items: list[HashItem] = []
-    for result in results:
-        item = result.item()
-        if item is not None and item not in items:
-            items.append(item)
-    return items
+def contents_lines(results: Sequence[FileHashes], contents: CodeContents) -> dict[int, str]:
+    """Lines for the files that are hashed but not in the code, by index of their result.
+
+    Args:
+        results: every file's result.
+        contents: what went into the code.
+    """
+    lines: dict[int, str] = {}
+    for index in contents.left_out:
+        path = printable_path(results[index].path)
+        lines[index] = f"note  {path}  not a picture or video, so it is left out of the code."
+    for index, first in contents.copy_of.items():
+        path, original = printable_path(results[index].path), printable_path(results[first].path)
+        lines[index] = f"note  {path}  the same file as {original}, so the code holds it once."
+    return lines
 
 
-def code_blocks(items: Sequence[HashItem]) -> list[str]:
-    """Hash codes for the items, split so that each fits in one chat message."""
-    return [
-        encode(items[start : start + ITEMS_PER_CODE])
-        for start in range(0, len(items), ITEMS_PER_CODE)
-    ]
-
-
-def paste_instructions(parts: int) -> list[str]:
+def paste_instructions(parts: Sequence[CodePart]) -> list[str]:
     """What to do with the code(s) printed after these lines.
 
     The words avoid the code's own markers, so pasting these lines along with the code is
     harmless.
     """
-    if parts == 1:
+    if len(parts) == 1:
         return [
             "Copy the code below (all of its lines) and paste it into the chat.",
             "It holds only fingerprints, not your pictures.",
         ]
+    cases = parts[0].cases
+    if cases == 1:
+        return [
+            f"There are many files, so the code comes in {len(parts)} parts.",
+            "Copy each part below (all of its lines) and send it as its own message.",
+            "Send all the parts before you open the case: they all go into one case.",
+            "They hold only fingerprints, not your pictures.",
+        ]
     return [
-        f"There are many files, so the code comes in {parts} parts.",
+        f"There are many files. One case holds up to {ITEMS_PER_CASE}, so they make {cases} cases.",
         "Copy each part below (all of its lines) and send it as its own message.",
+        "Send the parts of case 1 and open that case. Then do the same for case 2, and so on.",
         "They hold only fingerprints, not your pictures.",
     ]
+
+
+def part_heading(part: CodePart) -> str:
+    """The line above one part, when there is more than one: which case and part it is."""
+    if part.cases == 1:
+        return f"Part {part.part} of {part.parts}:"
+    if part.parts == 1:
+        return f"Case {part.case} of {part.cases}:"
+    return f"Case {part.case} of {part.cases}, part {part.part} of {part.parts}:"
 
 
 def json_line(result: FileHashes) -> str:

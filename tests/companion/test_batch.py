@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.companion.batch import Progress, collect, hash_many
+from bot.companion.batch import FILES_PER_WORKER, Progress, collect, hash_many, worker_count
 from bot.companion.hasher import Failure, FileHashes, FileKind
 
 
@@ -130,6 +130,43 @@ def test_results_come_back_in_order(jobs: int) -> None:
     assert [result.path for result in results] == files
     assert results == [fake_hash(path) for path in files]
     assert len(done) == len(files)
+
+
+def pid_hash(path: str) -> FileHashes:
+    """Records which process hashed the file, in place of its MD5."""
+    return FileHashes(path=path, kind=FileKind.OTHER, md5=f"{os.getpid():032x}")
+
+
+@pytest.mark.parametrize(
+    ("files", "jobs", "cores", "expected"),
+    [
+        (1, None, 8, 1),
+        (6, None, 8, 1),  # six photos: starting workers would cost more than it saves
+        (FILES_PER_WORKER - 1, None, 8, 1),
+        (2 * FILES_PER_WORKER, None, 8, 2),
+        (1000, None, 8, 8),
+        (1000, None, 1, 1),
+        (6, 3, 8, 3),  # asked for explicitly: obeyed
+        (2, 4, 8, 2),  # never more workers than files
+        (0, None, 8, 1),
+    ],
+)
+def test_worker_count(files: int, jobs: int | None, cores: int, expected: int) -> None:
+    assert worker_count(files, jobs, cores) == expected
+
+
+def test_small_batch_is_hashed_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    results = hash_many([f"/photo{number}" for number in range(6)], hasher=pid_hash)
+    assert {result.md5 for result in results} == {f"{os.getpid():032x}"}
+
+
+def test_big_batch_uses_worker_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    files = [f"/photo{number}" for number in range(2 * FILES_PER_WORKER)]
+    results = hash_many(files, hasher=pid_hash)
+    assert [result.path for result in results] == files
+    assert f"{os.getpid():032x}" not in {result.md5 for result in results}
 
 
 def test_empty_batch() -> None:

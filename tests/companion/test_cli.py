@@ -17,6 +17,7 @@ from PIL import Image
 
 from bot.companion import cli, report
 from bot.companion.cli import HashCommand, main
+from bot.companion.codeplan import ITEMS_PER_CASE
 from bot.companion.hasher import Failure, FileHashes, FileKind
 from bot.hashes.hashcode import parse
 from bot.hashes.items import ItemKind
@@ -60,12 +61,16 @@ def test_human_output_lists_files_summary_and_code(
     assert by_name["beach.jpg"].endswith("picture")
     assert by_name["clip.mp4"].endswith("video")
     assert by_name["notes.txt"].startswith("note")
-    assert "not a picture or video" in by_name["notes.txt"]
+    assert "not a picture or video, so it is left out of the code" in by_name["notes.txt"]
     assert by_name["empty.jpg"].startswith("skip")
     assert "empty" in by_name["empty.jpg"]
     assert "shortcut" in by_name["gone.jpg"]
     assert "Done: 4 of 6 files have fingerprints. 2 couldn't be used (see above)." in lines
     assert "1 folder inside was skipped. Add -r to include it too." in lines
+    assert (
+        "1 file isn't a picture or video, so the code leaves it out. "
+        "Add --all-files to include such files too."
+    ) in lines
     result = parse(out)
     assert result.from_code
     assert result.problems == ()
@@ -73,9 +78,26 @@ def test_human_output_lists_files_summary_and_code(
         ItemKind.IMAGE,  # beach.jpg
         ItemKind.FILE,  # clip.mp4
         ItemKind.IMAGE,  # mirror.png
+    ]
+
+
+def test_other_files_go_in_the_code_only_when_asked(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes_md5 = hashlib.md5(b"nothing here").hexdigest()
+    _, out, _ = _run(capsys, str(folder))
+    assert notes_md5 not in {item.get("md5") for item in parse(out).items}
+    _, out, _ = _run(capsys, "--all-files", str(folder))
+    items = parse(out).items
+    assert [item.kind for item in items] == [
+        ItemKind.IMAGE,  # beach.jpg
+        ItemKind.FILE,  # clip.mp4
+        ItemKind.IMAGE,  # mirror.png
         ItemKind.FILE,  # notes.txt
     ]
-    assert result.items[3].get("md5") == hashlib.md5(b"nothing here").hexdigest()
+    assert items[3].get("md5") == notes_md5
+    assert "so the code leaves it out" not in out
+    assert "only gets an exact-copy fingerprint" in out
 
 
 def test_all_good_exits_zero(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,7 +113,7 @@ def test_recursive(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = _run(capsys, "-r", str(folder))
     assert "older.webp" in out
     assert "skipped" not in out
-    assert len(parse(out).items) == 5
+    assert len(parse(out).items) == 4  # notes.txt is left out
 
 
 def test_json_output(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,11 +136,12 @@ def test_json_output(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_code_only_output(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(capsys, "--code", str(folder))
     assert status == 1
-    assert out.startswith("#reclaim1 4\n")
+    assert out.startswith("#reclaim1 3\n")
     assert out.rstrip("\n").splitlines()[-1].startswith("#end ")
-    assert len(parse(out).items) == 4
+    assert len(parse(out).items) == 3
     assert "empty" in err  # problems still shown, on stderr
     assert "Done: 4 of 6" in err
+    assert "notes.txt  not a picture or video, so it is left out of the code." in err
 
 
 def test_code_only_with_nothing_hashed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,21 +163,37 @@ def test_identical_files_are_in_the_code_once(
     copy = folder / "copy of beach.jpg"
     copy.write_bytes((folder / "beach.jpg").read_bytes())
     _, out, _ = _run(capsys, str(folder / "beach.jpg"), str(copy))
-    assert parse(out).items == parse(out).items[:1]
     assert len(parse(out).items) == 1
+    lines = out.splitlines()
+    assert f"note  {copy}  the same file as {folder / 'beach.jpg'}, so the code holds it once." in (
+        line.rstrip() for line in lines
+    )
+    assert "1 file is an exact copy of another one, so the code holds each only once." in lines
+
+
+def test_a_file_named_twice_is_reported(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    beach = str(folder / "beach.jpg")
+    status, out, _ = _run(capsys, beach, beach, str(folder))
+    assert status == 1  # the folder holds files that cannot be used
+    assert "2 files were named more than once, so each was fingerprinted once." in out
+    status, out, _ = _run(capsys, beach, beach)
+    assert status == 0
+    assert "1 file was named more than once, so each was fingerprinted once." in out.splitlines()
 
 
 def test_many_files_come_in_parts_that_each_fit_a_message(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for number in range(report.ITEMS_PER_CODE + 7):
+    for number in range(ITEMS_PER_CASE + 7):
         (tmp_path / f"note{number:02}.txt").write_text(f"note {number}")
-    _, out, _ = _run(capsys, "--jobs", "2", str(tmp_path))
-    assert "Part 1 of 2:" in out
-    assert "Part 2 of 2:" in out
-    blocks = out.split("Part ")[1:]
+    _, out, _ = _run(capsys, "--jobs", "2", "--all-files", str(tmp_path))
+    headings = [line for line in out.splitlines() if line.startswith("Case ")]
+    assert headings == ["Case 1 of 2, part 1 of 2:", "Case 1 of 2, part 2 of 2:", "Case 2 of 2:"]
+    assert "so they make 2 cases" in out
+    blocks = out.split("\nCase ")[1:]
     assert all(len(block) < 4096 for block in blocks)
-    assert len(parse(out).items) == report.ITEMS_PER_CODE + 7
+    assert [len(parse(block).items) for block in blocks] == [15, 15, 7]
+    assert len(parse(out).items) == ITEMS_PER_CASE + 7
 
 
 def test_paths_with_control_characters_cannot_forge_lines(
@@ -162,7 +201,7 @@ def test_paths_with_control_characters_cannot_forge_lines(
 ) -> None:
     name = tmp_path / "evil\n#end 00000000\r.txt"
     name.write_bytes(b"data")
-    _, out, _ = _run(capsys, str(name))
+    _, out, _ = _run(capsys, "--all-files", str(name))
     assert "evil?# end 00000000?.txt" in out
     assert parse(out).problems == ()
 
@@ -209,7 +248,7 @@ def test_every_failure_has_short_plain_words() -> None:
 def test_no_network_even_with_worker_processes(
     folder: Path, capsys: pytest.CaptureFixture[str], no_network: list[tuple[Any, ...]]
 ) -> None:
-    status, out, _ = _run(capsys, "-r", "--jobs", "2", str(folder))
+    status, out, _ = _run(capsys, "-r", "--jobs", "2", "--all-files", str(folder))
     assert status == 1
     assert len(parse(out).items) == 5
     assert no_network == []
