@@ -1,6 +1,7 @@
 """Static reference data shipped with the bot (helplines), and its loader.
 
-The data files are TOML so non-programmers can review them; each entry names its source.
+The data files are TOML so non-programmers can review them; each entry names its public
+source and the date it was checked (``docs/facts.md`` says how they were checked).
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ from importlib import resources
 from bot.engine.session import Helpline
 
 AUDIENCES = frozenset({"all", "minors", "adults"})
+KINDS = frozenset({"emergency", "crisis", "support"})
 
 
 def load_helplines() -> tuple[Helpline, ...]:
     """Read ``helplines.toml``.
 
     Raises:
-        ValueError: an entry is missing a field or names an unknown audience.
+        ValueError: an entry is missing a field or names an unknown audience or kind.
     """
     text = resources.files(__package__).joinpath("helplines.toml").read_text("utf-8")
     entries = tomllib.loads(text).get("helpline", [])
@@ -26,6 +28,9 @@ def load_helplines() -> tuple[Helpline, ...]:
         audience = entry.get("audience", "all")
         if audience not in AUDIENCES:
             raise ValueError(f"unknown audience {audience!r} for {entry.get('name')!r}")
+        kind = entry.get("kind", "support")
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} for {entry.get('name')!r}")
         helplines.append(
             Helpline(
                 country=str(entry["country"]),
@@ -33,6 +38,7 @@ def load_helplines() -> tuple[Helpline, ...]:
                 about=str(entry["about"]),
                 contact=str(entry["contact"]),
                 audience=audience,
+                kind=kind,
             )
         )
     return tuple(helplines)
