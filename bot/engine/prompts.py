@@ -101,7 +101,9 @@ def prompt(session: Session, ctx: Context) -> Say:
     if state is State.ASK_FILE:
         return say("ask.file_helping" if helping else "ask.file", (YES, NO))
     if state is State.ASK_COUNTRY:
-        countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in ctx.countries)
+        # The country given before (a deep link, an earlier answer) comes first.
+        order = sorted(ctx.countries, key=lambda c: c != session.country)
+        countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in order)
         return say("ask.country", (*countries, Button("country:other", "button.other_country")))
     if state is State.ASK_LANGUAGE:
         return say(
