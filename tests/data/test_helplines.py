@@ -1,4 +1,4 @@
-"""The shipped helpline data loads, covers the SAFETY.md table, and is well formed."""
+"""The shipped helpline data loads, covers every listed country, and is well formed."""
 
 from __future__ import annotations
 
