@@ -51,6 +51,21 @@ class _Params(dict[str, str]):
 
 _FOLD = re.compile(r"[\W_]+", re.UNICODE)
 
+COUNTRY_ALIASES = {
+    "uk": "GB",
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "usa": "US",
+    "america": "US",
+    "united states of america": "US",
+    "holland": "NL",
+}
+"""Common names people type for a country that babel's territory names do not cover."""
+
 
 def _fold(text: str) -> str:
     """Fold text for comparing typed answers with button labels."""
@@ -147,7 +162,34 @@ class Catalogs:
                     return button.choice
             if _fold(button.choice.partition(":")[2] or button.choice) == wanted:
                 return button.choice
-        return None
+        return self._match_country(lang, tuple(options), wanted)
+
+    def _match_country(
+        self, lang: str | None, options: tuple[Button, ...], wanted: str
+    ) -> str | None:
+        """A typed country (code, name in this language or English, or alias) on a country list.
+
+        A country the list does not offer is "somewhere else", which still shows the lines that
+        answer people from anywhere.
+        """
+        choices = {b.choice for b in options}
+        if "country:other" not in choices:
+            return None
+        code = COUNTRY_ALIASES.get(wanted)
+        if code is None and len(wanted) == 2 and wanted.isalpha():
+            code = wanted.upper()
+        if code is None:
+            for candidate_lang in dict.fromkeys((lang or self.default, self.default)):
+                try:
+                    territories = Locale.parse(candidate_lang).territories
+                except (UnknownLocaleError, ValueError):
+                    continue
+                code = next((c for c, n in territories.items() if _fold(str(n)) == wanted), None)
+                if code is not None:
+                    break
+        if code is None:
+            return None
+        return f"country:{code}" if f"country:{code}" in choices else "country:other"
 
 
 def write_template(directory: Path | None = None) -> Path:

@@ -24,7 +24,8 @@ def test_helplines_by_country(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["helplines", "gb"]) == 0
     out = capsys.readouterr().out
     assert "Revenge Porn Helpline" in out
-    assert "INHOPE" in out
+    assert "Find A Helpline" in out
+    assert "999" in out
     assert "CyberTipline" not in out
 
 

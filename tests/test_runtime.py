@@ -64,7 +64,8 @@ async def test_a_whole_conversation_opens_looks_up_and_withdraws_a_case(
     assert "State: open" in status
     assert "Pictures: 1. Videos and other files: 1." in status
     assert "Fingerprints: MD5 2, PDQ 1" in status
-    assert "waiting to be passed on" in status
+    # no partner is connected: the status says nothing was sent
+    assert "Sent anywhere: no." in status
     await say(
         runtime, transport, Command("withdraw"), Text("Withdraw a case"), Text(number), Text(pin)
     )
@@ -195,7 +196,10 @@ async def test_a_store_failure_keeps_the_codes_for_a_retry(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(runtime.store, "open_case", broken)
-    await say(runtime, transport, Start(), Text(CODE), Text("Open my case"))
+    await say(
+        runtime, transport, Start(), Text("It's me"), Text("no"), Text("18 or older"), Text("yes")
+    )
+    await say(runtime, transport, Text("Make the codes"), Text(CODE), Text("Open my case"))
     assert any("something went wrong on our side" in t for t in transport.texts())
     monkeypatch.setattr(runtime.store, "open_case", real)
     await say(runtime, transport, Text("Open my case"))

@@ -1,6 +1,7 @@
 """Static reference data shipped with the bot (helplines), and its loader.
 
-The data files are TOML so non-programmers can review them; each entry names its source.
+The data files are TOML so non-programmers can review them; each entry names its public
+source and the date it was checked (``docs/facts.md`` says how they were checked).
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from bot.engine.session import Helpline
 AUDIENCES = frozenset({"all", "minors", "adults"})
 REFERRAL = re.compile(r"[A-Za-z0-9_]{1,60}")
 """A helpline's optional deep-link code, as the bot reads it from ``r_<code>``."""
+KINDS = frozenset({"emergency", "crisis", "support"})
 
 
 def load_helplines() -> tuple[Helpline, ...]:
     """Read ``helplines.toml``.
 
     Raises:
-        ValueError: an entry is missing a field, names an unknown audience, or has a
+        ValueError: an entry is missing a field, names an unknown audience or kind, or has a
             malformed or repeated ``referral`` code.
     """
     text = resources.files(__package__).joinpath("helplines.toml").read_text("utf-8")
@@ -50,6 +52,9 @@ def parse_helplines(text: str) -> tuple[Helpline, ...]:
             if referral in referrals:
                 raise ValueError(f"referral code {referral!r} is used twice")
             referrals.add(referral)
+        kind = entry.get("kind", "support")
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r} for {entry.get('name')!r}")
         helplines.append(
             Helpline(
                 country=str(entry["country"]),
@@ -58,6 +63,7 @@ def parse_helplines(text: str) -> tuple[Helpline, ...]:
                 contact=str(entry["contact"]),
                 audience=audience,
                 referral=referral,
+                kind=kind,
             )
         )
     return tuple(helplines)

@@ -38,6 +38,7 @@ from bot.engine.effects import (
     LookupCase,
     OpenCase,
     Shown,
+    Say,
     WithdrawCase,
     say,
 )
@@ -286,7 +287,7 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
         session, asked = _ask(session, ctx)
         return session, [
             say("help.not_alone"),
-            say("help.what_we_do"),
+            say(prompts.honest("help.what_we_do", ctx)),
             say("help.commands"),
             *asked,
         ]
@@ -296,7 +297,7 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
         return _go(session.with_(**_ANSWERS_RESET), "/cancel", ctx, say("cancel.done"))
     if name in ("status", "withdraw"):
         session = session.with_(intent=Intent(name), case_number=None)
-        before = [say("withdraw.explain")] if name == "withdraw" else []
+        before = [say(prompts.honest("withdraw.explain", ctx))] if name == "withdraw" else []
         return _go(session, f"/{name}", ctx, *before)
     if name == "hash":
         return _go(session, "/hash", ctx, say("hash.explain"))
@@ -308,9 +309,6 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
 def _side_trip(session: Session, name: str, ctx: Context) -> Step:
     if name == "language" and len(ctx.languages) < 2:
         return _reask(session, ctx, "language.only_one")
-    if name == "helplines" and session.country:
-        session, asked = _ask(session, ctx)
-        return session, [*prompts.helplines(session, ctx, session.country), *asked]
     keep = session.state not in (State.ASK_COUNTRY, State.ASK_LANGUAGE)
     return _go(session.with_(resume=session.state if keep else session.resume), f"/{name}", ctx)
 
@@ -321,8 +319,11 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     state = session.state
     if state is State.ASK_ROLE:
         role = {"me": Role.SELF, "helping": Role.HELPING}.get(choice)
-        before = [say("danger.emergency"), say("danger.crisis")] if choice == "danger" else []
-        return _go(session.with_(role=role), choice, ctx, *before)
+        if choice == "danger":
+            # Straight to the country's emergency number and crisis lines, then back here.
+            danger = session.with_(role=role, resume=State.DANGER)
+            return _go(danger, choice, ctx, say("danger.emergency"), say("danger.crisis"))
+        return _go(session.with_(role=role), choice, ctx)
     if state is State.ASK_THREAT:
         threat = choice == "yes"
         before = (
@@ -332,14 +333,17 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
         )
         return _go(session.with_(threat=threat), choice, ctx, *before)
     if state is State.ASK_AGE:
-        return _go(session.with_(age=Age(choice)), choice, ctx)
+        session = session.with_(age=Age(choice))
+        if session.pending:
+            return _resume_kept_codes(session, ctx)
+        return _go(session, choice, ctx)
     if state is State.ASK_FILE:
         if choice == "no":
             return _go(
                 session.with_(has_file=False), choice, ctx, *eligibility.without_file(session.age)
             )
         route = eligibility.route_for(session.age)
-        messages = eligibility.outcome(session.role, session.age)
+        messages = eligibility.outcome(session.role, session.age, relayed=bool(ctx.partners))
         return _go(session.with_(has_file=True, route=route), choice, ctx, *messages)
     if state is State.ASK_COUNTRY:
         country = choice.split(":", 1)[1]
@@ -352,6 +356,8 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
         return _go(session.with_(lang=lang), choice, ctx, say("language.set"))
     if state is State.CONFIRM_CASE and choice == "open" and not session.pending:
         return _go(session, "/hash", ctx, say("hashes.empty"))
+    if state is State.CONFIRM_CASE and choice == "open" and session.age is None:
+        return _keep_until_routed(session, ctx, [])
     if state is State.CONFIRM_CASE and choice == "open":
         return _reissue_opening(session.with_(opening=ctx.token))
     if state is State.CONFIRM_CASE and choice == "cancel":
@@ -384,14 +390,19 @@ def _on_text(session: Session, event: Text, ctx: Context) -> Step:
             # A long paste may arrive in several messages: add to what is waiting.
             return _on_paste(session, parsed, ctx, add_to=session.pending)
         # Codes pasted before being asked for are welcome: take them from any question.
-        return _on_paste(_advance_to_paste(session), parsed, ctx)
+        return _on_paste(_advance_to_paste(session), parsed, ctx, add_to=session.pending)
     if state in TEXT_STATES:  # pragma: no cover - every text state is handled above
         raise AssertionError(state)
     return _reask(session, ctx, "choice.use_buttons")
 
 
+_ROUTING = frozenset({State.ASK_ROLE, State.DANGER, State.ASK_THREAT, State.ASK_AGE})
+
+
 def _advance_to_paste(session: Session) -> Session:
     """Move to the paste state as ``/hash`` would, keeping the answers given so far."""
+    if session.state in _ROUTING:
+        session = session.with_(resume=session.state)
     return session.with_(state=advance(session.state, "/hash"))
 
 
@@ -418,10 +429,40 @@ def _on_paste(
         too_many = say("hashes.too_many", count=len(items), max=ctx.max_items)
         return _go(session, "text:bad", ctx, too_many)
     summary = [*prompts.paste_notes(result), *prompts.case_summary(items, duplicates)]
+    if session.age is None:
+        return _keep_until_routed(session.with_(pending=items), ctx, summary)
     if add_to:
         session, asked = _ask(session.with_(pending=items), ctx)
         return session, [*summary, *asked]
     return _go(session.with_(pending=items), "text:ok", ctx, *summary)
+
+
+def _keep_until_routed(session: Session, ctx: Context, summary: list[Say]) -> Step:
+    """Codes came before the routing questions: keep them, ask what is needed, then go on.
+
+    A case is only opened once the age in the pictures says which service fits, so the
+    questions come first; the codes wait in the session (never in the store) meanwhile.
+    """
+    if session.state in _ROUTING:
+        target = session.state
+    elif session.resume in _ROUTING:
+        target = session.resume
+    else:
+        # The threat question comes again rather than being skipped: it leads to the
+        # sextortion steps.
+        target = State.ASK_ROLE if session.role is None else State.ASK_THREAT
+    session, asked = _ask(session.with_(state=target, resume=None), ctx)
+    return session, [*summary, say("hashes.kept_for_later"), *asked]
+
+
+def _resume_kept_codes(session: Session, ctx: Context) -> Step:
+    """The age is known and codes are waiting: name the service, then offer to open the case."""
+    route = eligibility.route_for(session.age)
+    messages = eligibility.outcome(session.role, session.age, relayed=bool(ctx.partners))
+    session = session.with_(has_file=True, route=route, state=State.CONFIRM_CASE)
+    summary = prompts.case_summary(session.pending, 0)
+    session, asked = _ask(session, ctx)
+    return session, [*messages, *summary, *asked]
 
 
 def _on_lookup_text(session: Session, text: str, ctx: Context) -> Step:
@@ -459,7 +500,7 @@ def _reissue_opening(session: Session) -> Step:
     assert session.opening is not None
     if not session.pending:  # nothing to open: an opening can only be waiting with codes
         return session.with_(opening=None), []
-    route = session.route or eligibility.UNSPECIFIED
+    route = session.route or eligibility.route_for(session.age)
     opening = OpenCase(session.pending, route, session.opening)
     return session.with_(state=State.CONFIRM_CASE, options=()), [say("case.opening"), opening]
 
@@ -491,7 +532,9 @@ def _on_case_opened(
         return _result_go(session, "result:limited", ctx, say(msgid))
     if isinstance(event, CaseOpenFailed):
         return _result_go(session, "result:failed", ctx, say("case.open_failed"))
-    return _result_go(session.with_(pending=()), "result:opened", ctx, say("case.next"))
+    return _result_go(
+        session.with_(pending=()), "result:opened", ctx, say(prompts.honest("case.next", ctx))
+    )
 
 
 def _on_lookup_result(
@@ -499,11 +542,13 @@ def _on_lookup_result(
 ) -> Step:
     if isinstance(event, CaseFound):
         session = session.with_(intent=None)
-        return _result_go(session, "result:found", ctx, prompts.case_view(event.case))
+        return _result_go(session, "result:found", ctx, prompts.case_view(event.case, ctx))
     if isinstance(event, CaseWithdrawn):
         session = session.with_(intent=None)
         done = say("case.withdrawn", number=event.case.number)
-        return _result_go(session, "result:withdrawn", ctx, done, prompts.case_view(event.case))
+        return _result_go(
+            session, "result:withdrawn", ctx, done, prompts.case_view(event.case, ctx)
+        )
     if isinstance(event, LookupPaused):
         return _result_go(session, "result:wait", ctx, _wait(event.minutes, "lookup.paused"))
     if event.wait_minutes > 0:

@@ -3,11 +3,19 @@
 ``prompt`` renders the question (and offered buttons) of a state; the other functions build
 the sequences for helplines, case results and pasted hash codes. Everything is a msgid; only
 ``bot/i18n.py`` turns it into words. Which state comes next is decided in ``machine.py``.
+
+Promises follow ``Context.partners``: every message that would say codes are passed on has a
+``*_local`` twin, chosen while no partner is connected, that says what is really done (a
+private record with a number and PIN; the person submits to Take It Down or StopNCII
+themselves). ``PARTNER_ONLY`` lists the msgids that may only be said with partners, so a test
+can check no conversation without partners ever reaches one. Helplines put the emergency
+number first and lines that answer at once next, so a person in danger reads those first;
+the facts behind them are in ``bot/data/helplines.toml`` and ``docs/facts.md``.
 """
 
 from __future__ import annotations
 
-from bot.engine.effects import Button, Msg, Say, say
+from bot.engine.effects import Button, Msg, ParamValue, Say, say
 from bot.engine.events import CaseView
 from bot.engine.session import Age, Context, Role, Session
 from bot.engine.states import State
@@ -62,6 +70,28 @@ _AGE_BUTTONS = (
 )
 
 
+PARTNER_ONLY = frozenset(
+    {
+        "ask.hash_now",
+        "ask.confirm_case",
+        "case.next",
+        "withdraw.explain",
+        "help.what_we_do",
+        "case.status",
+        "relay.queued",
+        "relay.delivered",
+        "relay.withdraw_queued",
+        "relay.withdrawn",
+    }
+)
+"""Msgids that speak of passing codes on: said only when ``Context.partners`` is not empty."""
+
+
+def honest(msgid: str, ctx: Context) -> str:
+    """``msgid``, or its ``_local`` twin when no partner is connected and it promises one."""
+    return msgid if ctx.partners or msgid not in PARTNER_ONLY else f"{msgid}_local"
+
+
 def prompt(session: Session, ctx: Context) -> Say:
     """The question the conversation is waiting on in its current state."""
     helping = session.role is Role.HELPING
@@ -71,7 +101,9 @@ def prompt(session: Session, ctx: Context) -> Say:
     if state is State.ASK_FILE:
         return say("ask.file_helping" if helping else "ask.file", (YES, NO))
     if state is State.ASK_COUNTRY:
-        countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in ctx.countries)
+        # The country given before (a deep link, an earlier answer) comes first.
+        order = sorted(ctx.countries, key=lambda c: c != session.country)
+        countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in order)
         return say("ask.country", (*countries, Button("country:other", "button.other_country")))
     if state is State.ASK_LANGUAGE:
         return say(
@@ -79,7 +111,7 @@ def prompt(session: Session, ctx: Context) -> Say:
         )
     if state in _STATIC:
         msgid, buttons = _STATIC[state]
-        return say(msgid, buttons)
+        return say(honest(msgid, ctx), buttons)
     return say("ask.role", _STATIC[State.ASK_ROLE][1])
 
 
@@ -92,22 +124,36 @@ def welcome(session: Session, *, referred: bool = False) -> list[Say]:
     return [first, say("welcome.never_send"), say("welcome.private")]
 
 
+_KIND_ORDER = {"emergency": 0, "crisis": 1}
+
+
 def helplines(session: Session, ctx: Context, country: str | None) -> list[Say]:
-    """Helplines for a country (and the global ones), filtered by who they serve."""
+    """Who to contact in a country (and everywhere), emergency number and crisis lines first.
+
+    Lines are filtered by who they serve (by the age given, if any). A country without an
+    entry, or "somewhere else", still gets the advice to call the local emergency number and
+    the services that answer people from anywhere.
+    """
     audiences = {"all"}
     if session.age in (Age.UNDER_18, Age.UNSURE) or session.age is None:
         audiences.add("minors")
     if session.age in (Age.ADULT, Age.UNSURE) or session.age is None:
         audiences.add("adults")
-    chosen = [
-        h for h in ctx.helplines if h.country in (country, "global") and h.audience in audiences
-    ]
+    chosen = sorted(
+        (h for h in ctx.helplines if h.country in (country, "global") and h.audience in audiences),
+        key=lambda h: (_KIND_ORDER.get(h.kind, 2), h.country == "global"),
+    )
     messages = [say("helplines.intro")]
     if country is None or not any(h.country == country for h in chosen):
+        messages.append(say("helplines.emergency_unknown"))
         messages.append(say("helplines.none_for_country"))
-    messages.extend(
-        say("helpline.entry", name=h.name, about=Msg(h.about), contact=h.contact) for h in chosen
-    )
+    for h in chosen:
+        if h.kind == "emergency":
+            messages.append(say("helpline.emergency", contact=h.contact))
+        else:
+            messages.append(
+                say("helpline.entry", name=h.name, about=Msg(h.about), contact=h.contact)
+            )
     return messages
 
 
@@ -164,21 +210,24 @@ SIGNAL_NAMES = {"pdq": "PDQ", "md5": "MD5", "phash": "pHash", "dhash": "dHash"}
 """Hash names are names, the same in every language."""
 
 
-def case_view(case: CaseView) -> Say:
-    """A case's status, in plain words."""
+def case_view(case: CaseView, ctx: Context) -> Say:
+    """A case's status, in plain words (without partners, nothing about passing on)."""
+    params: dict[str, ParamValue] = {
+        "number": case.number,
+        "state": Msg(f"case.state.{case.state}"),
+        "images": case.images,
+        "files": case.files,
+        "hashes": ", ".join(f"{SIGNAL_NAMES.get(n, n)} {count}" for n, count in case.signals)
+        or "-",
+        "created": case.created_on,
+    }
+    if not ctx.partners:
+        return Say("case.status_local", tuple(sorted(params.items())))
     if case.state == "withdrawn":
         relay = "relay.withdraw_queued" if case.queued else "relay.withdrawn"
     elif case.queued:
         relay = "relay.queued"
     else:
         relay = "relay.delivered"
-    return say(
-        "case.status",
-        number=case.number,
-        state=Msg(f"case.state.{case.state}"),
-        images=case.images,
-        files=case.files,
-        hashes=", ".join(f"{SIGNAL_NAMES.get(n, n)} {count}" for n, count in case.signals) or "-",
-        created=case.created_on,
-        relay=Msg(relay),
-    )
+    params["relay"] = Msg(relay)
+    return Say("case.status", tuple(sorted(params.items())))

@@ -42,7 +42,10 @@ class Intent(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Helpline:
-    """A person-staffed service people can contact; ``about`` is a msgid.
+    """A service people can contact; ``about`` is a msgid.
+
+    ``kind`` orders what is shown: ``"emergency"`` (the country's emergency number) first, then
+    ``"crisis"`` lines that answer at once, then other ``"support"``.
 
     ``referral`` is the code the service puts in its deep links (``r_<code>``), if it has one:
     a session keeps only codes that name a known helpline.
@@ -54,6 +57,7 @@ class Helpline:
     contact: str
     audience: str = "all"
     referral: str | None = None
+    kind: str = "support"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,9 @@ class Context:
     languages: tuple[str, ...] = ("en",)
     default_language: str = "en"
     helplines: tuple[Helpline, ...] = ()
+    partners: tuple[str, ...] = ()
+    """Public names of the services cases are passed on to. Empty: nothing is passed on, and
+    no message may say otherwise."""
     max_items: int = 30
     max_text: int = 12_000
     flood_window: float = 30.0

@@ -78,7 +78,7 @@ S = State
 TRANSITIONS: dict[tuple[State, str], State] = {
     (S.ASK_ROLE, "me"): S.ASK_THREAT,
     (S.ASK_ROLE, "helping"): S.ASK_THREAT,
-    (S.ASK_ROLE, "danger"): S.DANGER,
+    (S.ASK_ROLE, "danger"): S.ASK_COUNTRY,
     (S.DANGER, "go"): S.ASK_ROLE,
     (S.DANGER, "talk"): S.ASK_COUNTRY,
     (S.ASK_THREAT, "yes"): S.ASK_AGE,

@@ -1,4 +1,4 @@
-"""The shipped helpline data loads, covers the SAFETY.md table, and is well formed."""
+"""The shipped helpline data loads, covers every listed country, and is well formed."""
 
 from __future__ import annotations
 
@@ -72,3 +72,32 @@ def test_a_referral_code_names_one_helpline_only() -> None:
     twice = ENTRY + 'referral = "same"\n'
     with pytest.raises(ValueError, match="twice"):
         parse_helplines(twice + twice)
+
+
+def _entries() -> list[dict[str, str]]:
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("bot.data").joinpath("helplines.toml").read_text("utf-8")
+    return list(tomllib.loads(text)["helpline"])
+
+
+def test_every_country_has_an_emergency_number_and_a_crisis_line() -> None:
+    helplines = load_helplines()
+    for country in {h.country for h in helplines} - {"global"}:
+        kinds = {h.kind for h in helplines if h.country == country}
+        assert {"emergency", "crisis"} <= kinds, country
+
+
+def test_emergency_and_crisis_entries_name_a_public_source_and_the_date_checked() -> None:
+    import datetime as dt
+
+    for entry in _entries():
+        if entry.get("kind") in ("emergency", "crisis") or entry["country"] == "global":
+            assert entry["source"].startswith(("http://", "https://")), entry
+            dt.date.fromisoformat(entry["checked"])
+
+
+def test_the_global_entries_are_people_to_talk_to_not_reporting_hotlines() -> None:
+    names = {h.name for h in load_helplines() if h.country == "global"}
+    assert names == {"Find A Helpline"}

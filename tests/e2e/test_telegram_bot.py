@@ -127,7 +127,7 @@ def check_status(person: Person, emu: BotApiEmulator, number: str, pin: str) -> 
     person.expect("And the PIN?")
     pin_message = person.say(pin)
     emu.wait_for_call_sync("deleteMessage", chat_id=person.chat, message_id=pin_message)
-    status = person.expect("Passing on:").text or ""
+    status = person.expect("Sent anywhere:").text or ""
     assert f"Case {number}" in status
     assert "State: open" in status
 
@@ -217,6 +217,9 @@ def test_deep_link_carries_referral_and_country(bot: BotProcess, emu: BotApiEmul
     person.expect("The people who sent you here asked me to help.")
     person.question()
     emu.user_sends_command(person.user, "/helplines")
+    # the country is asked again (the linked one first); typed names and aliases work
+    person.expect("Which country are you in?")
+    person.say("UK")
     person.expect("Revenge Porn Helpline")
 
 

@@ -19,13 +19,21 @@ HELPLINES = (
 )
 
 
+PARTNERS = ("StopNCII",)
+
+
 def make_ctx(now: float = 1_000_000.0, **overrides: object) -> Context:
-    """A context with two languages and a few helplines."""
+    """A context with two languages, a few helplines and one partner.
+
+    Without partners the engine words things differently (nothing is passed on); tests of
+    that pass ``partners=()``.
+    """
     values: dict[str, object] = {
         "now": now,
         "languages": ("en", "fr"),
         "helplines": HELPLINES,
         "token": "test-token",
+        "partners": PARTNERS,
     }
     values.update(overrides)
     return Context(**values)  # type: ignore[arg-type]

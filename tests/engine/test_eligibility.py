@@ -1,4 +1,4 @@
-"""The routing rules on their own, as a table (see SAFETY.md, "Routing")."""
+"""The routing rules on their own, as a table (see docs/facts.md)."""
 
 from __future__ import annotations
 
