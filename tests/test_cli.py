@@ -212,3 +212,12 @@ def test_bad_settings_get_one_clear_line(
     (home / "broken.toml").write_text("max_items = \n")
     monkeypatch.setenv(setting, value)
     assert_refused(*start(capsys, command), reason)
+
+
+def test_a_database_from_a_newer_reclaim_is_refused(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert start(capsys, "console")[0] == 0
+    with sqlite3.connect(home / "data" / "reclaim.sqlite3") as db:
+        db.execute("INSERT INTO schema_version VALUES (999, '0999_future.sql')")
+    assert_refused(*start(capsys, "run"), "is newer than this Reclaim knows")

@@ -85,6 +85,10 @@ async def check_database(path: str | os.PathLike[str], secret: bytes | None) -> 
             ``schema.open_database``).
     """
     expected = None if secret is None else check_value(secret)
+    # A file SQLite cannot open (a folder, no permission) fails here, before aiosqlite starts
+    # its thread: after a failed connect that thread reports to the event loop later, and a
+    # start refused at once has closed the loop by then, so it would print a traceback.
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     db = await schema.open_database(path)
     try:
         verdict = decide(await _stored(db), await _has_cases(db), expected)

@@ -1,8 +1,9 @@
-"""PIN hashing in low-priority worker processes gives the same results as in threads."""
+"""PIN hashing in low-priority worker processes: same results as in threads, stopped by the bot."""
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -27,6 +28,11 @@ def workers() -> Iterator[ProcessPoolExecutor]:
 
 async def test_workers_run_at_a_lower_priority(workers: ProcessPoolExecutor) -> None:
     assert await run_pin_work(workers, os.nice, 0) >= os.nice(0) + 5
+
+
+async def test_workers_leave_ctrl_c_to_the_bot(workers: ProcessPoolExecutor) -> None:
+    # Ctrl-C reaches the whole process group; the bot shuts the pool down itself.
+    assert await run_pin_work(workers, signal.getsignal, signal.SIGINT) == signal.SIG_IGN
 
 
 async def test_hashes_match_the_thread_pool(workers: ProcessPoolExecutor) -> None:

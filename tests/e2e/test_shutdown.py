@@ -13,7 +13,7 @@ import signal
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -96,17 +96,35 @@ def still_running(mark: str, pids: set[int]) -> set[int]:
     return left
 
 
+def empty_secret(data: Path) -> tuple[dict[str, str], str]:
+    """A secret file as a full disk left it."""
+    (data / "secret.key").write_bytes(b"")
+    return {}, f"the secret file {data / 'secret.key'} is empty"
+
+
+def folder_database(data: Path) -> tuple[dict[str, str], str]:
+    """A database path that is a folder (SQLite cannot open it)."""
+    (data / "db").mkdir()
+    return {"RECLAIM_DB": str(data / "db")}, f"cannot open the database {data / 'db'}: Is a"
+
+
+@pytest.mark.parametrize("situation", [empty_secret, folder_database])
 @pytest.mark.parametrize("command", ["console", "run"])
 def test_a_refused_start_is_one_line_and_leaves_nothing_running(
-    tmp_path: Path, mark: str, command: str
+    tmp_path: Path,
+    mark: str,
+    command: str,
+    situation: Callable[[Path], tuple[dict[str, str], str]],
 ) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    (data / "secret.key").write_bytes(b"")  # as a full disk left it
-    bot = ConsoleProcess(data, command=command, env={MARK: mark, "RECLAIM_LOG_LEVEL": "ERROR"})
+    env, reason = situation(data)
+    env.update({MARK: mark, "RECLAIM_LOG_LEVEL": "ERROR"})
+    bot = ConsoleProcess(data, command=command, env=env)
     status = bot.wait()
     assert status == 2
-    assert bot.errors == f"reclaim: the secret file {data / 'secret.key'} is empty\n"
+    assert bot.errors.startswith(f"reclaim: {reason}")
+    assert bot.errors.count("\n") == 1, bot.errors
     assert not still_running(mark, marked(mark))
 
 
