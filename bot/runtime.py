@@ -19,6 +19,8 @@ PINs: logs name event types and states only.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import math
 import secrets
@@ -30,7 +32,7 @@ from typing import Protocol
 
 from bot.cases import store as case_store
 from bot.chatkeys import ChatKeys
-from bot.config import Settings
+from bot.config import Settings, derive_key
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,

@@ -21,6 +21,9 @@ from bot.runtime import DELETABLE_FOR, Runtime
 from tests.conftest import TEST_SECRET, FakeClock, RecordingTransport
 from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 
+ROUTE = [Text("It's me"), Text("No"), Text("18 or older"), Text("Yes")]
+"""Answers to the routing questions, which come before any case."""
+
 CHAT = "chat-987654321"
 
 
@@ -237,9 +240,9 @@ async def test_forget_lifts_neither_the_lookup_wait_nor_the_case_limit(
 
     chat = "chat-limits"
     for _ in range(3):
-        await say(runtime, transport, Start(), Text(CODE), Text("Open my case"), chat=chat)
+        await say(runtime, transport, Start(), *ROUTE, Text(CODE), Text("Open my case"), chat=chat)
         await say(runtime, transport, Command("forget"), chat=chat)
-    await say(runtime, transport, Start(), Text(CODE), Text("Open my case"), chat=chat)
+    await say(runtime, transport, Start(), *ROUTE, Text(CODE), Text("Open my case"), chat=chat)
     texts = transport.texts(chat)
     assert len([t for t in texts if CREDENTIALS.search(t)]) == 3
     assert "as many cases as it can today" in texts[-2]

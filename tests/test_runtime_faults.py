@@ -25,6 +25,9 @@ from tests.conftest import FAST_SCRYPT_N, TEST_SECRET, FakeClock, RecordingTrans
 from tests.disk import full, small_filesystem
 from tests.samples import CODE, CREDENTIALS
 
+ROUTE = [Text("It's me"), Text("No"), Text("18 or older"), Text("Yes")]
+"""Answers to the routing questions, which come before any case."""
+
 SORRY = (
     "Sorry, something went wrong on our side. Nothing you sent before this is lost. "
     "Please try again in a few minutes."
@@ -81,7 +84,7 @@ async def test_a_full_disk_gets_a_kind_reply_and_nothing_is_lost(
 async def test_open_my_case_and_help_are_answered_on_a_full_disk(
     runtime: Runtime, transport: RecordingTransport, disk: Path, last: Event
 ) -> None:
-    for event in (Start(), Text(CODE)):
+    for event in (Start(), *ROUTE, Text(CODE)):
         await runtime.handle(transport, "chat", event)
     with full(disk):
         await runtime.handle(transport, "chat", last)

@@ -37,8 +37,8 @@ from bot.engine.effects import (
     LeaveChat,
     LookupCase,
     OpenCase,
-    Shown,
     Say,
+    Shown,
     WithdrawCase,
     say,
 )

@@ -34,7 +34,8 @@ REPORT_LINE = re.compile(
     r"|Done: |No fingerprints could be made|No files were found"
     r"|\d+ folders? inside (?:was|were) skipped"
     r"|Copy (?:the code|each part) below|(?:It holds|They hold) only fingerprints"
-    r"|There are many files, so the code comes in|Part \d+ of \d+:"
+    r"|There are many files[,.] |Send (?:all )?the parts |Part \d+ of \d+:"
+    r"|Case \d+ of \d+(?:, part \d+ of \d+)?:"
 )
 """The lines ``reclaim hash`` prints before its code (see ``bot.companion.report``)."""
 

@@ -23,7 +23,7 @@ from bot.companion.codeplan import (
 from bot.companion.hasher import Failure, FileHashes, FileKind
 from bot.config import Settings
 from bot.engine.effects import OpenCase, Say
-from bot.engine.events import CaseOpened, Choice, Command, Start, Text
+from bot.engine.events import CaseOpened, CaseShown, Choice, Command, Start, Text
 from bot.engine.machine import step
 from bot.engine.session import Context, Session
 from bot.hashes.hashcode import parse
@@ -110,6 +110,8 @@ def _paste_all(code: str, ctx: Context) -> list[tuple[HashItem, ...]]:
     """Paste each part of ``code`` into the engine as a person would; return the cases opened."""
     blocks = ["#reclaim" + block for block in code.split("#reclaim")[1:]]
     session, _ = step(Session(), Start(), ctx)
+    for answer in ("me", "no", "adult", "yes"):  # the routing questions come first
+        session, _ = step(session, Choice(answer), ctx)
     session, _ = step(session, Command("hash"), ctx)
     opened: list[tuple[HashItem, ...]] = []
 
@@ -117,6 +119,7 @@ def _paste_all(code: str, ctx: Context) -> list[tuple[HashItem, ...]]:
         session, effects = step(session, Choice("open"), ctx)
         opened.extend(effect.items for effect in effects if isinstance(effect, OpenCase))
         session, _ = step(session, CaseOpened("ABCD-EFGH-JKMN-P", "123456"), ctx)
+        session, _ = step(session, CaseShown(), ctx)
         return session
 
     for block in blocks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.engine import prompts
 from bot.engine.effects import Say
-from bot.engine.events import Command, Start, Text
+from bot.engine.events import Choice, Command, Start, Text
 from bot.engine.states import State
 from bot.hashes import hashcode
 from bot.hashes.hashcode import Problem
@@ -13,7 +13,7 @@ from tests.engine.conftest import msgids, run
 PDQ = "f" * 31 + "e" + "0" * 31 + "1"
 MD5 = "d41d8cd98f00b204e9800998ecf8427e"
 SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-PASTE = [Start(), Command("hash")]
+PASTE = [Start(), *(Choice(a) for a in ("me", "no", "adult", "yes")), Command("hash")]
 
 
 def test_every_problem_has_a_message() -> None:

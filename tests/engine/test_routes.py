@@ -18,15 +18,17 @@ from bot.engine import prompts
 from bot.engine.effects import Effect, Msg, OpenCase, Say
 from bot.engine.events import (
     CaseFound,
-    CaseLocked,
     CaseMissing,
     CaseOpened,
     CaseOpenFailed,
+    CaseOpenRefused,
+    CaseShown,
     CaseView,
     CaseWithdrawn,
     Choice,
     Command,
     Event,
+    LookupPaused,
     Start,
     Text,
 )
@@ -62,8 +64,13 @@ RESULTS: list[Event] = [
     CaseOpenFailed(),
     *(CaseFound(v) for v in _views()),
     *(CaseWithdrawn(v) for v in _views()),
+    CaseShown(),
+    CaseOpenRefused("chat"),
+    CaseOpenRefused("total"),
     CaseMissing(),
-    CaseLocked(60),
+    CaseMissing(wait_minutes=60),
+    LookupPaused(60),
+    LookupPaused(600),
 ]
 TEXTS: list[Event] = [Text(CODE), Text("hello"), Text(ids.new_case_number()), Text("123456")]
 COMMANDS: list[Event] = [

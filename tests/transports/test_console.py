@@ -6,6 +6,7 @@ import io
 import re
 
 from bot.companion import report
+from bot.companion.codeplan import CodePart
 from bot.companion.hasher import Failure, FileHashes, FileKind, Note
 from bot.engine.events import Choice, Command, Start, Text
 from bot.hashes import hashcode
@@ -14,6 +15,8 @@ from bot.i18n import Rendered
 from bot.runtime import Runtime
 from bot.transports.console import ConsoleTransport, run_console, starts_paste
 
+ROUTED = "It's me\nNo\n18 or older\nYes\n"
+"""Answers to the routing questions, which come before any case."""
 PDQ = "f" * 32 + "0" * 31 + "1"
 
 
@@ -59,7 +62,14 @@ async def test_numbers_do_not_pick_options_while_text_is_expected(runtime: Runti
 
 def _companion_lines() -> list[str]:
     """Every kind of line ``reclaim hash`` prints before its code."""
-    lines = [*report.summary([]), *report.paste_instructions(1), *report.paste_instructions(3)]
+
+    def parts(cases: int, count: int) -> list[CodePart]:
+        return [CodePart(1, cases, n, count, 1, "") for n in range(1, count + 1)]
+
+    lines = [*report.summary([])]
+    for shape in ((1, 1), (1, 3), (2, 2), (2, 1)):
+        lines += report.paste_instructions(parts(*shape))
+        lines += [report.part_heading(part) for part in parts(*shape) if shape != (1, 1)]
     ok = FileHashes(path="a.jpg", kind=FileKind.IMAGE, md5="0" * 32)
     lines += report.summary([ok]) + report.summary([ok, ok], skipped_folders=1)
     lines += report.summary([ok], skipped_folders=2)
@@ -100,7 +110,7 @@ async def test_the_whole_companion_output_is_one_paste(runtime: Runtime) -> None
         ]
     )
     out = io.StringIO()
-    await run_console(runtime, io.StringIO("/hash\n" + output), out)
+    await run_console(runtime, io.StringIO(ROUTED + "/hash\n" + output), out)
     text = out.getvalue()
     assert "pictures: 1, videos and other files: 0" in text
     assert "Line" not in text  # no line was turned down
