@@ -124,8 +124,9 @@ def test_cases_are_whole_or_absent_after_kills(tmp_path: Path) -> None:
     """Kill the bot repeatedly while it opens cases; every stored case is complete."""
     data = tmp_path / "data"
     for round_ in range(4):
-        # Scripted input is far faster than a person: lift the flood limit for this test.
-        console = ConsoleProcess(data, env={"RECLAIM_FLOOD_LIMIT": "10000"})
+        # Scripted input is far faster than a person: lift the flood and case limits here.
+        limits = {"RECLAIM_FLOOD_LIMIT": "10000", "RECLAIM_CASES_PER_CHAT_PER_DAY": "1000"}
+        console = ConsoleProcess(data, env=limits)
         console.expect("[3] I'm not safe right now" if round_ == 0 else "Welcome back")
         if round_ == 0:  # a case is opened once the routing questions are answered
             for answer in ("It's me", "No", "18 or older", "Yes"):

@@ -61,7 +61,7 @@ def start_with_workers(tmp_path: Path, mark: str, command: str) -> ConsoleProces
     bot.send(case_number_from_int(12345))
     bot.expect("And the PIN?")
     bot.send("123456")
-    bot.expect("I couldn't find")
+    bot.expect("don't match a case")
     return bot
 
 
@@ -141,7 +141,7 @@ def test_a_signal_stops_the_telegram_bot_and_its_workers(
             person.say(case_number_from_int(12345))
             person.expect("And the PIN?")
             person.say("123456")
-            person.expect("I couldn't find")
+            person.expect("don't match a case")
             children = marked(mark) - {bot.proc.pid}
             assert children, "the PIN workers should be running"
             bot.proc.send_signal(signum)
