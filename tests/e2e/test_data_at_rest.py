@@ -46,6 +46,8 @@ def console(tmp_path: Path) -> Iterator[ConsoleProcess]:
 
 def paste_the_code(console: ConsoleProcess) -> None:
     console.expect("[3] I'm not safe right now")
+    for answer in ("It's me", "No", "18 or older", "Yes"):  # routing comes before any case
+        console.send(answer)
     console.send("/hash")
     console.expect("paste it here")
     for _ in range(4):  # every message rewrites the session: several versions of it
