@@ -198,7 +198,7 @@ def test_the_whole_output_of_reclaim_hash_is_one_paste(tmp_path: Path) -> None:
         console.expect("paste it here")
         for line in hashed.stdout.splitlines():
             console.send(line)
-        reply = console.expect("Shall I open a case")
+        reply = console.expect("[1] Open my case")
         assert "pictures: 3, videos and other files: 1" in reply
         assert "Line" not in reply  # no line of the output was turned down
         console.send("2")  # and the next line is an answer again: "Cancel"

@@ -52,7 +52,7 @@ def paste_the_code(console: ConsoleProcess) -> None:
     console.expect("paste it here")
     for _ in range(4):  # every message rewrites the session: several versions of it
         console.send(CODE)
-        console.expect("Shall I open a case")
+        console.expect("[1] Open my case")
 
 
 def test_forget_leaves_no_byte_of_the_conversation_on_disk(
