@@ -142,7 +142,7 @@ async def run_console(
     interactive = stdin.isatty() and stdout.isatty()
     transport = ConsoleTransport(stdout, interactive)
     reader = _LineReader(stdin)
-    key = runtime.key_for(transport.name, CHAT_ID)
+    key = await runtime.session_key(transport.name, CHAT_ID)
     existing = await runtime.load(key, runtime.clock())
     opening: Event = Reopen() if existing.state.value != "new" else Start("", locale_hint=lang)
     await _reply(runtime, transport, opening)
