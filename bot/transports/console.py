@@ -131,7 +131,7 @@ async def run_console(
     lang: str | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
-    """Run one conversation until end of input (or ``/quit`` on a TTY, or ``stop`` is set).
+    """Run one conversation until end of input, ``/quit`` (or ``/exit``), or ``stop`` is set.
 
     ``stop`` (set by SIGTERM or SIGINT in ``reclaim console``) ends the conversation between
     messages: a reply being worked out is finished and saved first.
@@ -155,7 +155,7 @@ async def run_console(
             if interactive:
                 stdout.write("\n")  # leave the terminal on a fresh line after "> "
             return
-        if interactive and line.strip() in ("/quit", "/exit"):
+        if line.strip() in ("/quit", "/exit"):
             return
         if starts_paste(line):
             line = await _read_block(reader, line)

@@ -53,6 +53,13 @@ async def test_a_scripted_conversation_with_a_multiline_code(runtime: Runtime) -
     assert ">" not in text.splitlines()[0]  # no prompts when not a terminal
 
 
+async def test_quit_leaves_the_console_and_nothing_after_it_is_read(runtime: Runtime) -> None:
+    out = io.StringIO()
+    await run_console(runtime, io.StringIO("/quit\n/help\n"), out)
+    assert "I don't know that command" not in out.getvalue()
+    assert "/forget" not in out.getvalue().split("Who is in the pictures")[-1]  # no /help reply
+
+
 async def test_numbers_do_not_pick_options_while_text_is_expected(runtime: Runtime) -> None:
     out = io.StringIO()
     await run_console(runtime, io.StringIO("/status\n1\n"), out)
