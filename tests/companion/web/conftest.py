@@ -1,12 +1,17 @@
-"""Fixtures for the companion page: a headless Chromium and a page context that logs requests."""
+"""Fixtures for the companion page: headless Chromium, a context that logs requests, a server."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import functools
+import http.server
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import bot.companion
 from tests import browser as chromium
 
 
@@ -30,3 +35,30 @@ async def context(browser: Any) -> AsyncIterator[tuple[Any, chromium.RequestLog]
         yield ctx, log
     finally:
         await ctx.close()
+
+
+WEB_ROOT = Path(bot.companion.__file__).resolve().parent / "web"
+"""The page's folder inside the package, served as it is shipped."""
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@pytest.fixture(scope="session")
+def static_site() -> Iterator[str]:
+    """The package's page folder on a loopback HTTP server, as a static host would serve it.
+
+    Yields the base URL, ending in ``/``. No headers are added: a static host may send none,
+    so the page must protect itself (its ``<meta>`` Content-Security-Policy).
+    """
+    handler = functools.partial(_QuietHandler, directory=str(WEB_ROOT))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
