@@ -4,9 +4,9 @@ Belongs here: the one ``Store`` class and its typed results.
 Does not belong here: opening the database file, connection settings and migrations
 (``schema.py``), the rules for case numbers and PINs (``ids.py``), checking a number and PIN
 and the guards against guessing (``lockout.py``), the limits on opening cases (``quotas.py``),
-delivering outbox entries to sinks (the relay), and anything about who a person is: the
-database holds no chat or user ids, usernames, phone numbers, message text, or precise times on
-cases.
+outbox entries and their payloads (``outbox.py``), delivering them to sinks (the relay), and
+anything about who a person is: the database holds no chat or user ids, usernames, phone
+numbers, message text, or precise times on cases.
 
 Domain failures come back as values (``CaseNotFound``, ``TryLater``, ``CaseLimitReached``);
 exceptions mean a bug or a broken database. Every database operation runs under one
@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import json
 import logging
 import os
 import re
@@ -40,12 +39,14 @@ from typing import Final, Literal, Self, cast
 
 import aiosqlite
 
-from bot.cases import ids, lockout, quotas, schema
+from bot.cases import ids, lockout, outbox, quotas, schema
 
 # Re-exported: callers keep importing these from the store; the alias form marks them as such.
 from bot.cases.lockout import CaseNotFound as CaseNotFound  # noqa: PLC0414
 from bot.cases.lockout import TryLater as TryLater  # noqa: PLC0414
 from bot.cases.lockout import fetch_one
+from bot.cases.outbox import OutboxEntry as OutboxEntry  # noqa: PLC0414
+from bot.cases.outbox import OutboxKind as OutboxKind  # noqa: PLC0414
 from bot.cases.pinwork import run_pin_work
 from bot.cases.quotas import CaseLimitReached as CaseLimitReached  # noqa: PLC0414
 from bot.cases.quotas import CaseLimits as CaseLimits  # noqa: PLC0414
@@ -59,10 +60,8 @@ logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
 MIN_PEPPER_BYTES: Final = 16
-PAYLOAD_VERSION: Final = 1
 
 CaseState = Literal["open", "withdrawn"]
-OutboxKind = Literal["open", "withdraw"]
 
 _SESSION_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
 
@@ -102,24 +101,6 @@ class CaseInfo:
     withdrawn_on: dt.date | None
     relay_queued: int
     relay_delivered: int
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxEntry:
-    """One message for the relay worker.
-
-    Attributes:
-        id: pass to :meth:`Store.mark_delivered`.
-        kind: ``"open"`` (add these hashes) or ``"withdraw"`` (remove them).
-        payload: JSON: ``version``, ``kind``, ``case``, ``route`` and ``items``, each item with
-            ``kind`` and ``hashes`` (signal name to value). Hidden from ``repr``.
-        queued_on: UTC date the entry was queued.
-    """
-
-    id: int
-    kind: OutboxKind
-    payload: str = field(repr=False)
-    queued_on: dt.date
 
 
 class Store:
@@ -268,7 +249,7 @@ class Store:
         Raises:
             ValueError: if the items or route are empty or an item repeats a signal.
         """
-        rows = _hash_rows(items)
+        rows = outbox.hash_rows(items)
         if not route:
             raise ValueError("route must not be empty")
         number, pin = ids.credentials_from_token(token or secrets.token_hex(16), self._pepper)
@@ -280,7 +261,7 @@ class Store:
         pin_hash = await run_pin_work(
             self._pin_executor, ids.hash_pin, pin, salt, self._pepper, n=self._scrypt_n
         )
-        today = _utc_date(now)
+        today = outbox.utc_date(now)
         async with self._transaction(durable=True) as db:
             existing = await _case_pin(db, number)
             if existing is None:
@@ -299,7 +280,9 @@ class Store:
                     "VALUES (?, ?, ?, ?, ?)",
                     [(case_id, *row) for row in rows],
                 )
-                await _queue(db, case_id, today, kind="open", number=number, route=route, rows=rows)
+                await outbox.queue(
+                    db, case_id, today, kind="open", number=number, route=route, rows=rows
+                )
         if existing is not None:  # a repeat of this token won the race
             return await self._same_case(number, pin, existing)
         return CaseCredentials(number, pin)
@@ -364,7 +347,7 @@ class Store:
                     (case_id,),
                 )
                 rows = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in stored]
-                today = _utc_date(now)
+                today = outbox.utc_date(now)
                 for sql in (
                     "UPDATE cases SET state = 'withdrawn', withdrawn_on = ?1 WHERE id = ?2",
                     "UPDATE case_hashes SET withdrawn = 1, value = NULL WHERE case_id = ?2",
@@ -373,7 +356,7 @@ class Store:
                     "WHERE case_id = ?2 AND kind = 'open' AND state = 'queued'",
                 ):
                     await db.execute(sql, (today, case_id))
-                await _queue(
+                await outbox.queue(
                     db, case_id, today, kind="withdraw", number=row[0], route=row[1], rows=rows
                 )
             return await _case_info(db, case_id)
@@ -385,15 +368,7 @@ class Store:
         if limit < 1:
             raise ValueError("limit must be positive")
         async with self._transaction() as db:
-            rows = await db.execute_fetchall(
-                "SELECT id, kind, payload, queued_on FROM outbox WHERE state = 'queued' "
-                "ORDER BY id LIMIT ?",
-                (limit,),
-            )
-        return [
-            OutboxEntry(id=r[0], kind=cast(OutboxKind, r[1]), payload=r[2], queued_on=_date(r[3]))
-            for r in rows
-        ]
+            return await outbox.pending(db, limit)
 
     async def mark_delivered(self, outbox_id: int, sink: str, now: float) -> None:
         """Record that ``sink`` took entry ``outbox_id``, and drop its payload.
@@ -402,11 +377,7 @@ class Store:
         is recorded as delivered, which is what happened.
         """
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET state = 'delivered', payload = NULL, delivered_on = ?, "
-                "delivered_via = ? WHERE id = ? AND state <> 'delivered'",
-                (_utc_date(now), sink, outbox_id),
-            )
+            await outbox.mark_delivered(db, outbox_id, sink, outbox.utc_date(now))
 
     # Internals ------------------------------------------------------------------------------
 
@@ -465,23 +436,6 @@ class Store:
         )
 
 
-async def _queue(
-    db: aiosqlite.Connection,
-    case_id: int,
-    today: str,
-    *,
-    kind: OutboxKind,
-    number: str,
-    route: str,
-    rows: Sequence[_HashRow],
-) -> None:
-    await db.execute(
-        "INSERT INTO outbox (case_id, kind, state, payload, queued_on) "
-        "VALUES (?, ?, 'queued', ?, ?)",
-        (case_id, kind, _payload(kind, number, route, rows), today),
-    )
-
-
 async def _case_pin(db: aiosqlite.Connection, number: str) -> tuple[bytes, bytes, int] | None:
     """``(pin_salt, pin_hash, pin_scrypt_n)`` of the case with this number, if there is one."""
     row = await fetch_one(
@@ -520,52 +474,14 @@ async def _case_info(db: aiosqlite.Connection, case_id: int) -> CaseInfo:
         image_count=case[5],
         file_count=case[6],
         signal_counts=tuple((str(name), int(count)) for name, count in signals),
-        created_on=_date(case[3]),
-        withdrawn_on=None if case[4] is None else _date(case[4]),
+        created_on=outbox.parse_date(case[3]),
+        withdrawn_on=None if case[4] is None else outbox.parse_date(case[4]),
         relay_queued=case[7],
         relay_delivered=case[8],
     )
-
-
-_HashRow = tuple[int, str, str, str]  # item index, item kind, signal, value
-
-
-def _hash_rows(items: Sequence[HashItem]) -> list[_HashRow]:
-    if not items:
-        raise ValueError("a case needs at least one item")
-    rows: list[_HashRow] = []
-    for index, item in enumerate(items):
-        signals = [name for name, _ in item.hashes]
-        if not signals or len(set(signals)) != len(signals):
-            raise ValueError("each item needs at least one hash and no signal twice")
-        rows.extend((index, ItemKind(item.kind).value, name, value) for name, value in item.hashes)
-    return rows
-
-
-def _payload(kind: OutboxKind, number: str, route: str, rows: Sequence[_HashRow]) -> str:
-    """JSON for the relay, from hash rows in item order."""
-    items: list[dict[str, object]] = []
-    last_index = -1
-    for index, item_kind, signal, value in rows:
-        if index != last_index:
-            items.append({"kind": item_kind, "hashes": {}})
-            last_index = index
-        hashes = items[-1]["hashes"]
-        assert isinstance(hashes, dict)
-        hashes[signal] = value
-    document = {"version": PAYLOAD_VERSION, "kind": kind, "case": number, "route": route}
-    return json.dumps({**document, "items": items}, separators=(",", ":"))
 
 
 def _check_session_key(key: str) -> None:
     # Guards against a raw chat or user id ever being used as a key.
     if _SESSION_KEY.fullmatch(key) is None:
         raise ValueError("session keys must be lower-case hex digests")
-
-
-def _utc_date(now: float) -> str:
-    return dt.datetime.fromtimestamp(now, tz=dt.UTC).date().isoformat()
-
-
-def _date(value: object) -> dt.date:
-    return dt.date.fromisoformat(str(value))
