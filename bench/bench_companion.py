@@ -185,11 +185,12 @@ def whole_process(folder: Path) -> None:
     distances = [
         (int(a, 16) ^ int(b, 16)).bit_count() for a, b in zip(ours, reference, strict=True)
     ]
-    print(f"whole process: {PHOTO_COUNT} x 12 MP JPEG, EXIF orientations {ORIENTATIONS}")
-    print(f"  naive `python -c` (full decode, pdqhash, pHash, dHash, MD5): {_ms(naive)}")
-    print(f"  companion `python -m bot hash --code`:                       {_ms(companion)}")
-    ratio = statistics.median(naive) / statistics.median(companion)
-    print(f"  speed-up: {ratio:.1f}x   PDQ bits apart per photo: {distances}")
+    _report(
+        f"whole process: {PHOTO_COUNT} x 12 MP JPEG, EXIF orientations {ORIENTATIONS}",
+        ("naive `python -c` (full decode, pdqhash, pHash, dHash, MD5)", naive),
+        ("companion `python -m bot hash --code`", companion),
+        f"PDQ bits apart per photo: {distances}",
+    )
 
 
 def in_process(folder: Path) -> None:
@@ -201,11 +202,27 @@ def in_process(folder: Path) -> None:
     assert ours.pdq is not None, ours
     distance = (int(ours.pdq, 16) ^ int(reference, 16)).bit_count()
     naive, companion = timed_pair(lambda: naive_photo(photo), lambda: hash_file(photo), PHOTO_RUNS)
-    print("in process: one 12 MP JPEG, EXIF-rotated")
-    print(f"  naive steps:        {_ms(naive)}")
-    print(f"  companion hash_file: {_ms(companion)}")
-    ratio = statistics.median(naive) / statistics.median(companion)
-    print(f"  speed-up: {ratio:.1f}x   PDQ distance to naive: {distance} bits")
+    _report(
+        "in process: one 12 MP JPEG, EXIF-rotated",
+        ("naive steps", naive),
+        ("companion hash_file", companion),
+        f"PDQ distance to naive: {distance} bits",
+    )
+
+
+def _report(
+    title: str,
+    naive: tuple[str, Sequence[float]],
+    companion: tuple[str, Sequence[float]],
+    detail: str,
+) -> None:
+    """Print two timings under a title, and the speed-up of the second over the first."""
+    width = max(len(naive[0]), len(companion[0])) + 1
+    print(title)
+    for label, times in (naive, companion):
+        print(f"  {label + ':':<{width}} {_ms(times)}")
+    ratio = statistics.median(naive[1]) / statistics.median(companion[1])
+    print(f"  speed-up: {ratio:.1f}x   {detail}")
 
 
 def video(folder: Path) -> None:

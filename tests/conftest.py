@@ -88,17 +88,22 @@ def catalogs() -> Catalogs:
     return Catalogs.load()
 
 
-@pytest.fixture
-def runtime(store: Store, catalogs: Catalogs, clock: FakeClock, tmp_path: Path) -> Runtime:
-    """A runtime on the temp store with the shipped catalogs and helplines."""
+def make_runtime(store: Store, catalogs: Catalogs, clock: FakeClock, data_dir: Path) -> Runtime:
+    """A runtime on ``store`` with the test secret, the shipped helplines and ``clock``."""
     return Runtime(
         store,
         catalogs,
         secret=TEST_SECRET,
-        settings=Settings(data_dir=tmp_path),
+        settings=Settings(data_dir=data_dir),
         helplines=load_helplines(),
         clock=clock,
     )
+
+
+@pytest.fixture
+def runtime(store: Store, catalogs: Catalogs, clock: FakeClock, tmp_path: Path) -> Runtime:
+    """A runtime on the temp store with the shipped catalogs and helplines."""
+    return make_runtime(store, catalogs, clock, tmp_path)
 
 
 @pytest.fixture

@@ -15,13 +15,18 @@ from pathlib import Path
 import pytest
 
 from bot.cases.store import Store
-from bot.config import Settings, derive_key
-from bot.data import load_helplines
+from bot.config import derive_key
 from bot.engine.events import Command, Event, Start, Text
 from bot.i18n import Catalogs
 from bot.runtime import Runtime
 from bot.transports.console import run_console
-from tests.conftest import FAST_SCRYPT_N, TEST_SECRET, FakeClock, RecordingTransport
+from tests.conftest import (
+    FAST_SCRYPT_N,
+    TEST_SECRET,
+    FakeClock,
+    RecordingTransport,
+    make_runtime,
+)
 from tests.disk import full, small_filesystem
 from tests.samples import CODE, CREDENTIALS
 
@@ -48,14 +53,7 @@ async def runtime(disk: Path, catalogs: Catalogs, clock: FakeClock) -> AsyncIter
         disk / "reclaim.sqlite3", pepper=derive_key(TEST_SECRET, "pin"), scrypt_n=FAST_SCRYPT_N
     )
     try:
-        yield Runtime(
-            store,
-            catalogs,
-            secret=TEST_SECRET,
-            settings=Settings(data_dir=disk),
-            helplines=load_helplines(),
-            clock=clock,
-        )
+        yield make_runtime(store, catalogs, clock, disk)
     finally:
         await store.close()
 
