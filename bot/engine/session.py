@@ -9,6 +9,7 @@ helplines on offer, limits) so that :func:`bot.engine.machine.step` stays a pure
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -131,10 +132,22 @@ def session_to_json(session: Session) -> str:
             value = [{"k": item.kind.value, "h": [list(p) for p in item.hashes]} for item in value]
         elif f.name == "options":
             value = [[b.choice, b.label] for b in value]
+        elif f.name == "flood_since":
+            value = _minute(value)
         elif isinstance(value, tuple):
             value = list(value)
         data[f.name] = value
     return json.dumps(data, separators=(",", ":"))
+
+
+def _minute(moment: float) -> float:
+    """A time as stored: only its minute, like every other time the bot keeps.
+
+    A session kept in memory holds the exact start of its flood window; one read back after a
+    restart starts its window up to a minute earlier, so it ends sooner: a restart may forgive a
+    burst, never prolong a silence.
+    """
+    return float(math.floor(moment / 60) * 60)
 
 
 def session_from_json(text: str) -> Session:

@@ -43,7 +43,7 @@ sessions = st.builds(
     ).map(tuple),
     resume=st.none() | st.sampled_from(list(State)),
     opening=st.one_of(st.none(), st.text(alphabet="0123456789abcdef", min_size=1, max_size=32)),
-    flood_since=st.floats(0, 1e10),
+    flood_since=st.integers(0, 10**8).map(lambda minute: minute * 60.0),
     flood_count=st.integers(0, 100),
     flood_warned=st.booleans(),
     visible=st.lists(st.text(min_size=1, max_size=12), max_size=5).map(tuple),
@@ -72,3 +72,9 @@ def test_unreadable_sessions_start_fresh(text: str) -> None:
 
 def test_missing_fields_take_defaults() -> None:
     assert session_from_json(json.dumps({"state": "menu"})) == Session(state=State.MENU)
+
+
+def test_a_stored_flood_window_keeps_only_its_minute() -> None:
+    stored = json.loads(session_to_json(Session(flood_since=1_764_000_123.456, flood_count=3)))
+    assert stored["flood_since"] == 1_764_000_120
+    assert stored["flood_count"] == 3
