@@ -4,13 +4,15 @@ Subcommands:
     run        start every transport whose settings are present (the console when none)
     console    chat with the bot in this terminal (scripted when stdin is not a TTY)
     hash       make hash codes of pictures and videos on this device (the companion)
+    web        serve only the companion page on http://HOST:PORT/ (default 127.0.0.1:8080)
     helplines  list the helplines the bot knows, by country
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs
     diagram    print the conversation's state diagram (Graphviz dot)
 
-``run`` and ``console`` either start or refuse with one line on stderr, ``reclaim: <why>``, and
-exit code 2: bad settings, an unknown default language, an unusable data directory, database
-or secret, a secret that is not the database's own. They never show a traceback for these.
+``run``, ``console`` and ``web`` either start or refuse with one line on stderr,
+``reclaim: <why>``, and exit code 2: bad settings, an unknown default language, an unusable
+data directory, database or secret, a secret that is not the database's own, an address that
+can't be listened on. They never show a traceback for these.
 SIGTERM and SIGINT (Ctrl-C) stop them cleanly with exit code 0.
 """
 
@@ -141,6 +143,19 @@ def _serve(command: Coroutine[None, None, int]) -> int:
         return 0
 
 
+async def _web(host: str, port: int, root: Path | None) -> int:
+    from bot.web import WEB_ROOT, serving
+
+    with stop_on_signals() as stop:
+        try:
+            async with serving(host, port, root or WEB_ROOT) as address:
+                print(f"Serving the companion page on {address.url} (Ctrl-C stops it)", flush=True)
+                await stop.wait()
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {reason(exc)}") from exc
+    return 0
+
+
 def _helplines(country: str | None) -> int:
     catalogs = Catalogs.load()
     for helpline in load_helplines():
@@ -181,6 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--lang", help="language code, e.g. en")
     sub.add_parser("hash", help="hash pictures and videos on this device", add_help=False)
+    web = sub.add_parser("web", help="serve only the companion page (for testing or your own use)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    web.add_argument("--root", type=Path, help="serve this folder instead of the shipped page")
     helplines = sub.add_parser("helplines", help="list known helplines")
     helplines.add_argument("country", nargs="?", help="ISO country code, e.g. GB")
     i18n = sub.add_parser("i18n", help="message catalogs")
@@ -198,6 +217,9 @@ def main(argv: list[str] | None = None) -> int:
         status: int = hash_main(argv[1:])
         return status
     args = build_parser().parse_args(argv)
+    if args.command == "web":
+        # Needs no settings: it serves the package's own files and nothing else.
+        return _serve(_web(args.host, args.port, args.root))
     try:
         settings = load_settings()
     except ConfigError as exc:
