@@ -32,7 +32,14 @@ from pathlib import Path
 
 from bot.cases.pinwork import pin_workers
 from bot.cases.store import CaseLimits, Store
-from bot.config import ConfigError, Settings, derive_key, load_settings, reason
+from bot.config import (
+    ConfigError,
+    Settings,
+    derive_key,
+    load_settings,
+    mini_app_problem,
+    reason,
+)
 from bot.data import load_helplines
 from bot.i18n import Catalogs, write_template
 from bot.runtime import Runtime
@@ -113,9 +120,10 @@ def stop_on_signals() -> Iterator[asyncio.Event]:
 
 async def _console(settings: Settings, lang: str | None) -> int:
     from bot.transports.console import run_console
+    from bot.web import page_for
 
     with stop_on_signals() as stop:
-        async with open_runtime(settings) as runtime:
+        async with page_for(settings), open_runtime(settings) as runtime:
             await run_console(runtime, lang=lang, stop=stop)
     return 0
 
@@ -123,9 +131,13 @@ async def _console(settings: Settings, lang: str | None) -> int:
 async def _run(settings: Settings) -> int:
     if settings.telegram_token:
         from bot.transports.telegram import run_telegram
+        from bot.web import page_for
 
+        problem = mini_app_problem(settings)
+        if problem is not None:
+            raise ConfigError(problem)
         with stop_on_signals() as stop:
-            async with open_runtime(settings) as runtime:
+            async with page_for(settings), open_runtime(settings) as runtime:
                 await run_telegram(runtime, settings, stop)
         return 0
     log.info("no platform configured: starting the console")

@@ -30,12 +30,15 @@ from urllib.parse import unquote
 from aiohttp import web
 
 import bot.companion
+from bot.config import PAGE_PATH, ConfigError, Settings, reason
+
+log = logging.getLogger(__name__)
 
 WEB_ROOT = Path(bot.companion.__file__).resolve().parent / "web"
 """The page's folder inside the package."""
 INDEX = "index.html"
 MINIAPP = "miniapp.html"
-PAGE_PREFIX = "/companion/"
+PAGE_PREFIX = PAGE_PATH
 """Where the bot's own process serves the page (``reclaim web`` serves it at ``/``)."""
 
 _COMMON_CSP = (
@@ -298,6 +301,34 @@ async def serving(
     """Serve the page while the block runs."""
     server = PageServer(root, prefix)
     address = await server.start(host, port)
+    try:
+        yield address
+    finally:
+        await server.stop()
+
+
+@asynccontextmanager
+async def page_for(settings: Settings) -> AsyncIterator[Address | None]:
+    """The bot's own process serves the page while the block runs, if ``RECLAIM_PUBLIC_URL``
+    is set: on ``RECLAIM_WEB_LISTEN:RECLAIM_WEB_PORT``, under ``/companion/``.
+
+    Raises:
+        ConfigError: the address can't be listened on (one line).
+    """
+    if not settings.public_url:
+        yield None
+        return
+    root = settings.web_root or WEB_ROOT
+    server = PageServer(root, PAGE_PREFIX)
+    try:
+        address = await server.start(settings.web_listen, settings.web_port)
+    except OSError as exc:
+        where = f"{settings.web_listen}:{settings.web_port}"
+        raise ConfigError(
+            f"cannot serve the companion page on {where} (RECLAIM_WEB_LISTEN, "
+            f"RECLAIM_WEB_PORT): {reason(exc)}"
+        ) from exc
+    log.info("the companion page is served on port %d under %s", address.port, PAGE_PREFIX)
     try:
         yield address
     finally:
