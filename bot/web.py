@@ -78,6 +78,7 @@ ASSET_CACHE = "public, max-age=300"
 HTML_CACHE = "no-cache"
 """Entries are always revalidated, so a new version's scripts are picked up at once."""
 ALLOW = "GET, HEAD"
+SERVER_NAME = "reclaim"
 NOT_FOUND_BODY = b"Not found\n"
 _FORBIDDEN_IN_PATH = ("\\", "\x00")
 
@@ -200,13 +201,13 @@ def _quiet_aiohttp() -> None:
         server_log.addFilter(_OnlyErrorType())
 
 
-def _plain(status: int, extra: Mapping[str, str] = {}) -> web.Response:
+def _plain(status: int, extra: Mapping[str, str] | None = None) -> web.Response:
     body = NOT_FOUND_BODY if status == 404 else f"{status}\n".encode()
     headers = {
         **security_headers(None),
         "Content-Type": "text/plain; charset=utf-8",
         "Cache-Control": "no-store",
-        **extra,
+        **(extra or {}),
     }
     return web.Response(status=status, body=body, headers=headers)
 
@@ -244,7 +245,22 @@ def build_app(root: Path = WEB_ROOT, prefix: str = "/") -> web.Application:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)
+    app.on_response_prepare.append(_name_server)
     return app
+
+
+async def _name_server(request: web.Request, response: web.StreamResponse) -> None:
+    """No library or Python version in the answer (aiohttp names both by default)."""
+    response.headers["Server"] = SERVER_NAME
+
+
+def missing_page(root: Path) -> str | None:
+    """Why ``root`` is not a page that can be served (one line), or None if it is."""
+    files = site_files(root)
+    absent = [name for name in (INDEX, MINIAPP) if name not in files]
+    if absent:
+        return f"there is no page to serve: {root} has no {' or '.join(absent)}"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,8 +289,12 @@ class PageServer:
         """Listen on ``host:port`` (port 0: a free one); returns the address taken.
 
         Raises:
+            ConfigError: the folder holds no page (no ``index.html`` or ``miniapp.html``).
             OSError: the address can't be listened on.
         """
+        problem = missing_page(self.root)
+        if problem is not None:
+            raise ConfigError(problem)
         runner = web.AppRunner(build_app(self.root, self.prefix), access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, host, port)

@@ -328,7 +328,8 @@ def _get(url: str) -> tuple[int, bytes, dict[str, str]]:
         return error.code, error.read(), dict(error.headers)
 
 
-def test_reclaim_web_serves_the_page_and_stops_on_sigterm(site: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_reclaim_web_serves_the_page_and_stops_cleanly(site: Path, stop: signal.Signals) -> None:
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RECLAIM_", "TELEGRAM_"))}
     proc = subprocess.Popen(
@@ -353,7 +354,7 @@ def test_reclaim_web_serves_the_page_and_stops_on_sigterm(site: Path) -> None:
         assert (status, body) == (200, FILES["miniapp.html"])
         assert headers["Content-Security-Policy"] == web.MINIAPP_CSP
         assert _get(f"http://127.0.0.1:{port}/missing")[0] == 404
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         out, err = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
@@ -380,3 +381,32 @@ def test_reclaim_web_refuses_a_busy_port_in_one_line(site: Path) -> None:
     assert done.returncode == 2
     assert done.stderr.startswith(f"reclaim: cannot listen on 127.0.0.1:{port}: ")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_the_server_names_no_library(client: ClientSession) -> None:
+    for path in ("/", "/missing"):
+        response = await client.get(path)
+        assert response.headers["Server"] == "reclaim"
+
+
+def test_a_folder_without_the_page_is_not_served(tmp_path: Path) -> None:
+    (tmp_path / "index.html").write_text("x")
+    problem = web.missing_page(tmp_path)
+    assert problem == f"there is no page to serve: {tmp_path} has no miniapp.html"
+    empty = tmp_path / "empty"
+    assert web.missing_page(empty) == (
+        f"there is no page to serve: {empty} has no index.html or miniapp.html"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "web", "--port", "0", "--root", str(empty)],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr
+        == f"reclaim: there is no page to serve: {empty} has no index.html or miniapp.html\n"
+    )

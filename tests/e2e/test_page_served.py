@@ -115,7 +115,11 @@ def test_a_busy_page_port_is_refused_in_one_line(tmp_path: Path) -> None:
         port = busy.getsockname()[1]
         console = ConsoleProcess(
             tmp_path / "data",
-            env={"RECLAIM_PUBLIC_URL": "https://x.org/", "RECLAIM_WEB_PORT": str(port)},
+            env={
+                "RECLAIM_PUBLIC_URL": "https://x.org/",
+                "RECLAIM_WEB_PORT": str(port),
+                "RECLAIM_WEB_ROOT": str(make_site(tmp_path)),
+            },
         )
         assert console.wait() == 2
     lines = [line for line in console.errors.splitlines() if line.startswith("reclaim:")]
@@ -126,3 +130,18 @@ def test_a_busy_page_port_is_refused_in_one_line(tmp_path: Path) -> None:
     )
     assert "address already in use" in lines[0].lower()
     assert "Traceback" not in console.errors
+
+
+def test_a_missing_page_is_refused_rather_than_offered(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    console = ConsoleProcess(
+        tmp_path / "data",
+        env={"RECLAIM_PUBLIC_URL": "https://x.org/", "RECLAIM_WEB_ROOT": str(empty)},
+    )
+    assert console.wait() == 2
+    lines = [line for line in console.errors.splitlines() if line.startswith("reclaim:")]
+    assert lines == [
+        f"reclaim: there is no page to serve: {empty} has no index.html or miniapp.html"
+    ]
+    assert console.output == ""
