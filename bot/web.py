@@ -110,8 +110,11 @@ def file_for(raw_path: str, files: Mapping[str, Path], prefix: str = "/") -> str
     """The name of the file a request's raw (still percent-encoded) path asks for, or None.
 
     ``prefix`` is where the page is mounted (``"/"`` or ``"/companion/"``). The prefix itself
-    names ``index.html``; so does a name ending in ``/`` only at the top (folders are never
-    listed). A path holding an encoded slash, a backslash or NUL names nothing.
+    names ``index.html``; no other folder names anything (folders are never listed). A path
+    holding an encoded slash, a backslash, NUL, an empty, ``.`` or ``..`` part names nothing.
+
+    Raises:
+        UnicodeDecodeError: the percent-encoded bytes are not UTF-8.
     """
     if not raw_path.startswith(prefix):
         return None

@@ -99,7 +99,7 @@ def test_a_code_sent_from_the_mini_app_opens_a_case(
     person.expect("Please don't send them here.")
     for label in ("It's me", "No", "18 or older", "Yes", "Make the codes"):
         _press(person, label)
-    offer = person.expect("right here on this phone")
+    offer = person.expect("right here, on this phone or computer")
     assert offer.web_app_urls == [f"{PUBLIC}companion/miniapp.html?lang=en"]
     assert offer.reply_keyboard is not None
     assert offer.reply_keyboard["keyboard"][0][0]["text"] == LABEL
