@@ -4,13 +4,15 @@ Subcommands:
     run        start every transport whose settings are present (the console when none)
     console    chat with the bot in this terminal (scripted when stdin is not a TTY)
     hash       make hash codes of pictures and videos on this device (the companion)
+    web        serve only the companion page on http://HOST:PORT/ (default 127.0.0.1:8080)
     helplines  list the helplines the bot knows, by country
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs
     diagram    print the conversation's state diagram (Graphviz dot)
 
-``run`` and ``console`` either start or refuse with one line on stderr, ``reclaim: <why>``, and
-exit code 2: bad settings, an unknown default language, an unusable data directory, database
-or secret, a secret that is not the database's own. They never show a traceback for these.
+``run``, ``console`` and ``web`` either start or refuse with one line on stderr,
+``reclaim: <why>``, and exit code 2: bad settings, an unknown default language, an unusable
+data directory, database or secret, a secret that is not the database's own, an address that
+can't be listened on. They never show a traceback for these.
 SIGTERM and SIGINT (Ctrl-C) stop them cleanly with exit code 0.
 """
 
@@ -30,7 +32,14 @@ from pathlib import Path
 
 from bot.cases.pinwork import pin_workers
 from bot.cases.store import CaseLimits, Store
-from bot.config import ConfigError, Settings, derive_key, load_settings, reason
+from bot.config import (
+    ConfigError,
+    Settings,
+    derive_key,
+    load_settings,
+    mini_app_problem,
+    reason,
+)
 from bot.data import load_helplines
 from bot.i18n import Catalogs, write_template
 from bot.runtime import Runtime
@@ -111,9 +120,10 @@ def stop_on_signals() -> Iterator[asyncio.Event]:
 
 async def _console(settings: Settings, lang: str | None) -> int:
     from bot.transports.console import run_console
+    from bot.web import page_for
 
     with stop_on_signals() as stop:
-        async with open_runtime(settings) as runtime:
+        async with page_for(settings), open_runtime(settings) as runtime:
             await run_console(runtime, lang=lang, stop=stop)
     return 0
 
@@ -121,9 +131,13 @@ async def _console(settings: Settings, lang: str | None) -> int:
 async def _run(settings: Settings) -> int:
     if settings.telegram_token:
         from bot.transports.telegram import run_telegram
+        from bot.web import page_for
 
+        problem = mini_app_problem(settings)
+        if problem is not None:
+            raise ConfigError(problem)
         with stop_on_signals() as stop:
-            async with open_runtime(settings) as runtime:
+            async with page_for(settings), open_runtime(settings) as runtime:
                 await run_telegram(runtime, settings, stop)
         return 0
     log.info("no platform configured: starting the console")
@@ -139,6 +153,19 @@ def _serve(command: Coroutine[None, None, int]) -> int:
         return 2
     except KeyboardInterrupt:  # Ctrl-C before the signal handlers were in place
         return 0
+
+
+async def _web(host: str, port: int, root: Path | None) -> int:
+    from bot.web import WEB_ROOT, serving
+
+    with stop_on_signals() as stop:
+        try:
+            async with serving(host, port, root or WEB_ROOT) as address:
+                print(f"Serving the companion page on {address.url} (Ctrl-C stops it)", flush=True)
+                await stop.wait()
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {reason(exc)}") from exc
+    return 0
 
 
 def _helplines(country: str | None) -> int:
@@ -181,6 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--lang", help="language code, e.g. en")
     sub.add_parser("hash", help="hash pictures and videos on this device", add_help=False)
+    web = sub.add_parser("web", help="serve only the companion page (for testing or your own use)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080, help="port to listen on (8080)")
+    web.add_argument("--root", type=Path, help="serve this folder instead of the shipped page")
     helplines = sub.add_parser("helplines", help="list known helplines")
     helplines.add_argument("country", nargs="?", help="ISO country code, e.g. GB")
     i18n = sub.add_parser("i18n", help="message catalogs")
@@ -198,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         status: int = hash_main(argv[1:])
         return status
     args = build_parser().parse_args(argv)
+    if args.command == "web":
+        # Needs no settings: it serves the package's own files and nothing else.
+        return _serve(_web(args.host, args.port, args.root))
     try:
         settings = load_settings()
     except ConfigError as exc:

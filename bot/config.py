@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 class ConfigError(ValueError):
@@ -57,11 +58,22 @@ class Settings:
     log_level: str = "INFO"
     cases_per_chat_per_day: int = 3
     cases_per_hour: int = 60
+    public_url: str | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    web_root: Path | None = None
 
     @property
     def database_path(self) -> Path:
         """The SQLite file (``<data_dir>/reclaim.sqlite3`` unless set)."""
         return self.database or self.data_dir / "reclaim.sqlite3"
+
+    @property
+    def page_url(self) -> str:
+        """The companion page's public address (``<RECLAIM_PUBLIC_URL>companion/``), or ""."""
+        if not self.public_url:
+            return ""
+        return self.public_url.rstrip("/") + PAGE_PATH
 
     @property
     def session_ttl(self) -> float:
@@ -87,7 +99,13 @@ _ENV: dict[str, tuple[str, type]] = {
     "RECLAIM_CASES_PER_CHAT_PER_DAY": ("cases_per_chat_per_day", int),
     "RECLAIM_CASES_PER_HOUR": ("cases_per_hour", int),
     "TELEGRAM_RETRY_BACKOFF": ("telegram_retry_backoff", float),
+    "RECLAIM_PUBLIC_URL": ("public_url", str),
+    "RECLAIM_WEB_LISTEN": ("web_listen", str),
+    "RECLAIM_WEB_PORT": ("web_port", int),
+    "RECLAIM_WEB_ROOT": ("web_root", Path),
 }
+PAGE_PATH = "/companion/"
+"""Where the bot's own process serves the companion page, below the public address."""
 _SECRET_FIELDS = {"telegram_token", "telegram_webhook_secret"}
 
 
@@ -123,12 +141,36 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         if raw:
             values[attr] = _convert(name, kind, raw)
     settings = Settings(**values)
+    if settings.public_url:
+        _check_public_url(settings.public_url)
     if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
         raise ConfigError(f"log level {settings.log_level!r} is not one of {', '.join(_LEVELS)}")
     return settings
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _check_public_url(url: str) -> None:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"RECLAIM_PUBLIC_URL {url!r} is not a web address") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"RECLAIM_PUBLIC_URL {url!r} must start with https:// and name a host")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ConfigError(f"RECLAIM_PUBLIC_URL {url!r} must be a plain address (no ?, # or @)")
+
+
+def mini_app_problem(settings: Settings) -> str | None:
+    """Why Telegram can't open the page as a Mini App with these settings (one line), if so."""
+    if settings.public_url and urlsplit(settings.public_url).scheme != "https":
+        return (
+            f"RECLAIM_PUBLIC_URL {settings.public_url!r} must start with https://: "
+            "Telegram opens Mini Apps only over HTTPS (see deploy/reverse-proxy.md)"
+        )
+    return None
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from bot.engine.effects import Button, Msg, ParamValue, Say
+from bot.engine.effects import Button, Msg, PageOffer, ParamValue, Say
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
@@ -36,10 +36,17 @@ def default_locales_dir() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A message ready for a transport: text and ``(choice, label)`` buttons."""
+    """A message ready for a transport: text and ``(choice, label)`` buttons.
+
+    ``page`` and ``page_label`` offer the companion page (see :class:`PageOffer`);
+    ``page_closed`` says an earlier offer no longer applies.
+    """
 
     text: str
     buttons: tuple[tuple[str, str], ...] = ()
+    page: PageOffer | None = None
+    page_label: str = ""
+    page_closed: bool = False
 
 
 class _Params(dict[str, str]):
@@ -149,7 +156,10 @@ class Catalogs:
         params = _Params({k: self.param(lang, v) for k, v in message.params})
         text = self.text(lang, message.msgid).format_map(params)
         buttons = tuple((b.choice, self.label(lang, b.label)) for b in message.buttons)
-        return Rendered(text, buttons)
+        if message.page is None and not message.page_closed:
+            return Rendered(text, buttons)
+        label = self.label(lang, message.page.label) if message.page is not None else ""
+        return Rendered(text, buttons, message.page, label, message.page_closed)
 
     def match_choice(self, lang: str | None, options: Iterable[Button], typed: str) -> str | None:
         """The choice whose label (in this language or the default) the person typed, if any."""

@@ -143,6 +143,7 @@ class Runtime:
             flood_limit=self.settings.flood_limit,
             flood_window=self.settings.flood_window,
             token=secrets.token_hex(16),
+            page_url=self.settings.page_url,
         )
 
     async def load(self, key: str, now: float) -> Session:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, derive_key, load_settings
+from bot.config import ConfigError, Settings, derive_key, load_settings, mini_app_problem
 
 
 def test_defaults_run_the_console_on_a_local_data_dir(tmp_path: Path) -> None:
@@ -65,3 +65,42 @@ def test_derived_keys_differ_by_purpose() -> None:
     assert derive_key(b"s", "pin") != derive_key(b"s", "session")
     assert derive_key(b"s", "pin") == derive_key(b"s", "pin")
     assert len(derive_key(b"s", "pin")) == 32
+
+
+def test_the_page_address_follows_the_public_url() -> None:
+    assert Settings().page_url == ""
+    for given in ("https://reclaim.example.org", "https://reclaim.example.org/"):
+        settings = load_settings({"RECLAIM_PUBLIC_URL": given}, Path("/nonexistent"))
+        assert settings.page_url == "https://reclaim.example.org/companion/"
+    under = load_settings({"RECLAIM_PUBLIC_URL": "https://x.org/bot/"}, Path("/nonexistent"))
+    assert under.page_url == "https://x.org/bot/companion/"
+    assert (under.web_listen, under.web_port) == ("127.0.0.1", 8080)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "reclaim.example.org",
+        "ftp://reclaim.example.org/",
+        "https://",
+        "https://x.org/?a=b",
+        "https://x.org/#top",
+        "https://user@x.org/",
+        "https://x.org:port/",
+    ],
+)
+def test_a_malformed_public_url_is_refused_in_one_line(url: str) -> None:
+    with pytest.raises(ConfigError, match="RECLAIM_PUBLIC_URL") as refused:
+        load_settings({"RECLAIM_PUBLIC_URL": url}, Path("/nonexistent"))
+    assert "\n" not in str(refused.value)
+
+
+def test_the_mini_app_needs_https() -> None:
+    plain = load_settings({"RECLAIM_PUBLIC_URL": "http://x.org/"}, Path("/nonexistent"))
+    problem = mini_app_problem(plain)
+    assert problem is not None
+    assert "https://" in problem
+    assert "\n" not in problem
+    secure = load_settings({"RECLAIM_PUBLIC_URL": "https://x.org/"}, Path("/nonexistent"))
+    assert mini_app_problem(secure) is None
+    assert mini_app_problem(Settings()) is None

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.engine.effects import Button, Msg, say
+from bot.engine.effects import Button, Msg, PageOffer, Say, say
 from bot.i18n import Catalogs, default_locales_dir, write_template
 
 FR_PO = """
@@ -54,6 +54,18 @@ def test_renders_parameters_and_nested_msgids(catalogs: Catalogs) -> None:
 def test_buttons_are_rendered_with_their_choices(catalogs: Catalogs) -> None:
     rendered = catalogs.render("en", say("ask.threat", (Button("yes", "button.yes"),)))
     assert rendered.buttons == (("yes", "Yes"),)
+
+
+def test_a_page_offer_is_rendered_with_its_label(catalogs: Catalogs) -> None:
+    offer = PageOffer("https://x.org/companion/", "en", "button.open_page")
+    rendered = catalogs.render("en", Say("hash.explain_page", page=offer))
+    assert rendered.page == offer
+    assert rendered.page_label == catalogs.text("en", "button.open_page")
+    assert not rendered.page_closed
+    closing = catalogs.render("en", Say("cancel.done", page_closed=True))
+    assert (closing.page, closing.page_label, closing.page_closed) == (None, "", True)
+    plain = catalogs.render("en", say("cancel.done"))
+    assert (plain.page, plain.page_closed) == (None, False)
 
 
 def test_falls_back_to_english_then_to_the_msgid(two_languages: Catalogs) -> None:

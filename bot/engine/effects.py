@@ -38,12 +38,45 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class PageOffer:
+    """The companion page, offered to make the fingerprints on the device in hand.
+
+    Transports show it their own way: Telegram as a keyboard button that opens the page as a
+    Mini App (it sends the code back by itself), other platforms as a link to open in a
+    browser (the person copies the code back).
+
+    Attributes:
+        url: the page's public folder, ending in ``/`` (``https://example.org/companion/``).
+        lang: the conversation's language, so the page speaks it too.
+        label: the msgid of the button's label.
+    """
+
+    url: str
+    lang: str
+    label: str
+
+    def entry(self, name: str = "") -> str:
+        """The address of one of the page's entries (``""``: the plain browser page; or
+        ``"miniapp.html"``), with ``?lang=``."""
+        # Language codes are letters and "_" (``pt_BR``); anything else is left out, not escaped.
+        lang = "".join(c for c in self.lang if c.isascii() and (c.isalnum() or c in "_-"))
+        return f"{self.url}{name}?lang={lang}"
+
+
+@dataclass(frozen=True, slots=True)
 class Say:
-    """Send one message."""
+    """Send one message.
+
+    ``page`` offers the companion page with it; ``page_closed`` says an offer made before no
+    longer applies (Telegram then takes its keyboard button away). A message with either has
+    no buttons: a Telegram message carries one keyboard.
+    """
 
     msgid: str
     params: tuple[tuple[str, ParamValue], ...] = ()
     buttons: tuple[Button, ...] = ()
+    page: PageOffer | None = None
+    page_closed: bool = False
 
 
 def say(msgid: str, buttons: tuple[Button, ...] = (), **params: ParamValue) -> Say:

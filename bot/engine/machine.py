@@ -29,7 +29,7 @@ import math
 import re
 
 from bot.cases import ids
-from bot.engine import eligibility, prompts
+from bot.engine import eligibility, page, prompts
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -112,7 +112,7 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
         The new session and the effects to perform, in order.
     """
     asked_pin = session.state is State.ASK_PIN
-    session, effects = _step(session, event, ctx)
+    session, effects = page.follow(session, *_step(session, event, ctx), event, ctx)
     if isinstance(event, Text) and (asked_pin or ids.may_hold_pin(event.text)):
         # A PIN typed anywhere (a wrong prompt, a flood, a long message) leaves the chat, and
         # so does whatever was typed when a PIN was asked for.
@@ -300,7 +300,7 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
         before = [say(prompts.honest("withdraw.explain", ctx))] if name == "withdraw" else []
         return _go(session, f"/{name}", ctx, *before)
     if name == "hash":
-        return _go(session, "/hash", ctx, say("hash.explain"))
+        return _go(session, "/hash", ctx, page.hash_explain(session, ctx))
     if name in ("helplines", "language"):
         return _side_trip(session, name, ctx)
     return _reask(session, ctx, "command.unknown")
@@ -365,7 +365,7 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     if state is State.CONFIRM_WITHDRAW and choice == "withdraw":
         return _go(session.with_(intent=Intent.WITHDRAW), choice, ctx)
     if choice == "hash":
-        return _go(session, choice, ctx, say("hash.explain"))
+        return _go(session, choice, ctx, page.hash_explain(session, ctx))
     if choice == "status":
         return _on_command(session, Command("status"), ctx)
     if choice == "restart":

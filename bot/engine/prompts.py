@@ -109,6 +109,8 @@ def prompt(session: Session, ctx: Context) -> Say:
         return say(
             "ask.language", tuple(Button(f"lang:{c}", f"language:{c}") for c in ctx.languages)
         )
+    if state is State.AWAIT_HASHES and ctx.page_url:
+        return say("ask.paste_page")
     if state in _STATIC:
         msgid, buttons = _STATIC[state]
         return say(honest(msgid, ctx), buttons)

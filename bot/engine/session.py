@@ -78,6 +78,9 @@ class Context:
     flood_limit: int = 20
     token: str = ""
     """A fresh random value for this step; names a case opening chosen in it (see machine)."""
+    page_url: str = ""
+    """The companion page's public folder (ending in ``/``), or empty when no page is served:
+    then the person is only told how to run the companion themselves."""
 
     @property
     def referrals(self) -> tuple[str, ...]:
@@ -117,6 +120,8 @@ class Session:
     flood_warned: bool = False
     visible: tuple[str, ...] = field(default=())
     """Recent message references (both ways) as ``ref@minute``, for a visible /forget."""
+    page_open: bool = False
+    """The companion page was offered and the offer was not yet closed (see ``page.py``)."""
 
     def with_(self, **changes: Any) -> Session:
         """Return a copy with ``changes`` applied."""
@@ -177,6 +182,7 @@ def session_from_json(text: str) -> Session:
             flood_count=int(data.get("flood_count", 0)),
             flood_warned=bool(data.get("flood_warned", False)),
             visible=tuple(str(v) for v in data.get("visible", ())),
+            page_open=bool(data.get("page_open", False)),
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return Session()

@@ -1,7 +1,9 @@
 """Console transport: the whole conversation in a terminal, for local use and tests.
 
 Each input line is one message. Buttons are printed as numbered options (``[1] Under 18``);
-typing the number or the label picks it. A hash code block (``#reclaim1`` ... ``#end ...``)
+typing the number or the label picks it. The companion page, when offered, is a link line
+(``Make the fingerprints here: https://…/companion/?lang=en``) to open in a browser; the
+person pastes the code it makes back here. A hash code block (``#reclaim1`` ... ``#end ...``)
 spans several lines and is collected into one message, and so is the whole readable output of
 ``reclaim hash`` pasted at once (file lines, summary and instructions, then the code): the lines
 before the code are recognised by their shape, so none of them is answered on its own. A line
@@ -60,6 +62,8 @@ class ConsoleTransport:
     async def send(self, chat_id: str, message: Rendered) -> str | None:
         """Print a message and its numbered options."""
         lines = [message.text]
+        if message.page is not None:
+            lines.append(f"{message.page_label}: {message.page.entry()}")
         lines.extend(f"[{n}] {label}" for n, (_, label) in enumerate(message.buttons, 1))
         self.out.write("\n".join(lines) + "\n\n")
         self.out.flush()

@@ -17,7 +17,16 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    WebAppInfo,
+)
 from telegram.error import BadRequest, TelegramError
 
 from bot.i18n import Rendered
@@ -61,19 +70,31 @@ class TelegramTransport:
     async def send(self, chat_id: str, message: Rendered) -> str | None:
         """Send a message (several if it is long; buttons go on the last part).
 
+        The companion page is offered as a reply keyboard button that opens it as a Mini App
+        (only those can send data back), and a closed offer takes that keyboard away. A
+        message carries one keyboard: if one ever had both inline buttons and a page keyboard,
+        the page keyboard would go on its first part, or on a short message of its own.
+
         Returns:
             The sent message ids joined by commas, so /forget can delete every part.
         """
         parts = split_text(message.text)
-        markup = _keyboard(message.buttons)
+        markups: list[Markup | None] = [None] * len(parts)
+        if markups:
+            markups[-1] = _keyboard(message.buttons)
+        page = _page_keyboard(message)
+        if page is not None and markups and markups[0] is None:
+            markups[0] = page
+        elif page is not None:
+            parts.append(message.page_label or "…")
+            markups.append(page)
         sent: list[str] = []
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
+        for part, markup in zip(parts, markups, strict=True):
             call = partial(
                 self.bot.send_message,
                 int(chat_id),
                 part,
-                reply_markup=markup if last else None,
+                reply_markup=markup,
                 link_preview_options=_NO_PREVIEW,
             )
             result = await self.call("sendMessage", call)
@@ -171,6 +192,22 @@ class TelegramTransport:
                     )
                 await self._sleep(decision.delay)
                 waited += decision.delay
+
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+MINI_APP_ENTRY = "miniapp.html"
+"""The page's entry for Telegram (the only one that loads Telegram's script)."""
+
+
+def _page_keyboard(message: Rendered) -> ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """The page offer as a Mini App keyboard button, or the removal of a closed offer."""
+    if message.page is not None:
+        app = WebAppInfo(message.page.entry(MINI_APP_ENTRY))
+        button = KeyboardButton(message.page_label, web_app=app)
+        return ReplyKeyboardMarkup([[button]], resize_keyboard=True)
+    if message.page_closed:
+        return ReplyKeyboardRemove()
+    return None
 
 
 def _keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:

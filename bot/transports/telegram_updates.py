@@ -8,6 +8,12 @@ API, waits, logs or decides what to say; that is ``telegram.py`` and the engine.
 
 Media is recognised by which field of the message is set, and nothing of it is read: not its
 caption, not its file id, not its size.
+
+The companion page, opened as a Mini App from a keyboard button, sends its code back with
+``Telegram.WebApp.sendData``: a service message with ``web_app_data`` and no text. Its data
+becomes exactly the event a pasted code gives (``Text``), so several sends (the parts of a
+long code) add up like several pastes. Outside a private chat it is a group message like any
+other. Its button text is never read (any client can put anything there).
 """
 
 from __future__ import annotations
@@ -146,12 +152,15 @@ def _message(message: Message, *, edited: bool) -> Incoming:
     if chat.type != ChatType.PRIVATE:
         # Service messages (someone joined, the title changed) are not spoken to the bot; the
         # join itself arrives as my_chat_member.
-        if edited or (message.text is None and message.caption is None and kind is None):
+        spoken = message.text is not None or message.caption is not None
+        if edited or not (spoken or kind is not None or message.web_app_data is not None):
             return None
         return ToEngine(chat.id, GroupChat())
     ref = str(message.message_id)
     if kind is not None:
         return ToEngine(chat.id, Media(kind), ref)
+    if message.web_app_data is not None and not edited:
+        return ToEngine(chat.id, Text(message.web_app_data.data), ref)
     if message.text is None:
         return None  # a service message in a private chat (pinned, shared...): nothing to say
     if edited:

@@ -86,13 +86,19 @@ events: st.SearchStrategy[Event] = st.one_of(
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(events, max_size=40), st.floats(min_value=0, max_value=5))
-def test_random_conversations_stay_well_formed(history: list[Event], gap: float) -> None:
+@given(
+    st.lists(events, max_size=40),
+    st.floats(min_value=0, max_value=5),
+    st.sampled_from(["", "https://reclaim.example.org/companion/"]),
+)
+def test_random_conversations_stay_well_formed(
+    history: list[Event], gap: float, page_url: str
+) -> None:
     session = Session()
     now = 1_764_000_000.0
     for event in history:
         now += gap
-        session, effects = step(session, event, make_ctx(now=now))
+        session, effects = step(session, event, make_ctx(now=now, page_url=page_url))
         assert session.state is not State.RESUME
         stored = session_to_json(session)
         minute = json.loads(stored)["flood_since"]
@@ -106,6 +112,11 @@ def test_random_conversations_stay_well_formed(history: list[Event], gap: float)
                 assert ids.parse_pin(effect.pin) == effect.pin
             if isinstance(effect, Say):
                 assert effect.msgid in ENGLISH, effect.msgid
+                if effect.page is not None or effect.page_closed:
+                    assert not effect.buttons, "a message carries one keyboard"
+                if effect.page is not None:
+                    assert page_url
+                    assert effect.page.label in ENGLISH
                 for button in effect.buttons:
                     computed = button.label.startswith(("language:", "territory:"))
                     assert computed or button.label in ENGLISH, button.label

@@ -47,6 +47,7 @@ sessions = st.builds(
     flood_count=st.integers(0, 100),
     flood_warned=st.booleans(),
     visible=st.lists(st.text(min_size=1, max_size=12), max_size=5).map(tuple),
+    page_open=st.booleans(),
 )
 
 

@@ -44,6 +44,7 @@ from .params import (
     json_param,
     parse_bool,
     parse_int,
+    reply_keyboard,
     require_chat_id,
 )
 from .settings import SettingsMethods
@@ -264,6 +265,7 @@ class BotApiMethods(SettingsMethods):
         with self._lock:
             chat = self._writable_chat(params)
             markup = check_reply_markup(params)
+            keyboard = reply_keyboard(params)
             reply = self._reply_target(chat, params)
             message_id = self.new_message_id(chat.id)
             data: JSON = {
@@ -283,6 +285,9 @@ class BotApiMethods(SettingsMethods):
             stored = StoredMessage(
                 chat.id, message_id, data["date"], True, data, parse_mode, params.get("text")
             )
+            if keyboard is not None:
+                stored.reply_keyboard = keyboard
+                chat.reply_keyboard = None if keyboard.get("remove_keyboard") else keyboard
             self.store_message(stored)
             return data
 

@@ -165,6 +165,9 @@ class FakeChat:
     bot_can_delete: bool = False
     members: list[FakeUser] = field(default_factory=list)
     menu_button: JSON | None = None
+    #: The reply keyboard the user sees under the text field (the last one sent, until a
+    #: message removes it).
+    reply_keyboard: JSON | None = None
 
     @property
     def is_private(self) -> bool:
@@ -270,6 +273,9 @@ class StoredMessage:
     deleted_at: int | None = None
     #: Earlier versions of `data`, oldest first.
     history: list[JSON] = field(default_factory=list)
+    #: The reply keyboard (or `{"remove_keyboard": True}`) sent with this message; Telegram
+    #: does not return it with the message, so it is kept here.
+    reply_keyboard: JSON | None = None
 
     @property
     def text(self) -> str | None:
@@ -286,6 +292,12 @@ class StoredMessage:
         markup = self.reply_markup or {}
         rows = markup.get("inline_keyboard", [])
         return [list(row) for row in rows]
+
+    @property
+    def web_app_urls(self) -> list[str]:
+        """The Mini App addresses of this message's reply keyboard buttons."""
+        rows = (self.reply_keyboard or {}).get("keyboard", [])
+        return [b["web_app"]["url"] for row in rows for b in row if "web_app" in b]
 
     @property
     def callback_data(self) -> list[str]:

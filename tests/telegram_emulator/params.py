@@ -242,7 +242,11 @@ def check_button(button: Any) -> JSON:
 
 
 def check_reply_markup(params: JSON) -> JSON | None:
-    """Validates `reply_markup`; returns it as the sent message will carry it (inline only)."""
+    """Validates `reply_markup`; returns it as the sent message will carry it (inline only).
+
+    A reply keyboard (or its removal) is checked too, but Telegram does not return it with
+    the message: `reply_keyboard` gives it.
+    """
     markup = json_param(params, "reply_markup")
     if markup is None:
         return None
@@ -254,16 +258,73 @@ def check_reply_markup(params: JSON) -> JSON | None:
             raise ApiError(ERR_KEYBOARD_ROWS)
         return {"inline_keyboard": [[check_button(button) for button in row] for row in rows]}
     if "keyboard" in markup:
-        rows = markup["keyboard"]
-        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-            raise ApiError(
-                'Bad Request: field "keyboard" of the ReplyKeyboardMarkup must be an Array '
-                "of Arrays"
-            )
+        _check_reply_keyboard(markup)
         return None
     if markup.get("remove_keyboard") or markup.get("force_reply"):
         return None
     raise ApiError(ERR_MARKUP_OBJECT)
+
+
+_KEYBOARD_BUTTON_ACTIONS = (
+    "request_users",
+    "request_chat",
+    "request_contact",
+    "request_location",
+    "request_poll",
+    "web_app",
+)
+_REPLY_KEYBOARD_OPTIONS = (
+    "is_persistent",
+    "resize_keyboard",
+    "one_time_keyboard",
+    "input_field_placeholder",
+    "selective",
+)
+
+
+def _check_keyboard_button(button: Any) -> JSON:
+    """A KeyboardButton: text, and at most one request_* or web_app (HTTPS only)."""
+    if isinstance(button, str):
+        return {"text": button}
+    if not isinstance(button, dict):
+        raise ApiError("Bad Request: can't parse keyboard button: KeyboardButton must be an Object")
+    if not isinstance(button.get("text"), str) or not button["text"]:
+        raise ApiError("Bad Request: can't parse keyboard button: Can't find field \"text\"")
+    actions = [name for name in _KEYBOARD_BUTTON_ACTIONS if button.get(name) not in (None, False)]
+    if len(actions) > 1:
+        raise ApiError("Bad Request: can't parse keyboard button: too many fields")
+    if "web_app" in actions:
+        url = str((button["web_app"] or {}).get("url", ""))
+        if urlsplit(url).scheme.lower() != "https":
+            raise ApiError(
+                f"Bad Request: keyboard button Web App URL '{url}' is invalid: "
+                "Only HTTPS links are allowed"
+            )
+    return {"text": button["text"], **{name: button[name] for name in actions}}
+
+
+def _check_reply_keyboard(markup: JSON) -> JSON:
+    rows = markup["keyboard"]
+    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+        raise ApiError(
+            'Bad Request: field "keyboard" of the ReplyKeyboardMarkup must be an Array of Arrays'
+        )
+    checked: JSON = {"keyboard": [[_check_keyboard_button(b) for b in row] for row in rows]}
+    checked.update({k: markup[k] for k in _REPLY_KEYBOARD_OPTIONS if k in markup})
+    return checked
+
+
+def reply_keyboard(params: JSON) -> JSON | None:
+    """The reply keyboard a sendMessage shows (checked), `{"remove_keyboard": True}` if it
+    takes the keyboard away, or None if it leaves the keyboard as it is."""
+    markup = json_param(params, "reply_markup")
+    if not isinstance(markup, dict):
+        return None
+    if "keyboard" in markup:
+        return _check_reply_keyboard(markup)
+    if markup.get("remove_keyboard"):
+        return {"remove_keyboard": True}
+    return None
 
 
 _COMMAND = re.compile(r"^[a-z0-9_]{1,32}$")

@@ -310,7 +310,7 @@ class EmulatorState:
             who = "bot" if message.outgoing else "user"
             body = message.text
             if body is None:
-                kinds = ("photo", "document", "video", "sticker", "voice", "audio", "contact")
+                kinds = ("photo", "document", "video", "sticker", "voice", "audio", "web_app_data")
                 body = next((f"<{k}>" for k in kinds if k in message.data), "<message>")
             buttons = [b["text"] for row in message.buttons for b in row]
             extra = f" {buttons}" if buttons else ""

@@ -19,12 +19,16 @@ from telegram import (
     ChatMemberMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    KeyboardButton,
     Message,
     MessageOriginChannel,
     MessageOriginHiddenUser,
     MessageOriginUser,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     TelegramObject,
     Update,
+    WebAppInfo,
 )
 from telegram.error import BadRequest, Forbidden
 
@@ -301,3 +305,48 @@ def test_thread_mode_serves_a_separate_bot_process() -> None:
             process.kill()
         assert emu.method_names()[0] == "getMe"
         assert emu.wait_for_call_sync("getUpdates", timeout=1).ok
+
+
+async def test_a_mini_app_button_and_the_data_it_sends(emu: BotApiEmulator, bot: Bot) -> None:
+    user = emu.add_user()
+    url = "https://reclaim.example.org/companion/miniapp.html?lang=en"
+    button = KeyboardButton("Open", web_app=WebAppInfo(url))
+    sent = await bot.send_message(user.id, "Here", reply_markup=ReplyKeyboardMarkup([[button]]))
+    assert sent.reply_markup is None  # Telegram returns only inline keyboards
+    stored = emu.last_bot_message(user)
+    assert stored.web_app_urls == [url]
+    assert emu.chat(user).reply_keyboard == stored.reply_keyboard
+    raw = emu.user_sends_web_app_data(user, "#reclaim1 data")
+    [update] = await bot.get_updates()
+    assert update.message is not None
+    assert update.message.text is None
+    assert update.message.web_app_data is not None
+    assert update.message.web_app_data.data == "#reclaim1 data"
+    assert update.message.web_app_data.button_text == "Open"
+    assert unknown_fields(update) == []
+    assert missing_in(raw, update.to_dict()) == []
+    await bot.send_message(user.id, "Done", reply_markup=ReplyKeyboardRemove())
+    assert emu.last_bot_message(user).reply_keyboard == {"remove_keyboard": True}
+    assert emu.chat(user).reply_keyboard is None
+    with pytest.raises(KeyError, match="no keyboard button with a Mini App"):
+        emu.user_sends_web_app_data(user, "more")
+
+
+async def test_mini_app_data_has_telegrams_limits(emu: BotApiEmulator, bot: Bot) -> None:
+    user = emu.add_user()
+    button = KeyboardButton("Open", web_app=WebAppInfo("https://x.org/"))
+    await bot.send_message(user.id, "Here", reply_markup=ReplyKeyboardMarkup([[button]]))
+    with pytest.raises(ValueError, match="4096 bytes"):
+        emu.user_sends_web_app_data(user, "é" * 2049)
+    emu.user_sends_web_app_data(user, "x" * 4096)
+    group = emu.bot_added_to_group()
+    with pytest.raises(ValueError, match="private chat"):
+        emu.user_sends_web_app_data(group, "x")
+
+
+async def test_a_mini_app_needs_https(emu: BotApiEmulator, bot: Bot) -> None:
+    user = emu.add_user()
+    button = KeyboardButton("Open", web_app=WebAppInfo("http://x.org/"))
+    with pytest.raises(BadRequest, match=r"(?i)only https links are allowed"):
+        await bot.send_message(user.id, "Here", reply_markup=ReplyKeyboardMarkup([[button]]))
+    assert emu.chat(user).reply_keyboard is None

@@ -2,9 +2,10 @@
 
 What belongs here: `UserActions`, the part of the emulator a test drives to make users send
 text, commands, contacts, locations, venues and forwards, edit their messages, press inline
-buttons, block the bot, and add the bot to groups, supergroups and channels (files are sent
-through `media.py`). Each action stores the message, queues the update (respecting privacy
-mode, membership and allowed_updates) and returns the update as JSON.
+buttons, send data from a Mini App opened from a keyboard button, block the bot, and add the
+bot to groups, supergroups and channels (files are sent through `media.py`). Each action
+stores the message, queues the update (respecting privacy mode, membership and
+allowed_updates) and returns the update as JSON.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from .model import (
 from .state import EmulatorState
 
 ChatRef = int | FakeChat | FakeUser
+MAX_WEB_APP_DATA_BYTES = 4096
+"""The most `Telegram.WebApp.sendData` sends."""
 
 
 class UserActions(EmulatorState):
@@ -239,6 +242,32 @@ class UserActions(EmulatorState):
             return self.enqueue_update(
                 kind, stored.data, visible=self._visible_to_bot(target, stored.data)
             )
+
+    # -- Mini Apps ------------------------------------------------------------------------
+
+    def user_sends_web_app_data(
+        self, chat: ChatRef, data: str, *, button_text: str | None = None
+    ) -> JSON:
+        """A Mini App opened from a reply keyboard button calls `Telegram.WebApp.sendData`.
+
+        Only a keyboard button's Mini App can send data, only in a private chat, and at most
+        4096 bytes; the bot gets a service message with `web_app_data` (`data` and the
+        button's text) and no `text`. `button_text` defaults to the text of the web_app
+        button the chat's keyboard shows; with no such keyboard, nothing can be sent.
+        """
+        with self._lock:
+            target = self.chat(chat)
+            if not target.is_private:
+                raise ValueError("only a private chat's keyboard can open a Mini App")
+            if len(data.encode("utf-8")) > MAX_WEB_APP_DATA_BYTES:
+                raise ValueError("sendData takes at most 4096 bytes")
+            rows = (target.reply_keyboard or {}).get("keyboard", [])
+            texts = [b["text"] for row in rows for b in row if "web_app" in b]
+            if not texts:
+                raise KeyError(f"chat {target.id} shows no keyboard button with a Mini App")
+            text = texts[0] if button_text is None else button_text
+            fields: JSON = {"web_app_data": {"data": data, "button_text": text}}
+            return self._user_message(target, fields)
 
     # -- buttons --------------------------------------------------------------------------
 

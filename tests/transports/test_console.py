@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 from bot.companion import report
 from bot.companion.codeplan import CodePart
@@ -29,6 +30,25 @@ async def test_options_are_printed_numbered() -> None:
     assert out.getvalue() == "Pick one\n[1] Under 18\n[2] 18 or older\n\n"
     assert transport.event_for("2") == Choice("b")
     assert transport.event_for("3") == Text("3")  # not an option: plain text
+
+
+async def test_the_page_is_offered_as_a_link_line(runtime: Runtime) -> None:
+    runtime.settings = replace(runtime.settings, public_url="https://reclaim.example.org")
+    out = io.StringIO()
+    await run_console(runtime, io.StringIO("/hash\n"), out, lang="en")
+    text = out.getvalue()
+    label = runtime.catalogs.text("en", "button.open_page")
+    assert f"\n{label}: https://reclaim.example.org/companion/?lang=en\n" in text
+    assert "reclaim hash <your pictures" not in text
+
+
+async def test_without_a_page_the_console_says_how_to_run_the_companion(
+    runtime: Runtime,
+) -> None:
+    out = io.StringIO()
+    await run_console(runtime, io.StringIO("/hash\n"), out, lang="en")
+    assert "reclaim hash <your pictures or folder>" in out.getvalue()
+    assert "/companion/" not in out.getvalue()
 
 
 def test_lines_become_events() -> None:

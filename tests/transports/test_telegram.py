@@ -34,6 +34,7 @@ from bot.transports.telegram_updates import (
     split_text,
     utf16_length,
 )
+from tests.samples import CODE
 
 USER = {"id": 5001, "is_bot": False, "first_name": "Sam", "language_code": "fr"}
 PRIVATE = {"id": 5001, "type": "private", "first_name": "Sam"}
@@ -290,6 +291,26 @@ def test_service_messages_in_private_chats_are_ignored() -> None:
     pinned = {"message_id": 3, "date": 1_764_000_000, "chat": PRIVATE, "text": "x"}
     assert incoming(update(pinned_message=pinned)) is None
     assert incoming(update(write_access_allowed={})) is None
+
+
+def test_mini_app_data_is_the_event_a_paste_gives() -> None:
+    data = {"data": CODE, "button_text": "Make the fingerprints here"}
+    pasted = incoming(update(text=CODE))
+    sent = incoming(update(web_app_data=data))
+    assert sent == ToEngine(5001, Text(CODE), "77")
+    assert sent == pasted
+
+
+def test_mini_app_data_is_taken_as_it_is_whatever_the_button_says() -> None:
+    data = {"data": "anything at all", "button_text": "/start"}
+    assert incoming(update(web_app_data=data)) == ToEngine(5001, Text("anything at all"), "77")
+
+
+def test_mini_app_data_outside_a_private_chat_is_a_group_message() -> None:
+    data = {"data": CODE, "button_text": "Make the fingerprints here"}
+    assert incoming(update(chat=GROUP, web_app_data=data)) == ToEngine(-4001, GroupChat())
+    supergroup = {"id": -1004003, "type": "supergroup", "title": "Big"}
+    assert incoming(update(chat=supergroup, web_app_data=data)) == ToEngine(-1004003, GroupChat())
 
 
 # --- groups, channels, blocking ----------------------------------------------------------------

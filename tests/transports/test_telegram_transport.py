@@ -10,6 +10,7 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.engine.effects import PageOffer
 from bot.i18n import Catalogs, Rendered
 from bot.runtime import Runtime
 from bot.transports.telegram import UpdateRouter, publish_profile
@@ -48,6 +49,37 @@ async def test_send_returns_the_message_id_and_offers_buttons(
     assert sent.callback_data == ["1|yes", "1|no"]
     assert [b["text"] for row in sent.buttons for b in row] == ["Yes", "No"]
     assert emu.calls_to("sendMessage")[0].params["link_preview_options"] == {"is_disabled": True}
+
+
+OFFER = PageOffer("https://reclaim.example.org/companion/", "fr", "button.open_page")
+
+
+async def test_the_page_is_a_mini_app_keyboard_button(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    user = emu.add_user()
+    await transport.send(str(user.id), Rendered("Here", page=OFFER, page_label="Make them"))
+    sent = emu.last_bot_message(user)
+    assert sent.web_app_urls == ["https://reclaim.example.org/companion/miniapp.html?lang=fr"]
+    assert sent.reply_keyboard is not None
+    assert sent.reply_keyboard["keyboard"][0][0]["text"] == "Make them"
+    assert sent.reply_keyboard["resize_keyboard"] is True
+    assert sent.buttons == []
+    await transport.send(str(user.id), Rendered("Done", page_closed=True))
+    assert emu.last_bot_message(user).reply_keyboard == {"remove_keyboard": True}
+    assert emu.chat(user).reply_keyboard is None
+
+
+async def test_a_page_keyboard_never_replaces_inline_buttons(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    user = emu.add_user()
+    both = Rendered("Choose", (("yes", "Yes"),), page=OFFER, page_label="Make them")
+    ref = await transport.send(str(user.id), both)
+    first, second = emu.bot_messages(user)
+    assert first.callback_data == ["1|yes"]
+    assert (second.text, second.web_app_urls) == ("Make them", [OFFER.entry("miniapp.html")])
+    assert ref == f"{first.message_id},{second.message_id}"
 
 
 async def test_long_messages_go_in_parts_and_are_deleted_together(

@@ -1,0 +1,60 @@
+"""The companion page in the conversation: offering it, and closing the offer again.
+
+What belongs here: what is said where the person is told how to make the fingerprints
+(:func:`hash_explain`: the page when one is served, ``reclaim hash`` otherwise), and keeping
+``Session.page_open`` in step with the chat (:func:`follow`). What does not: the page's address
+(``Context.page_url``, from the settings) and how a platform shows the offer (transports).
+
+Why an offer must be closed: on Telegram the page opens from a keyboard button (only such
+buttons let the page send the code back), and that button stays under the text field until
+the bot takes it away. It stays while the conversation waits for codes or for the case to be
+opened (a long code comes in several parts, each sent from the page), and while a side trip
+(helplines, language) will return there. When the conversation moves on (a case opened,
+``/cancel``, ``/forget``, a new start) the first message without buttons carries the close;
+if a step says nothing else, a short line of its own does. A new start closes an offer even
+when the session does not remember one (it may have expired with the button still showing).
+"""
+
+from __future__ import annotations
+
+from bot.engine.effects import Effect, PageOffer, Say, say
+from bot.engine.events import Event, Start
+from bot.engine.session import Context, Session
+from bot.engine.states import State
+
+OFFER_STATES = frozenset({State.AWAIT_HASHES, State.CONFIRM_CASE})
+"""While the conversation is here (or will return here), the page stays on offer."""
+BUTTON_LABEL = "button.open_page"
+PUT_AWAY = "page.put_away"
+
+
+def hash_explain(session: Session, ctx: Context) -> Say:
+    """How to make the fingerprints: on this device with the page, or with ``reclaim hash``."""
+    if not ctx.page_url:
+        return say("hash.explain")
+    lang = session.lang or ctx.default_language
+    offer = PageOffer(ctx.page_url, lang, BUTTON_LABEL)
+    return Say("hash.explain_page", page=offer)
+
+
+def follow(
+    before: Session, session: Session, effects: list[Effect], event: Event, ctx: Context
+) -> tuple[Session, list[Effect]]:
+    """Record an offer made in this step, or close one the conversation has left behind."""
+    if any(isinstance(e, Say) and e.page is not None for e in effects):
+        return session.with_(page_open=True), effects
+    fresh_start = isinstance(event, Start) or before.state is State.NEW
+    maybe_open = before.page_open or session.page_open or (bool(ctx.page_url) and fresh_start)
+    if not maybe_open or session.state in OFFER_STATES or session.resume in OFFER_STATES:
+        return session, effects
+    says = [(i, e) for i, e in enumerate(effects) if isinstance(e, Say)]
+    if not says:
+        return session, effects  # nothing is sent now: close with the next message
+    closed = list(effects)
+    bare = next(((i, e) for i, e in says if not e.buttons), None)
+    if bare is None:
+        closed.insert(says[0][0], Say(PUT_AWAY, page_closed=True))
+    else:
+        index, message = bare
+        closed[index] = Say(message.msgid, message.params, page_closed=True)
+    return session.with_(page_open=False), closed
