@@ -146,8 +146,9 @@ def _dispatch(session: Session, event: UserEvent, ctx: Context) -> Step:
         if isinstance(event, Choice):
             # A button from a conversation that was forgotten or expired.
             return session, [say("choice.expired"), *effects]
-        if isinstance(event, Command | Media) and not (
-            isinstance(event, Command) and event.name in ("start", "cancel")
+        if _holds_codes(event) or (
+            isinstance(event, Command | Media)
+            and not (isinstance(event, Command) and event.name in ("start", "cancel"))
         ):
             more_session, more = _dispatch(session, event, ctx)
             return more_session, effects[:-1] + more
@@ -373,6 +374,14 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     if choice == "talk":
         return _go(session.with_(resume=state), choice, ctx)
     return _go(session, choice, ctx)
+
+
+def _holds_codes(event: UserEvent) -> bool:
+    """A message with hash codes in it (a paste that opens a conversation must not be lost)."""
+    if not isinstance(event, Text):
+        return False
+    parsed = hashcode.parse(event.text)
+    return bool(parsed.items or parsed.from_code)
 
 
 def _on_text(session: Session, event: Text, ctx: Context) -> Step:

@@ -579,3 +579,26 @@ def test_a_part_that_would_overfill_the_case_is_kept_out() -> None:
     assert (full.msgid, dict(full.params)) == ("hashes.case_full", {"count": 2, "max": 3})
     assert len(session.pending) == 2
     assert session.state is State.CONFIRM_CASE
+
+
+def test_a_code_that_starts_a_conversation_is_kept_while_the_questions_come() -> None:
+    # Someone who made the code first (or comes back after their conversation expired) pastes
+    # it straight away: it must not be lost behind the greeting.
+    session, effects = step(Session(), Text(CODE), make_ctx())
+    said = msgids(effects)
+    assert said[0] == "welcome.hello"
+    assert "hashes.kept_for_later" in said
+    assert said[-1] == "ask.role"
+    assert said.count("ask.role") == 1
+    assert len(session.pending) == 3
+    session, effects = run([Choice("me"), Choice("no"), Choice("adult")], session=session)
+    assert len(session.pending) == 3
+    assert session.state is State.CONFIRM_CASE
+    assert msgids(effects)[-2:] == ["hashes.found", "ask.confirm_case"]
+
+
+def test_plain_words_that_start_a_conversation_still_just_get_the_greeting() -> None:
+    session, effects = step(Session(), Text("hello?"), make_ctx())
+    assert session.pending == ()
+    assert msgids(effects)[-1] == "ask.role"
+    assert "choice.use_buttons" not in msgids(effects)
