@@ -26,10 +26,9 @@ two lookup questions). How often a lookup may be tried is the store's business
 from __future__ import annotations
 
 import math
-import re
 
 from bot.cases import ids
-from bot.engine import eligibility, page, prompts
+from bot.engine import eligibility, guards, page, prompts, startlink
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -57,7 +56,6 @@ from bot.engine.events import (
     GroupChat,
     LookupPaused,
     Media,
-    MediaKind,
     Reopen,
     Start,
     Text,
@@ -69,21 +67,6 @@ from bot.hashes import hashcode
 from bot.hashes.items import HashItem
 
 Step = tuple[Session, list[Effect]]
-
-_PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_LANG_TOKEN = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2})?$")
-_COUNTRY_TOKEN = re.compile(r"^c_([A-Za-z]{2})$")
-_REFERRAL_TOKEN = re.compile(r"^r_([A-Za-z0-9_]{1,60})$")
-
-_PICTURE_LIKE = {
-    MediaKind.PHOTO,
-    MediaKind.VIDEO,
-    MediaKind.DOCUMENT,
-    MediaKind.ANIMATION,
-    MediaKind.VIDEO_NOTE,
-}
-_PERSONAL = {MediaKind.CONTACT, MediaKind.LOCATION, MediaKind.VENUE}
-_SOUND = {MediaKind.VOICE, MediaKind.AUDIO}
 
 _LOOKUP_STATES = frozenset({State.ASK_CASE_NUMBER, State.ASK_PIN})
 
@@ -128,7 +111,7 @@ def _step(session: Session, event: Event, ctx: Context) -> Step:
     if session.opening is not None and not isinstance(event, GroupChat):
         return _reissue_opening(session)
 
-    session, slowed = _count_for_flood(session, event, ctx)
+    session, slowed = guards.count_for_flood(session, event, ctx)
     if slowed is not None:
         return session, slowed
     return _dispatch(session, event, ctx)
@@ -156,7 +139,7 @@ def _dispatch(session: Session, event: UserEvent, ctx: Context) -> Step:
     if isinstance(event, Reopen):
         return _reask(session, ctx, "resume.welcome_back")
     if isinstance(event, Media):
-        return session, [DeleteIncoming(), *_refuse_media(event.kind), *_ask(session, ctx)[1]]
+        return session, [DeleteIncoming(), *guards.refuse_media(event.kind), *_ask(session, ctx)[1]]
     if isinstance(event, Edited):
         return _reask(session, ctx, "edit.ignored")
     if isinstance(event, Command):
@@ -192,89 +175,13 @@ def _reask(session: Session, ctx: Context, msgid: str) -> Step:
     return session, [say(msgid), *asked]
 
 
-def _count_for_flood(
-    session: Session, event: Event, ctx: Context
-) -> tuple[Session, list[Effect] | None]:
-    """Count this event; past the limit, warn once and drop events until the window ends.
-
-    A window starts with the first event after the last one ended and lasts
-    ``ctx.flood_window`` seconds, whatever arrives in it, so a steady stream is answered again
-    at most one window after it went quiet. A clock that was set back (a ``now`` before the
-    window's start) starts a new window too, or the bot could stay silent until the clock
-    caught up. Even a dropped event is deleted when it could be private: a picture or a
-    message that may hold a PIN must never stay visible because it came too fast.
-    """
-    elapsed = ctx.now - session.flood_since
-    if not 0 <= elapsed <= ctx.flood_window:
-        session = session.with_(flood_since=ctx.now, flood_count=0, flood_warned=False)
-    session = session.with_(flood_count=session.flood_count + 1)
-    if session.flood_count <= ctx.flood_limit:
-        return session, None
-    delete: list[Effect] = [DeleteIncoming()] if _may_be_private(event) else []
-    if session.flood_warned:
-        return session, delete
-    return session.with_(flood_warned=True), [*delete, say("flood.slow_down")]
-
-
-def _may_be_private(event: Event) -> bool:
-    """Whether an incoming message must be deleted even when it is not answered."""
-    if isinstance(event, Media):
-        return True
-    if isinstance(event, Text):
-        return ids.may_hold_pin(event.text)
-    if isinstance(event, Command):
-        return ids.may_hold_pin(event.args)
-    return False
-
-
-def _refuse_media(kind: MediaKind) -> list[Effect]:
-    if kind in _PICTURE_LIKE:
-        return [say("media.refused"), say("media.how_to_hash")]
-    if kind in _PERSONAL:
-        return [say("media.personal")]
-    if kind in _SOUND:
-        return [say("media.sound")]
-    return [say("media.text_only")]
-
-
-def _parse_payload(session: Session, payload: str, ctx: Context) -> tuple[Session, bool]:
-    """Deep-link payload: tokens joined by ``-``: a language, ``c_GB``, ``r_<code>``.
-
-    Returns the session and whether the link came from someone who sent the person here.
-    Only a referral code that names a known helpline is kept; anyone can put any text in a
-    link, so an unknown code only changes the greeting and is not stored.
-    """
-    referred = False
-    if not _PAYLOAD.match(payload):
-        return session, referred
-    for token in payload.split("-"):
-        if (country := _COUNTRY_TOKEN.match(token)) and country.group(1).upper() in ctx.countries:
-            session = session.with_(country=country.group(1).upper())
-        elif referral := _REFERRAL_TOKEN.match(token):
-            referred = True
-            if referral.group(1) in ctx.referrals:
-                session = session.with_(referral=referral.group(1))
-        elif _LANG_TOKEN.match(token) and token in ctx.languages:
-            session = session.with_(lang=token)
-    return session, referred
-
-
-def _pick_language(hint: str | None, ctx: Context) -> str:
-    if hint:
-        base = hint.replace("-", "_")
-        for candidate in (base, base.split("_")[0].lower()):
-            if candidate in ctx.languages:
-                return candidate
-    return ctx.default_language
-
-
 # --- events ----------------------------------------------------------------------------------
 
 
 def _on_start(session: Session, event: Start, ctx: Context) -> Step:
-    session, referred = _parse_payload(session.with_(**_ANSWERS_RESET), event.payload, ctx)
+    session, referred = startlink.parse_payload(session.with_(**_ANSWERS_RESET), event.payload, ctx)
     if session.lang is None:
-        session = session.with_(lang=_pick_language(event.locale_hint, ctx))
+        session = session.with_(lang=startlink.pick_language(event.locale_hint, ctx))
     greeting = prompts.welcome(session, referred=referred)
     session, asked = _ask(session.with_(state=State.ASK_ROLE), ctx)
     return session, [*greeting, *asked]
