@@ -46,15 +46,15 @@ def result(**fields: Any) -> dict[str, Any]:
 
 def picture(n: int, **fields: Any) -> dict[str, Any]:
     """The result of a picture whose hashes are made from ``n`` (all distinct)."""
-    return result(
-        kind="image",
-        md5=f"{n:032x}",
-        pdq=f"{n:064x}".replace("0", "1", 1),
-        quality=100,
-        phash=f"{n:016x}",
-        dhash=f"{n + 1:016x}",
-        **fields,
-    )
+    hashes: dict[str, Any] = {
+        "kind": "image",
+        "md5": f"{n:032x}",
+        "pdq": f"{n:064x}".replace("0", "1", 1),
+        "quality": 100,
+        "phash": f"{n:016x}",
+        "dhash": f"{n + 1:016x}",
+    }
+    return result(**{**hashes, **fields})
 
 
 def stand_in_file(name: str, answer: dict[str, Any]) -> dict[str, Any]:
