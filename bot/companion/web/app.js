@@ -58,6 +58,9 @@
 
   function onWorkerError() {
     if (!workerAnswered) {
+      // It never answered: it could not start (missing, or blocked). Files get told at once.
+      worker.terminate();
+      worker = null;
       showNoWorker();
       for (const entry of entries) if (!entry.result) finish(entry, failed("read_error"));
       return;
@@ -79,12 +82,12 @@
     if (!files.length) return;
     $("files").hidden = false;
     $("result").hidden = true;
+    document.body.dataset.state = "hashing";
     for (const file of files) add(file);
     $("choose-label").textContent = t("web.choose_more");
     $("start-over").hidden = false;
     $("adds-hint").hidden = false;
     if (files.some((file) => /\.(heic|heif)$/i.test(file.name))) $("heic-note").hidden = false;
-    document.body.dataset.state = "hashing";
     updateProgress();
   }
 

@@ -350,3 +350,56 @@ async def test_real_pictures_give_their_md5_and_pdq_in_the_code(
     assert statuses["broken.jpg"] == words.text("en", "web.error.damaged")
     assert statuses["nothing.jpg"] == words.text("en", "web.error.empty")
     assert statuses["notes.txt"] == words.text("en", "web.file.left_out")
+
+
+async def test_without_a_worker_the_page_says_so_and_every_file_is_told(
+    context: Context, static_site: str, words: Catalogs
+) -> None:
+    ctx, _ = context
+    page = await ctx.new_page()
+
+    async def missing(route: Any) -> None:
+        await route.fulfill(status=404, body="")
+
+    await page.route("**/worker.js", missing)
+    await pagekit.open_page(page, static_site + "index.html")
+    await pagekit.choose(page, [stand_in_file("a.jpg", picture(1))])
+    await pagekit.done(page)
+    assert await page.is_visible("#no-worker")
+    assert await pagekit.statuses(page) == [("a.jpg", words.text("en", "web.error.read_error"))]
+    assert await page.inner_text("#summary") == words.text("en", "web.summary.none")
+
+
+async def test_on_an_iphone_the_page_says_what_it_hashes(
+    browser: Any, static_site: str, words: Catalogs
+) -> None:
+    iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15"
+    for agent, shown in ((iphone, True), (None, False)):
+        ctx = await browser.new_context(user_agent=agent)
+        try:
+            page = await ctx.new_page()
+            await pagekit.open_page(page, static_site + "index.html")
+            assert await page.is_visible("#heic-note") is shown
+            assert await page.inner_text("#heic-note") == words.text("en", "web.heic")
+        finally:
+            await ctx.close()
+
+
+async def test_without_the_clipboard_api_the_code_is_selected_and_copied(
+    context: Context, static_site: str
+) -> None:
+    ctx, _ = context
+    page = await ctx.new_page()
+    await page.add_init_script(
+        "Object.defineProperty(navigator, 'clipboard', {value: {writeText: () =>"
+        " Promise.reject(new Error('denied'))}});"
+        "document.execCommand = (name) => { window.copiedWith = name; return true; };"
+    )
+    await pagekit.use_stand_in_worker(page)
+    await pagekit.open_page(page, static_site + "index.html")
+    await pagekit.choose(page, [stand_in_file("a.jpg", picture(1))])
+    text = await pagekit.code_text(page)
+    await page.click("#copy")
+    await page.wait_for_selector(".copy-status")
+    assert await page.evaluate("window.copiedWith") == "copy"
+    assert await page.evaluate("String(getSelection())") == text
