@@ -75,6 +75,22 @@ async def open_page(page: Any, url: str) -> None:
     """Load the page and wait until its words are on it."""
     await page.goto(url)
     await page.wait_for_selector("body[data-state=ready]", state="attached")
+    await worker_started(page)
+
+
+async def worker_started(page: Any) -> None:
+    """Wait until the page's worker has run its script (and loaded its helpers).
+
+    A worker runs one thing at a time, so something evaluated in it runs after its script,
+    and every ``importScripts`` in it, has finished. A worker that could not start is left.
+    """
+    workers = page.workers
+    if not workers:
+        return
+    try:
+        await workers[0].evaluate("true")
+    except Exception:  # a worker that failed to load is closed: nothing to wait for
+        return
 
 
 async def choose(page: Any, files: list[Any]) -> None:

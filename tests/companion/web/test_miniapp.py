@@ -7,14 +7,19 @@ to the same hashes, and fit in one ``sendData`` call (4,096 bytes).
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.companion.codeplan import code_parts
 from bot.hashes.hashcode import parse
 from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Catalogs
 from tests.browser import RequestLog
+from tests.companion import pictures
 from tests.companion.web import pagekit
 from tests.companion.web.pagekit import picture, stand_in_file
 
@@ -171,3 +176,37 @@ async def test_without_telegram_s_script_the_page_still_works(
     await pagekit.open_page(page, static_site + "miniapp.html")
     await pagekit.choose(page, [stand_in_file("a.jpg", picture(1))])
     assert list(parse(await pagekit.code_text(page)).items) == _items(range(1, 2))
+
+
+@pytest.mark.skipif(not pagekit.HAS_WORKER, reason=pagekit.NO_WORKER_REASON)
+async def test_real_pictures_go_back_to_the_chat_as_their_hashes(
+    context: Context, static_site: str, tmp_path: Path
+) -> None:
+    ctx, log = context
+    page = await ctx.new_page()
+    script = _stand_in()
+
+    async def telegram(route: Any) -> None:
+        await route.fulfill(status=200, content_type="text/javascript", body=script)
+
+    await page.route(TELEGRAM_SCRIPT, telegram)
+    await pagekit.open_page(page, static_site + "miniapp.html")
+    paths = [
+        pictures.save(pictures.photo(400, 300, seed), tmp_path / f"{seed}.jpg", quality=88)
+        for seed in range(3)
+    ]
+    mark = log.mark()
+    await pagekit.choose(page, [str(path) for path in paths])
+    await pagekit.code_text(page)
+    assert log.since(mark) == []
+    await page.evaluate("recorded.click()")
+    (sent,) = await page.evaluate("recorded.sent")
+    assert len(sent.encode()) <= 4096
+    items = parse(sent).items
+    assert [item.get("md5") for item in items] == [
+        hashlib.md5(path.read_bytes()).hexdigest() for path in paths
+    ]
+    for item, path in zip(items, paths, strict=True):
+        pdq = item.get("pdq")
+        assert pdq is not None
+        assert pictures.bits_apart(pdq, pictures.reference_pdq(path)[0]) <= 10

@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from bot.companion.codeplan import code_parts
+from bot.companion.hasher import FileKind, hash_file
 from bot.hashes.hashcode import parse
 from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Catalogs
@@ -313,9 +314,11 @@ def _real_files(folder: Path) -> dict[str, Path]:
             pictures.photo(500, 300, 3), folder / "turned.jpg", orientation=6, quality=85
         ),
     }
-    broken = io.BytesIO()
-    Image.new("RGB", (64, 64)).save(broken, "JPEG")
-    (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x13" * 500)
+    flat = io.BytesIO()
+    Image.new("RGB", (64, 64), (200, 10, 10)).save(flat, "PNG")
+    png = flat.getvalue()
+    # The header's checksum zeroed: a picture both the companion and the page call damaged.
+    (folder / "broken.png").write_bytes(png[:29] + b"\0\0\0\0" + png[33:])
     (folder / "nothing.jpg").write_bytes(b"")
     (folder / "notes.txt").write_text("just some notes\n", "utf-8")
     return files
@@ -331,7 +334,7 @@ async def test_real_pictures_give_their_md5_and_pdq_in_the_code(
     good = _real_files(tmp_path)
     mark = log.mark()
     await ctx.set_offline(True)
-    names = [*good, "broken.jpg", "nothing.jpg", "notes.txt"]
+    names = [*good, "broken.png", "nothing.jpg", "notes.txt"]
     await pagekit.choose(page, [str(tmp_path / name) for name in names])
     text = await pagekit.code_text(page)
     assert log.since(mark) == []  # hashing made no request, and needed none: it is offline
@@ -347,8 +350,11 @@ async def test_real_pictures_give_their_md5_and_pdq_in_the_code(
         assert pdq is not None
         assert pictures.bits_apart(pdq, reference) <= 10
     statuses = dict(await pagekit.statuses(page))
-    assert statuses["broken.jpg"] == words.text("en", "web.error.damaged")
-    assert statuses["nothing.jpg"] == words.text("en", "web.error.empty")
+    for name in ("broken.png", "nothing.jpg"):
+        error = hash_file(str(tmp_path / name)).error  # what `reclaim hash` says of it
+        assert error is not None
+        assert statuses[name] == words.text("en", f"web.error.{error}")
+    assert hash_file(str(tmp_path / "notes.txt")).kind is FileKind.OTHER
     assert statuses["notes.txt"] == words.text("en", "web.file.left_out")
 
 
