@@ -175,10 +175,11 @@
    * @param {Uint8Array} head the header bytes read before
    */
   function endWatcher(head) {
-    const jpeg = startsWith(head, [0xff, 0xd8, 0xff]);
-    const png = startsWith(head, [0x89, 0x50, 0x4e, 0x47]);
-    const layout = jpeg ? jpegLayout(head) : null;
-    const scan = layout && layout.scan >= 0 ? layout.scan : 0;
+    // Only a picture whose header is whole can be cut off: one without a frame is damaged.
+    const layout = startsWith(head, [0xff, 0xd8, 0xff]) ? jpegLayout(head) : null;
+    const jpeg = layout !== null && layout.scan >= 0;
+    const png = startsWith(head, [0x89, 0x50, 0x4e, 0x47]) && ascii(head, 12, 16) === "IHDR";
+    const scan = jpeg ? layout.scan : 0;
     let seenEnd = false;
     let previous = -1;
     let tail = new Uint8Array(0);

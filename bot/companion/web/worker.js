@@ -57,7 +57,52 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
   let md5Hasher = null;
 
   /**
-   * MD5 of a whole file, streamed in chunks (the next one is read while this one is hashed).
+   * Calls `use(chunk, offset)` for the whole file in order, chunk by chunk. Where the browser
+   * allows, one buffer is read into again and again (a "BYOB" stream reader): with a fresh
+   * ArrayBuffer per chunk, the garbage piles up faster than a worker collects it, and memory
+   * grows with the file. Elsewhere slices are read one at a time.
+   * @param {File} file
+   * @param {function(Uint8Array, number): void} use
+   */
+  async function eachChunk(file, use) {
+    let reader = null;
+    try {
+      reader = file.stream().getReader({ mode: "byob" });
+    } catch (error) {
+      reader = null;
+    }
+    if (reader === null) {
+      for (let offset = 0; offset < file.size; offset += CHUNK_SIZE) {
+        use(await read(file.slice(offset, offset + CHUNK_SIZE)), offset);
+      }
+      return;
+    }
+    let buffer = new ArrayBuffer(CHUNK_SIZE);
+    let offset = 0;
+    let done = false;
+    while (!done) {
+      let filled = 0;
+      while (filled < CHUNK_SIZE) {
+        let step;
+        try {
+          step = await reader.read(new Uint8Array(buffer, filled, CHUNK_SIZE - filled));
+        } catch (error) {
+          throw new ReadError(String(error));
+        }
+        if (step.value) buffer = step.value.buffer;
+        if (step.done) {
+          done = true;
+          break;
+        }
+        filled += step.value.byteLength;
+      }
+      if (filled > 0) use(new Uint8Array(buffer, 0, filled), offset);
+      offset += filled;
+    }
+  }
+
+  /**
+   * MD5 of a whole file, streamed in chunks.
    * @param {File} file
    * @param {function(number): void} progress called with the fraction of bytes done
    * @param {{feed: function(Uint8Array, number): void}|null} watcher sees every chunk
@@ -66,15 +111,11 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
   async function md5Of(file, progress, watcher) {
     if (md5Hasher === null) md5Hasher = await root.hashwasm.createMD5();
     md5Hasher.init();
-    let pending = read(file.slice(0, CHUNK_SIZE));
-    for (let offset = 0; offset < file.size; offset += CHUNK_SIZE) {
-      const chunk = await pending;
-      const next = offset + CHUNK_SIZE;
-      if (next < file.size) pending = read(file.slice(next, next + CHUNK_SIZE));
+    await eachChunk(file, (chunk, offset) => {
       if (watcher) watcher.feed(chunk, offset);
       md5Hasher.update(chunk);
-      progress(Math.min(1, next / file.size));
-    }
+      progress((offset + chunk.length) / file.size);
+    });
     return md5Hasher.digest("hex");
   }
 
