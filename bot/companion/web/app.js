@@ -274,7 +274,17 @@
       $("copy").textContent = t("web.copy");
       actions.push($("whole").querySelector(".actions"));
     } else {
-      for (const part of parts) actions.push(showPart(part));
+      // The files each item came from, so each part can say which files it holds.
+      const sources = results
+        .map((result, index) => index)
+        .filter((index) => code.itemOf(results[index]) !== null &&
+          !contents.leftOut.has(index) && !contents.copyOf.has(index));
+      let start = 0;
+      for (const part of parts) {
+        const names = sources.slice(start, start + part.count).map((i) => entries[i].file.name);
+        start += part.count;
+        actions.push(showPart(part, names));
+      }
       const details = document.createElement("details");
       const summary = document.createElement("summary");
       summary.textContent = t("web.all_parts");
@@ -287,11 +297,14 @@
     document.body.dataset.state = "done";
   }
 
-  function showPart(part) {
+  function showPart(part, names) {
     const article = document.createElement("article");
     article.className = "part";
     const title = document.createElement("h3");
     title.textContent = heading(part);
+    const files = document.createElement("p");
+    files.className = "hint part-files";
+    files.textContent = t("web.part_files", { names: names.join(", ") });
     const pre = document.createElement("pre");
     pre.className = "part-code";
     pre.tabIndex = 0;
@@ -304,7 +317,7 @@
     button.textContent = t("web.copy_part");
     button.addEventListener("click", () => copy(part.text, pre, button));
     actions.appendChild(button);
-    article.append(title, pre, actions);
+    article.append(title, files, pre, actions);
     $("parts").appendChild(article);
     return actions;
   }

@@ -159,6 +159,9 @@ async def test_many_files_come_in_parts_with_headings_and_a_copy_button_each(
         "#parts pre", "pres => pres.map(p => p.textContent)"
     ) == [part.text for part in parts]
     assert await page.locator("#parts button").count() == 3
+    files = await page.eval_on_selector_all(".part-files", "ps => ps.map(p => p.textContent)")
+    assert files[2] == "Files in this part: 30.jpg"
+    assert files[0] == "Files in this part: " + ", ".join(f"{n}.jpg" for n in range(15))
     assert "they make 2 cases" in await page.inner_text("#instructions")
     assert len(parse(text).items) == 31
 
