@@ -412,3 +412,19 @@ async def test_without_the_clipboard_api_the_code_is_selected_and_copied(
     await page.wait_for_selector(".copy-status")
     assert await page.evaluate("window.copiedWith") == "copy"
     assert await page.evaluate("String(getSelection())") == text
+
+
+async def test_the_policy_is_in_force_the_page_cannot_send_anything(
+    context: Context, static_site: str
+) -> None:
+    ctx, log = context
+    page = await ctx.new_page()
+    await pagekit.open_page(page, static_site + "index.html")
+    mark = log.mark()
+    outcome = await page.evaluate(
+        "Promise.all([fetch('app.js').then(() => 'sent', () => 'blocked'),"
+        " new Promise(done => { const i = new Image(); i.onload = () => done('sent');"
+        " i.onerror = () => done('blocked'); i.src = 'https://example.org/x.png'; })])"
+    )
+    assert outcome == ["blocked", "blocked"]
+    assert [url for _, url, _ in log.since(mark) if url.endswith("app.js")] == []
