@@ -82,6 +82,7 @@
     if (!files.length) return;
     $("files").hidden = false;
     $("result").hidden = true;
+    clearCode(); // the old code must not stay, or be sent, for a list that has grown
     document.body.dataset.state = "hashing";
     for (const file of files) add(file);
     $("choose-label").textContent = t("web.choose_more");

@@ -120,7 +120,12 @@
       // An old Telegram app without one of these: the page works without them.
     }
   }
+  function reset() {
+    hideMainButton();
+    for (const button of document.querySelectorAll("button.send")) button.remove();
+  }
+
   hooks.codeReady.push(onCodeReady);
-  hooks.reset.push(hideMainButton);
+  hooks.reset.push(reset);
   Reclaim.miniapp = { canSend, fits };
 })(self);

@@ -1,8 +1,9 @@
 """Helpers for the page's browser tests: opening the page, choosing files, a stand-in worker.
 
-The stand-in worker answers each file with the result written inside it as JSON, so tests of
-the page's own behaviour (words, parts, copying, layout, Telegram) can ask for any outcome.
-The real worker (HASH's ``worker.js``) is tested with real pictures where it is present.
+The stand-in worker answers each file with the result written inside it as JSON (never, when
+it says ``hold``), so tests of the page's own behaviour (words, parts, copying, layout,
+Telegram) can ask for any outcome. The real worker (``worker.js``) is tested with real
+pictures where it is present.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ self.onmessage = async (event) => {
   const { id, file } = event.data;
   self.postMessage({ type: "progress", id, fraction: 0.5 });
   const result = JSON.parse(await file.text());
+  if (result.hold) return; // a file still being hashed, for as long as the test needs
   self.postMessage({ type: "result", id, result });
 };
 """

@@ -117,6 +117,22 @@ async def test_one_part_is_sent_to_the_chat_with_the_main_button(
     assert await page.evaluate("recorded.sent.length") == 2
 
 
+async def test_adding_files_takes_the_old_code_away_until_the_new_one_is_ready(
+    context: Context, static_site: str
+) -> None:
+    ctx, _ = context
+    page = await _mini_app(ctx, static_site)
+    await pagekit.choose(page, [stand_in_file("a.jpg", picture(1))])
+    await pagekit.code_text(page)
+    assert await page.evaluate("Telegram.WebApp.MainButton.isVisible")
+    await pagekit.choose(page, [stand_in_file("b.jpg", {**picture(2), "hold": True})])
+    await page.wait_for_selector("body[data-state=hashing]", state="attached")
+    assert not await page.evaluate("Telegram.WebApp.MainButton.isVisible")
+    assert await page.evaluate("recorded.click") is None
+    assert await page.locator("button.send").count() == 0
+    assert await page.eval_on_selector("#hash-code", "pre => pre.textContent") == ""
+
+
 async def test_many_files_send_one_part_and_say_how_to_bring_the_others(
     context: Context, static_site: str, catalogs: Catalogs
 ) -> None:
