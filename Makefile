@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean chromium
+.PHONY: run test lint bench clean chromium web
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ chromium:
 	    echo "Chromium is missing and can't be installed here (needs root and apt-get)."; \
 	    echo "The browser tests will be skipped."; \
 	  fi; }
+
+# The companion page's vendored libraries (bot/companion/web/vendor/, committed) from the npm
+# versions pinned in web/package-lock.json. Only needed after changing web/package.json.
+web:
+	npm ci --prefix web --no-audit --no-fund
+	node web/build.mjs
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

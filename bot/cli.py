@@ -6,7 +6,8 @@ Subcommands:
     hash       make hash codes of pictures and videos on this device (the companion)
     web        serve only the companion page on http://HOST:PORT/ (default 127.0.0.1:8080)
     helplines  list the helplines the bot knows, by country
-    i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs
+    i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs;
+               ``web`` exports the companion page's words (bot/companion/web/i18n/)
     diagram    print the conversation's state diagram (Graphviz dot)
 
 ``run``, ``console`` and ``web`` either start or refuse with one line on stderr,
@@ -182,6 +183,12 @@ def _i18n(action: str) -> int:
     if action == "extract":
         print(write_template())
         return 0
+    if action == "web":
+        from bot.companion.webtext import export
+
+        for path in export():
+            print(path)
+        return 0
     catalogs = Catalogs.load()
     reference = catalogs.msgids(catalogs.default)
     status = 0
@@ -215,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     helplines = sub.add_parser("helplines", help="list known helplines")
     helplines.add_argument("country", nargs="?", help="ISO country code, e.g. GB")
     i18n = sub.add_parser("i18n", help="message catalogs")
-    i18n.add_argument("action", choices=["extract", "check"])
+    i18n.add_argument("action", choices=["extract", "check", "web"])
     sub.add_parser("diagram", help="print the conversation state diagram (dot)")
     return parser
 

@@ -1,0 +1,223 @@
+// Telling pictures, videos and other files apart from their first bytes and their name, reading a
+// picture's size from its header (before anything is decoded), and spotting truncated pictures.
+// The rules follow bot/companion/hasher.py so the page and `reclaim hash` answer alike.
+// What does not belong here: decoding pixels and the hashes (worker.js, pdq.js, perceptual.js).
+"use strict";
+
+(function (root) {
+  const IMAGE_EXTENSIONS = new Set(
+    "jpg jpeg jpe jfif png apng webp gif bmp dib tif tiff heic heif hif avif".split(" "),
+  );
+  const VIDEO_EXTENSIONS = new Set(
+    ("mp4 m4v mov qt webm mkv avi 3gp 3g2 wmv asf flv f4v mpg mpeg mpe m2v ts mts m2ts ogv " +
+      "vob divx").split(" "),
+  );
+  const HEIF_BRANDS = new Set([
+    "heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "avif", "avis",
+  ]);
+  const QUICKTIME_BOXES = new Set(["moov", "mdat", "wide", "free", "skip", "pnot"]);
+  /** Bytes read to tell the kind of a file (as hasher.py's _SNIFF_SIZE). */
+  const SNIFF_SIZE = 16;
+  /** Bytes read to find a picture's size: JPEG headers (EXIF, ICC) come before the frame. */
+  const HEADER_SIZE = 512 * 1024;
+
+  /** @param {Uint8Array} bytes @param {number} start @param {number} end */
+  function ascii(bytes, start, end) {
+    let text = "";
+    for (let i = start; i < Math.min(end, bytes.length); i++) text += String.fromCharCode(bytes[i]);
+    return text;
+  }
+
+  /** @param {Uint8Array} bytes @param {number[]} prefix */
+  function startsWith(bytes, prefix) {
+    if (bytes.length < prefix.length) return false;
+    return prefix.every((value, i) => bytes[i] === value);
+  }
+
+  /**
+   * The kind a file's name suggests: "image", "video" or "other".
+   * @param {string} name
+   * @returns {"image"|"video"|"other"}
+   */
+  function kindFromName(name) {
+    const dot = name.lastIndexOf(".");
+    const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
+    if (IMAGE_EXTENSIONS.has(extension)) return "image";
+    if (VIDEO_EXTENSIONS.has(extension)) return "video";
+    return "other";
+  }
+
+  /** @param {Uint8Array} head the first bytes of a file */
+  function looksLikeHeif(head) {
+    return ascii(head, 4, 8) === "ftyp" && HEIF_BRANDS.has(ascii(head, 8, 12));
+  }
+
+  /** @param {Uint8Array} head */
+  function looksLikeImage(head) {
+    return (
+      startsWith(head, [0xff, 0xd8, 0xff]) ||
+      startsWith(head, [0x89, 0x50, 0x4e, 0x47]) ||
+      ascii(head, 0, 4) === "GIF8" ||
+      startsWith(head, [0x49, 0x49, 0x2a, 0x00]) ||
+      startsWith(head, [0x4d, 0x4d, 0x00, 0x2a]) ||
+      (ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "WEBP") ||
+      looksLikeHeif(head)
+    );
+  }
+
+  /** @param {Uint8Array} head */
+  function looksLikeVideo(head) {
+    if (ascii(head, 4, 8) === "ftyp") return !HEIF_BRANDS.has(ascii(head, 8, 12));
+    return (
+      QUICKTIME_BOXES.has(ascii(head, 4, 8)) ||
+      startsWith(head, [0x1a, 0x45, 0xdf, 0xa3]) ||
+      (ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "AVI ") ||
+      startsWith(head, [0x00, 0x00, 0x01, 0xba]) ||
+      startsWith(head, [0x00, 0x00, 0x01, 0xb3]) ||
+      ascii(head, 0, 3) === "FLV" ||
+      startsWith(head, [0x30, 0x26, 0xb2, 0x75, 0x8e, 0x66, 0xcf, 0x11]) ||
+      ascii(head, 0, 4) === "OggS"
+    );
+  }
+
+  /**
+   * What to do with a file, from its name and first bytes, as hasher.py decides.
+   * @param {string} name
+   * @param {Uint8Array} head at least the first SNIFF_SIZE bytes (fewer for tiny files)
+   * @returns {{kind: "image"|"video"|"other", decode: boolean, heif: boolean}}
+   *   `decode`: worth trying to decode as a picture; `kind` is the answer if it is not one.
+   */
+  function classify(name, head) {
+    const guess = kindFromName(name);
+    const heif = looksLikeHeif(head);
+    if (looksLikeVideo(head) || (guess === "video" && !heif)) {
+      return { kind: "video", decode: false, heif: false };
+    }
+    // Pillow also reads formats hasher.py does not sniff (BMP...): a name or a BMP mark is
+    // reason enough to try, and a failed decode then means "damaged" only for named pictures.
+    const picture = guess === "image" || looksLikeImage(head);
+    const bitmap = ascii(head, 0, 2) === "BM";
+    return { kind: picture ? "image" : "other", decode: picture || bitmap, heif };
+  }
+
+  /** @param {Uint8Array} b @param {number} i */
+  const be16 = (b, i) => (b[i] << 8) | b[i + 1];
+  /** @param {Uint8Array} b @param {number} i */
+  const be32 = (b, i) => ((b[i] << 24) >>> 0) + ((b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]);
+  /** @param {Uint8Array} b @param {number} i */
+  const le16 = (b, i) => b[i] | (b[i + 1] << 8);
+  /** @param {Uint8Array} b @param {number} i */
+  const le24 = (b, i) => b[i] | (b[i + 1] << 8) | (b[i + 2] << 16);
+  /** @param {Uint8Array} b @param {number} i */
+  const le32 = (b, i) => (le24(b, i) + b[i + 3] * 16777216);
+
+  /**
+   * Where a JPEG's first scan starts and its frame size, walking the marker segments.
+   * @param {Uint8Array} b
+   * @returns {{width: number, height: number, scan: number}|null} scan: offset of the first SOS
+   */
+  function jpegLayout(b) {
+    let i = 2;
+    let width = 0;
+    let height = 0;
+    while (i + 4 <= b.length) {
+      if (b[i] !== 0xff) return null;
+      const marker = b[i + 1];
+      if (marker === 0xff) { i += 1; continue; }
+      if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+      const length = be16(b, i + 2);
+      const isFrame = marker >= 0xc0 && marker <= 0xcf && ![0xc4, 0xc8, 0xcc].includes(marker);
+      if (isFrame && i + 9 <= b.length) {
+        height = be16(b, i + 5);
+        width = be16(b, i + 7);
+      }
+      if (marker === 0xda) return { width, height, scan: i };
+      if (marker === 0xd9) return null;
+      i += 2 + length;
+    }
+    return width && height ? { width, height, scan: -1 } : null;
+  }
+
+  /**
+   * A picture's stored size from its header, when the format is one we read; null otherwise.
+   * Used to refuse pictures with too many pixels before the browser tries to decode them.
+   * @param {Uint8Array} b the first HEADER_SIZE bytes (or the whole file if smaller)
+   * @returns {{width: number, height: number}|null}
+   */
+  function headerSize(b) {
+    if (startsWith(b, [0x89, 0x50, 0x4e, 0x47]) && ascii(b, 12, 16) === "IHDR") {
+      return { width: be32(b, 16), height: be32(b, 20) };
+    }
+    if (startsWith(b, [0xff, 0xd8, 0xff])) {
+      const layout = jpegLayout(b);
+      return layout && layout.width ? { width: layout.width, height: layout.height } : null;
+    }
+    if (ascii(b, 0, 4) === "GIF8" && b.length >= 10) return { width: le16(b, 6), height: le16(b, 8) };
+    if (ascii(b, 0, 2) === "BM" && b.length >= 26) {
+      return { width: Math.abs(le32(b, 18) | 0), height: Math.abs(le32(b, 22) | 0) };
+    }
+    if (ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP" && b.length >= 30) {
+      const chunk = ascii(b, 12, 16);
+      if (chunk === "VP8X") return { width: le24(b, 24) + 1, height: le24(b, 27) + 1 };
+      if (chunk === "VP8L") {
+        const bits = le32(b, 21);
+        return { width: (bits & 0x3fff) + 1, height: ((bits >>> 14) & 0x3fff) + 1 };
+      }
+      if (chunk === "VP8 ") return { width: le16(b, 26) & 0x3fff, height: le16(b, 28) & 0x3fff };
+    }
+    return null;
+  }
+
+  /**
+   * Watches a file's bytes go by (the chunks read for MD5) and tells whether the picture in it is
+   * complete: a JPEG needs an end-of-image marker after its first scan, a PNG its IEND chunk.
+   * Pillow reports such files as truncated, and the browser may draw them half grey instead.
+   * @param {Uint8Array} head the header bytes read before
+   */
+  function endWatcher(head) {
+    // Only a picture whose header is whole can be cut off: one without a frame is damaged.
+    const layout = startsWith(head, [0xff, 0xd8, 0xff]) ? jpegLayout(head) : null;
+    const jpeg = layout !== null && layout.scan >= 0;
+    const png = startsWith(head, [0x89, 0x50, 0x4e, 0x47]) && ascii(head, 12, 16) === "IHDR";
+    const scan = jpeg ? layout.scan : 0;
+    let seenEnd = false;
+    let previous = -1;
+    let tail = new Uint8Array(0);
+    return {
+      /** @param {Uint8Array} chunk @param {number} offset where the chunk starts in the file */
+      feed(chunk, offset) {
+        if (jpeg && !seenEnd) {
+          if (previous === 0xff && chunk[0] === 0xd9 && offset - 1 >= scan) seenEnd = true;
+          let i = Math.max(0, scan - offset);
+          while (!seenEnd && (i = chunk.indexOf(0xff, i)) !== -1 && i + 1 < chunk.length) {
+            if (chunk[i + 1] === 0xd9) seenEnd = true;
+            i += 1;
+          }
+          previous = chunk.length ? chunk[chunk.length - 1] : previous;
+        }
+        if (png) {
+          const keep = Math.min(12, tail.length + chunk.length);
+          const joined = new Uint8Array(keep);
+          const fromChunk = Math.min(keep, chunk.length);
+          joined.set(tail.subarray(tail.length - (keep - fromChunk)), 0);
+          joined.set(chunk.subarray(chunk.length - fromChunk), keep - fromChunk);
+          tail = joined;
+        }
+      },
+      /** @returns {boolean} true when the bytes seen end before the picture does */
+      truncated() {
+        if (jpeg) return !seenEnd;
+        if (png) return ascii(tail, 4, 8) !== "IEND";
+        return false;
+      },
+    };
+  }
+
+  const media = {
+    SNIFF_SIZE, HEADER_SIZE, classify, kindFromName, looksLikeHeif, looksLikeImage,
+    looksLikeVideo, headerSize, endWatcher,
+  };
+  root.Reclaim = root.Reclaim || {};
+  root.Reclaim.media = media;
+  if (typeof module !== "undefined") module.exports = media;
+})(typeof self !== "undefined" ? self : globalThis);

@@ -1,0 +1,236 @@
+// pHash and dHash of a picture fed row by row, equal to imagehash's phash and dhash of the full
+// upright RGB picture. imagehash shrinks with Pillow: convert("L") then resize(LANCZOS), so this
+// follows Pillow's integer arithmetic (libImaging Convert.c and Resample.c): 16-bit fixed-point
+// luma, Lanczos-3 coefficients in 22-bit fixed point, the horizontal pass first (rounded to bytes)
+// on the rows the vertical pass needs, then the vertical pass. Only the shrunk rows are kept.
+// What does not belong here: PDQ (pdq.js), decoding (worker.js).
+"use strict";
+
+(function (root) {
+  const PRECISION_BITS = 32 - 8 - 2;
+  const ONE = 2 ** PRECISION_BITS;
+  const HALF = 2 ** (PRECISION_BITS - 1);
+  const LANCZOS_SUPPORT = 3.0;
+
+  function sinc(x) {
+    if (x === 0.0) return 1.0;
+    const scaled = x * Math.PI;
+    return Math.sin(scaled) / scaled;
+  }
+
+  function lanczos(x) {
+    return -3.0 <= x && x < 3.0 ? sinc(x) * sinc(x / 3) : 0.0;
+  }
+
+  /**
+   * Pillow's precompute_coeffs + normalize_coeffs_8bpc for shrinking `inSize` to `outSize`.
+   * @param {number} inSize
+   * @param {number} outSize
+   * @returns {{ksize: number, bounds: Int32Array, coeffs: Float64Array}}
+   *   bounds[2k], bounds[2k+1]: first input and count for output k; coeffs: fixed-point integers
+   */
+  function coefficients(inSize, outSize) {
+    const scale = inSize / outSize;
+    const filterScale = Math.max(scale, 1.0);
+    const support = LANCZOS_SUPPORT * filterScale;
+    const ksize = Math.ceil(support) * 2 + 1;
+    const bounds = new Int32Array(outSize * 2);
+    const coeffs = new Float64Array(outSize * ksize);
+    const weights = new Float64Array(ksize);
+    for (let out = 0; out < outSize; out++) {
+      const center = (out + 0.5) * scale;
+      const inverse = 1.0 / filterScale;
+      const xmin = Math.max(Math.trunc(center - support + 0.5), 0);
+      const xmax = Math.min(Math.trunc(center + support + 0.5), inSize) - xmin;
+      let total = 0.0;
+      for (let x = 0; x < xmax; x++) {
+        const w = lanczos((x + xmin - center + 0.5) * inverse);
+        weights[x] = w;
+        total += w;
+      }
+      for (let x = 0; x < xmax; x++) {
+        const w = total !== 0.0 ? weights[x] / total : weights[x];
+        coeffs[out * ksize + x] = w < 0 ? Math.trunc(-0.5 + w * ONE) : Math.trunc(0.5 + w * ONE);
+      }
+      bounds[out * 2] = xmin;
+      bounds[out * 2 + 1] = xmax;
+    }
+    return { ksize, bounds, coeffs };
+  }
+
+  /** Pillow's clip8: a fixed-point sum (with its rounding half) to a byte. */
+  function clip8(sum) {
+    const value = Math.floor(sum / ONE);
+    return value < 0 ? 0 : value > 255 ? 255 : value;
+  }
+
+  /**
+   * Pillow's horizontal pass over one row: `count` output bytes from `row` (L bytes).
+   * @param {Uint8Array} row @param {{ksize: number, bounds: Int32Array, coeffs: Float64Array}} h
+   * @param {number} outWidth @param {Uint8Array} out @param {number} at where to write in `out`
+   */
+  function horizontalPass(row, h, outWidth, out, at) {
+    for (let o = 0; o < outWidth; o++) {
+      const xmin = h.bounds[o * 2];
+      const count = h.bounds[o * 2 + 1];
+      const base = o * h.ksize;
+      let sum = HALF;
+      for (let x = 0; x < count; x++) sum += row[xmin + x] * h.coeffs[base + x];
+      out[at + o] = clip8(sum);
+    }
+  }
+
+  /**
+   * One Pillow LANCZOS resize of an L picture, fed row by row. Pillow runs the two passes
+   * horizontal first, except when the height shrinks by more than twice as many pixels as the
+   * width (found by comparing with Pillow on many shapes): then vertical first. The order changes
+   * the rounding between the passes, so both are followed. Either way only the rows the second
+   * pass needs are kept, as bytes (or as 32-bit-like sums while the vertical pass is open).
+   * @param {number} width
+   * @param {number} height
+   * @param {number} outWidth
+   * @param {number} outHeight
+   */
+  function createResize(width, height, outWidth, outHeight) {
+    const horizontal = outWidth !== width;
+    const vertical = outHeight !== height;
+    const h = coefficients(width, outWidth);
+    const v = coefficients(height, outHeight);
+    const verticalFirst =
+      horizontal && vertical && height > outHeight && height - outHeight > 2 * (width - outWidth);
+    if (verticalFirst) {
+      const sums = new Float64Array(outHeight * width).fill(HALF);
+      let firstOut = 0;
+      return {
+        addRow(luma, y) {
+          while (firstOut < outHeight && v.bounds[firstOut * 2] + v.bounds[firstOut * 2 + 1] <= y) firstOut++;
+          for (let o = firstOut; o < outHeight && v.bounds[o * 2] <= y; o++) {
+            const k = y - v.bounds[o * 2];
+            if (k >= v.bounds[o * 2 + 1]) continue;
+            const weight = v.coeffs[o * v.ksize + k];
+            const at = o * width;
+            for (let x = 0; x < width; x++) sums[at + x] += luma[x] * weight;
+          }
+        },
+        finish() {
+          const row = new Uint8Array(width);
+          const result = new Uint8Array(outWidth * outHeight);
+          for (let o = 0; o < outHeight; o++) {
+            for (let x = 0; x < width; x++) row[x] = clip8(sums[o * width + x]);
+            horizontalPass(row, h, outWidth, result, o * outWidth);
+          }
+          return result;
+        },
+      };
+    }
+    const first = v.bounds[0];
+    const last = v.bounds[outHeight * 2 - 2] + v.bounds[outHeight * 2 - 1];
+    const keptWidth = horizontal ? outWidth : width;
+    const kept = new Uint8Array((last - first) * keptWidth);
+    return {
+      /** @param {Uint8Array} luma one picture row of L bytes @param {number} y its row */
+      addRow(luma, y) {
+        if (y < first || y >= last) return;
+        const at = (y - first) * keptWidth;
+        if (horizontal) horizontalPass(luma, h, outWidth, kept, at);
+        else kept.set(luma, at);
+      },
+      /** @returns {Uint8Array} outWidth x outHeight bytes, row-major */
+      finish() {
+        if (!vertical) return kept;
+        const result = new Uint8Array(outWidth * outHeight);
+        for (let o = 0; o < outHeight; o++) {
+          const ymin = v.bounds[o * 2] - first;
+          const count = v.bounds[o * 2 + 1];
+          const base = o * v.ksize;
+          for (let x = 0; x < outWidth; x++) {
+            let sum = HALF;
+            for (let y = 0; y < count; y++) sum += kept[(ymin + y) * keptWidth + x] * v.coeffs[base + y];
+            result[o * outWidth + x] = clip8(sum);
+          }
+        }
+        return result;
+      },
+    };
+  }
+
+  /** Bits (true/false), most significant first, as hex digits (imagehash's str of a hash). */
+  function hexOfBits(bits) {
+    let hex = "";
+    for (let i = 0; i < bits.length; i += 4) {
+      hex += ((bits[i] << 3) | (bits[i + 1] << 2) | (bits[i + 2] << 1) | bits[i + 3]).toString(16);
+    }
+    return hex;
+  }
+
+  /** imagehash.phash of 32x32 bytes: unnormalised DCT-II (scipy's), top-left 8x8 > median. */
+  function phashOf(pixels) {
+    const n = 32;
+    const rows = new Float64Array(8 * n);
+    for (let k = 0; k < 8; k++) {
+      for (let i = 0; i < n; i++) rows[k * n + i] = 2.0 * Math.cos((Math.PI * k * (2.0 * i + 1.0)) / (2.0 * n));
+    }
+    const partial = new Float64Array(8 * n);
+    for (let k = 0; k < 8; k++) {
+      for (let c = 0; c < n; c++) {
+        let sum = 0;
+        for (let r = 0; r < n; r++) sum += rows[k * n + r] * pixels[r * n + c];
+        partial[k * n + c] = sum;
+      }
+    }
+    const low = new Float64Array(64);
+    for (let k = 0; k < 8; k++) {
+      for (let l = 0; l < 8; l++) {
+        let sum = 0;
+        for (let c = 0; c < n; c++) sum += partial[k * n + c] * rows[l * n + c];
+        low[k * 8 + l] = sum;
+      }
+    }
+    const sorted = Float64Array.from(low).sort();
+    const median = (sorted[31] + sorted[32]) / 2;
+    return hexOfBits(Array.from(low, (value) => (value > median ? 1 : 0)));
+  }
+
+  /** imagehash.dhash of 9x8 bytes: each pixel darker than its right neighbour, row by row. */
+  function dhashOf(pixels) {
+    const bits = [];
+    for (let r = 0; r < 8; r++) {
+      for (let c = 0; c < 8; c++) bits.push(pixels[r * 9 + c + 1] > pixels[r * 9 + c] ? 1 : 0);
+    }
+    return hexOfBits(bits);
+  }
+
+  /**
+   * pHash and dHash of an RGB(A) picture whose rows are given in order, top to bottom.
+   * @param {number} width
+   * @param {number} height
+   * @returns {{addRows: function(Uint8Array|Uint8ClampedArray, number, number, number): void,
+   *   finish: function(): {phash: string, dhash: string}}} addRows as in pdq.js
+   */
+  function createPerceptual(width, height) {
+    const p = createResize(width, height, 32, 32);
+    const d = createResize(width, height, 9, 8);
+    const luma = new Uint8Array(width);
+    return {
+      addRows(pixels, firstRow, rowCount, channels) {
+        for (let r = 0; r < rowCount; r++) {
+          let at = r * width * channels;
+          for (let x = 0; x < width; x++, at += channels) {
+            // Pillow's L24 >> 16: ITU-R 601-2 luma in 16-bit fixed point, rounded.
+            luma[x] = (pixels[at] * 19595 + pixels[at + 1] * 38470 + pixels[at + 2] * 7471 + 0x8000) >>> 16;
+          }
+          p.addRow(luma, firstRow + r);
+          d.addRow(luma, firstRow + r);
+        }
+      },
+      finish() {
+        return { phash: phashOf(p.finish()), dhash: dhashOf(d.finish()) };
+      },
+    };
+  }
+
+  const perceptual = { createPerceptual, createResize, coefficients };
+  root.Reclaim = root.Reclaim || {};
+  root.Reclaim.perceptual = perceptual;
+  if (typeof module !== "undefined") module.exports = perceptual;
+})(typeof self !== "undefined" ? self : globalThis);

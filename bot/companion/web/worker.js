@@ -1,0 +1,250 @@
+// The companion page's Web Worker: turns each File it is sent into the hashes `reclaim hash`
+// makes (bot/companion/hasher.py), one file at a time in the order received.
+//   page -> worker: {type: "hash", id, file}
+//   worker -> page: {type: "progress", id, fraction} (a few per second at most), then
+//                   {type: "result", id, result} with the fields of FileHashes (see README).
+// MD5 is streamed from file.slice() chunks, so a video of any size is never held whole. Pictures
+// are decoded by the browser with their EXIF orientation, drawn in strips of a few hundred rows
+// and fed row by row to PDQ and pHash/dHash, which keep only small arrays.
+// What does not belong here: the hash arithmetic (pdq.js, perceptual.js), telling kinds apart
+// (media.js), anything shown to people (the page).
+"use strict";
+
+importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js");
+
+(function (root) {
+  const { media, pdq, perceptual } = root.Reclaim;
+  /** Bytes read at a time for MD5: large enough to be fast, small enough to stay flat. */
+  const CHUNK_SIZE = 8 << 20;
+  /** Pixels drawn per strip (about 4 MB of RGBA); a strip is at least one row. */
+  const STRIP_PIXELS = 1 << 20;
+  /** bot.companion.imaging.MAX_PIXELS: more is refused as a possible decompression bomb. */
+  const MAX_PIXELS = 210000000;
+  /** Beyond this, a picture the browser cannot decode is taken to be too large for it. */
+  const BROWSER_DECODE_PIXELS = 64000000;
+  /** bot.companion.hasher.LOW_QUALITY */
+  const LOW_QUALITY = 50;
+  const PROGRESS_INTERVAL_MS = 250;
+  const DECODE_OPTIONS = {
+    imageOrientation: "from-image",
+    colorSpaceConversion: "none",
+    premultiplyAlpha: "none",
+  };
+
+  /** @returns {object} a result with every field of the protocol, null where not known */
+  function result(kind, fields) {
+    return Object.assign(
+      {
+        kind, md5: null, pdq: null, quality: null, phash: null, dhash: null, note: null,
+        error: null, width: null, height: null,
+      },
+      fields,
+    );
+  }
+
+  /** A file could not be read (removed, permission lost, changed while reading). */
+  class ReadError extends Error {}
+
+  /** @param {Blob} blob @returns {Promise<Uint8Array>} */
+  async function read(blob) {
+    try {
+      return new Uint8Array(await blob.arrayBuffer());
+    } catch (error) {
+      throw new ReadError(String(error));
+    }
+  }
+
+  let md5Hasher = null;
+
+  /**
+   * Calls `use(chunk, offset)` for the whole file in order, chunk by chunk. Where the browser
+   * allows, one buffer is read into again and again (a "BYOB" stream reader): with a fresh
+   * ArrayBuffer per chunk, the garbage piles up faster than a worker collects it, and memory
+   * grows with the file. Elsewhere slices are read one at a time.
+   * @param {File} file
+   * @param {function(Uint8Array, number): void} use
+   */
+  async function eachChunk(file, use) {
+    let reader = null;
+    try {
+      reader = file.stream().getReader({ mode: "byob" });
+    } catch (error) {
+      reader = null;
+    }
+    if (reader === null) {
+      for (let offset = 0; offset < file.size; offset += CHUNK_SIZE) {
+        use(await read(file.slice(offset, offset + CHUNK_SIZE)), offset);
+      }
+      return;
+    }
+    let buffer = new ArrayBuffer(CHUNK_SIZE);
+    let offset = 0;
+    let done = false;
+    while (!done) {
+      let filled = 0;
+      while (filled < CHUNK_SIZE) {
+        let step;
+        try {
+          step = await reader.read(new Uint8Array(buffer, filled, CHUNK_SIZE - filled));
+        } catch (error) {
+          throw new ReadError(String(error));
+        }
+        if (step.value) buffer = step.value.buffer;
+        if (step.done) {
+          done = true;
+          break;
+        }
+        filled += step.value.byteLength;
+      }
+      if (filled > 0) use(new Uint8Array(buffer, 0, filled), offset);
+      offset += filled;
+    }
+  }
+
+  /**
+   * MD5 of a whole file, streamed in chunks.
+   * @param {File} file
+   * @param {function(number): void} progress called with the fraction of bytes done
+   * @param {{feed: function(Uint8Array, number): void}|null} watcher sees every chunk
+   * @returns {Promise<string>}
+   */
+  async function md5Of(file, progress, watcher) {
+    if (md5Hasher === null) md5Hasher = await root.hashwasm.createMD5();
+    md5Hasher.init();
+    await eachChunk(file, (chunk, offset) => {
+      if (watcher) watcher.feed(chunk, offset);
+      md5Hasher.update(chunk);
+      progress((offset + chunk.length) / file.size);
+    });
+    return md5Hasher.digest("hex");
+  }
+
+  /**
+   * Decode a picture and compute PDQ, pHash and dHash over strips of rows.
+   * @param {ImageBitmap} bitmap upright, as decoded
+   * @param {function(number): void} progress
+   * @returns {{pdq: {hash: string, quality: number}, perceptual: {phash: string, dhash: string}}|null}
+   *   null when the browser cannot give us the picture's pixels (too large for a canvas)
+   */
+  function hashPixels(bitmap, progress) {
+    const { width, height } = bitmap;
+    const rows = Math.max(1, Math.min(height, Math.floor(STRIP_PIXELS / width)));
+    let context = null;
+    try {
+      const canvas = new OffscreenCanvas(width, rows);
+      context = canvas.getContext("2d", { willReadFrequently: true });
+    } catch (error) {
+      context = null;
+    }
+    if (context === null) return null;
+    // Copy pixels as they are: no blending with what the strip held, no smoothing. The canvas
+    // is never smaller than the picture's width, and strips are drawn at 1:1.
+    context.globalCompositeOperation = "copy";
+    context.imageSmoothingEnabled = false;
+    const pdqAccumulator = pdq.createPdq(width, height);
+    const perceptualAccumulator = perceptual.createPerceptual(width, height);
+    for (let y = 0; y < height; y += rows) {
+      const count = Math.min(rows, height - y);
+      context.drawImage(bitmap, 0, y, width, count, 0, 0, width, count);
+      const pixels = context.getImageData(0, 0, width, count).data;
+      pdqAccumulator.addRows(pixels, y, count, 4);
+      perceptualAccumulator.addRows(pixels, y, count, 4);
+      progress((y + count) / height);
+    }
+    return { pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish() };
+  }
+
+  /**
+   * Every hash of one file, and what went wrong if something did; never throws for the file.
+   * @param {File} file
+   * @param {function(number): void} progress fraction 0..1 of the work for this file
+   */
+  async function hashFile(file, progress) {
+    const name = file.name || "";
+    const guess = media.kindFromName(name);
+    if (file.size === 0) return result(guess, { error: "empty" });
+    const head = await read(file.slice(0, Math.min(file.size, media.HEADER_SIZE)));
+    const plan = media.classify(name, head.subarray(0, media.SNIFF_SIZE));
+    if (!plan.decode) {
+      const md5 = await md5Of(file, progress, null);
+      return result(plan.kind, { md5, note: plan.kind === "other" ? "not_media" : null });
+    }
+    const stored = media.headerSize(head);
+    if (stored && stored.width * stored.height > MAX_PIXELS) {
+      return result("image", { error: "too_large" });
+    }
+    const watcher = media.endWatcher(head);
+    const md5 = await md5Of(file, (done) => progress(done / 2), watcher);
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file, DECODE_OPTIONS);
+    } catch (error) {
+      if (plan.heif) return result("image", { md5, note: "heic_not_decoded" });
+      if (plan.kind !== "image") return result("other", { md5, note: "not_media" });
+      if (watcher.truncated()) return result("image", { error: "truncated" });
+      if (stored && stored.width * stored.height > BROWSER_DECODE_PIXELS) {
+        return result("image", { error: "too_large" });
+      }
+      return result("image", { error: "damaged" });
+    }
+    try {
+      // The browser draws what it has of a cut-off picture; Pillow calls it truncated.
+      if (watcher.truncated()) return result("image", { error: "truncated" });
+      const { width, height } = bitmap;
+      if (width === 0 || height === 0) return result("image", { error: "damaged" });
+      if (width * height > MAX_PIXELS) return result("image", { error: "too_large" });
+      const hashes = hashPixels(bitmap, (done) => progress(0.5 + done / 2));
+      if (hashes === null) return result("image", { error: "too_large" });
+      const { hash, quality } = hashes.pdq;
+      // One flat colour: an all-zero PDQ would match every other blank picture (hasher.py).
+      const blank = !pdq.isValid(hash);
+      const note = blank ? "blank" : quality < LOW_QUALITY ? "low_quality" : null;
+      return result("image", {
+        md5, pdq: blank ? null : hash, quality, phash: hashes.perceptual.phash,
+        dhash: hashes.perceptual.dhash, note, width, height,
+      });
+    } finally {
+      bitmap.close();
+    }
+  }
+
+  /** @param {number} id @returns {function(number): void} a throttled progress reporter */
+  function reporter(id) {
+    let last = 0;
+    return (fraction) => {
+      const now = Date.now();
+      if (now - last < PROGRESS_INTERVAL_MS) return;
+      last = now;
+      root.postMessage({ type: "progress", id, fraction: Math.max(0, Math.min(1, fraction)) });
+    };
+  }
+
+  const queue = [];
+  let busy = false;
+
+  async function drain() {
+    if (busy) return;
+    busy = true;
+    while (queue.length > 0) {
+      const { id, file } = queue.shift();
+      let outcome;
+      try {
+        outcome = await hashFile(file, reporter(id));
+      } catch (error) {
+        const kind = media.kindFromName((file && file.name) || "");
+        const failure = error instanceof RangeError ? "too_large" : "read_error";
+        outcome = result(kind, { error: failure });
+      }
+      root.postMessage({ type: "result", id, result: outcome });
+    }
+    busy = false;
+  }
+
+  root.onmessage = (event) => {
+    const message = event.data;
+    if (message && message.type === "hash") {
+      queue.push({ id: message.id, file: message.file });
+      drain();
+    }
+  };
+})(self);

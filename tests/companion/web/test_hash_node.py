@@ -1,0 +1,89 @@
+"""pdq.js and perceptual.js on raw pixels under Node: the same bits as Python's references.
+
+No browser and no decoder here, so every difference is the arithmetic's: PDQ must equal the
+companion's ``pdq.py`` (and so ``pdqhash``), pHash and dHash must equal imagehash's, bit for
+bit, on shapes that exercise both orders of Pillow's two resize passes, upscaling, tiny
+pictures and strips that do not divide the height.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import imagehash
+import numpy as np
+import pdqhash
+import pytest
+from PIL import Image
+
+from bot.companion.pdq import block_edges, pdq_from_luma
+from tests.companion.pictures import photo
+from tests.companion.web.conftest import WEB_ROOT
+
+RUNNER = Path(__file__).with_name("hash_raw.js")
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None, reason="node is not installed (apt-get install nodejs)"
+)
+
+
+def _in_node(picture: Image.Image, tmp_path: Path, strip: int) -> dict[str, object]:
+    raw = tmp_path / "pixels.raw"
+    raw.write_bytes(picture.tobytes())
+    channels = len(picture.getbands())
+    command = ["node", str(RUNNER), str(WEB_ROOT), str(raw), *map(str, picture.size)]
+    output = subprocess.run(
+        [*command, str(channels), str(strip)], capture_output=True, check=True, text=True
+    )
+    result: dict[str, object] = json.loads(output.stdout)
+    return result
+
+
+def _pdq_bits(pixels: np.ndarray) -> str:
+    bits, _ = pdqhash.compute(pixels)
+    return f"{int(''.join(str(int(bit)) for bit in bits), 2):064x}"
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "strip"),
+    [
+        (640, 480, 100),
+        (1001, 799, 37),
+        (480, 640, 640),
+        (50, 2000, 64),  # tall: Pillow shrinks vertically first
+        (2000, 50, 7),
+        (300, 700, 50),
+        (33, 40, 3),
+        (20, 90, 11),  # narrower than pHash's 32 columns
+        (12, 10, 4),  # smaller than both: upscaled
+        (4, 4, 1),  # smaller than PDQ's 5 pixels
+        (3000, 2250, 250),
+    ],
+)
+def test_hashes_equal_the_references(width: int, height: int, strip: int, tmp_path: Path) -> None:
+    picture = photo(width, height, seed=width * 7 + height)
+    result = _in_node(picture, tmp_path, strip)
+    pixels = np.asarray(picture)
+    luma = pixels[..., 0] * 0.299 + pixels[..., 1] * 0.587 + pixels[..., 2] * 0.114
+    expected = pdq_from_luma(luma, block_edges(height, 1), block_edges(width, 1))
+    assert (result["hash"], result["quality"]) == expected
+    if min(width, height) >= 5:
+        assert result["hash"] == _pdq_bits(pixels)
+    assert result["phash"] == str(imagehash.phash(picture))
+    assert result["dhash"] == str(imagehash.dhash(picture))
+
+
+def test_rgba_rows_are_read_by_their_first_three_channels(tmp_path: Path) -> None:
+    picture = photo(321, 123, seed=5)
+    alpha = Image.fromarray(np.full((123, 321), 77, dtype=np.uint8))
+    rgba = picture.copy()
+    rgba.putalpha(alpha)
+    assert _in_node(rgba, tmp_path, 10) == _in_node(picture, tmp_path, 10)
+
+
+def test_flat_picture_has_the_all_zero_hash(tmp_path: Path) -> None:
+    result = _in_node(Image.new("RGB", (200, 100), (40, 90, 200)), tmp_path, 30)
+    assert (result["hash"], result["quality"]) == ("0" * 64, 0)
