@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.companion.web.conftest import WEB_ROOT
-
 STAND_IN_WORKER = """
 "use strict";
 self.onmessage = async (event) => {
@@ -24,8 +22,6 @@ self.onmessage = async (event) => {
 };
 """
 
-HAS_WORKER = (WEB_ROOT / "worker.js").is_file()
-NO_WORKER_REASON = "the page's worker (bot/companion/web/worker.js) is not in this checkout yet"
 
 _EMPTY = {
     "kind": "image",

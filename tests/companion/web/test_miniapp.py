@@ -8,11 +8,8 @@ to the same hashes, and fit in one ``sendData`` call (4,096 bytes).
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.companion.codeplan import code_parts
 from bot.hashes.hashcode import parse
@@ -22,55 +19,14 @@ from tests.browser import RequestLog
 from tests.companion import pictures
 from tests.companion.web import pagekit
 from tests.companion.web.pagekit import picture, stand_in_file
+from tests.companion.web.telegram import TELEGRAM_SCRIPT, stand_in
 
 Context = tuple[Any, RequestLog]
-TELEGRAM_SCRIPT = "https://telegram.org/js/telegram-web-app.js"
-THEME = {
-    "bg_color": "#101820",
-    "text_color": "#fafafa",
-    "hint_color": "#a0a0a0",
-    "button_color": "#ff8800",
-    "button_text_color": "#000000",
-    "secondary_bg_color": "#202830",
-}
-
-STAND_IN = """
-window.recorded = { sent: [], ready: false, expanded: false, click: null };
-window.Telegram = { WebApp: {
-  initData: INIT_DATA, initDataUnsafe: {}, platform: PLATFORM, version: "7.10",
-  colorScheme: "dark", themeParams: THEME,
-  ready() { recorded.ready = true; },
-  expand() { recorded.expanded = true; },
-  sendData(data) {
-    if (new TextEncoder().encode(data).length > 4096) throw new Error("WebAppDataInvalid");
-    recorded.sent.push(data);
-  },
-  close() {},
-  isVersionAtLeast() { return true; },
-  onEvent() {}, offEvent() {},
-  MainButton: {
-    text: "", isVisible: false,
-    setText(text) { this.text = text; return this; },
-    show() { this.isVisible = true; return this; },
-    hide() { this.isVisible = false; return this; },
-    onClick(callback) { recorded.click = callback; return this; },
-    offClick() { recorded.click = null; return this; },
-  },
-} };
-"""
-
-
-def _stand_in(init_data: str = "", platform: str = "android") -> str:
-    return (
-        STAND_IN.replace("INIT_DATA", json.dumps(init_data))
-        .replace("PLATFORM", json.dumps(platform))
-        .replace("THEME", json.dumps(THEME))
-    )
 
 
 async def _mini_app(ctx: Any, url: str, **options: str) -> Any:
     page = await ctx.new_page()
-    script = _stand_in(**options)
+    script = stand_in(**options)
 
     async def telegram(route: Any) -> None:
         await route.fulfill(status=200, content_type="text/javascript", body=script)
@@ -194,13 +150,12 @@ async def test_without_telegram_s_script_the_page_still_works(
     assert list(parse(await pagekit.code_text(page)).items) == _items(range(1, 2))
 
 
-@pytest.mark.skipif(not pagekit.HAS_WORKER, reason=pagekit.NO_WORKER_REASON)
 async def test_real_pictures_go_back_to_the_chat_as_their_hashes(
     context: Context, static_site: str, tmp_path: Path
 ) -> None:
     ctx, log = context
     page = await ctx.new_page()
-    script = _stand_in()
+    script = stand_in()
 
     async def telegram(route: Any) -> None:
         await route.fulfill(status=200, content_type="text/javascript", body=script)

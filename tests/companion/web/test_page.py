@@ -306,8 +306,6 @@ def test_both_entries_show_the_same_page(words: Catalogs) -> None:
 # ---------------------------------------------------------------------------------------------
 # The page's own worker, on real pictures
 
-needs_worker = pytest.mark.skipif(not pagekit.HAS_WORKER, reason=pagekit.NO_WORKER_REASON)
-
 
 def _real_files(folder: Path) -> dict[str, Path]:
     files = {
@@ -327,7 +325,6 @@ def _real_files(folder: Path) -> dict[str, Path]:
     return files
 
 
-@needs_worker
 async def test_real_pictures_give_their_md5_and_pdq_in_the_code(
     context: Context, static_site: str, tmp_path: Path, words: Catalogs
 ) -> None:
