@@ -143,12 +143,25 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     context.imageSmoothingEnabled = false;
     const pdqAccumulator = pdq.createPdq(width, height);
     const perceptualAccumulator = perceptual.createPerceptual(width, height);
+    const floatLuma = new Float64Array(width);
+    const byteLuma = new Uint8Array(width);
+    const lumaOf = perceptual.lumaOf;
     for (let y = 0; y < height; y += rows) {
       const count = Math.min(rows, height - y);
       context.drawImage(bitmap, 0, y, width, count, 0, 0, width, count);
       const pixels = context.getImageData(0, 0, width, count).data;
-      pdqAccumulator.addRows(pixels, y, count, 4);
-      perceptualAccumulator.addRows(pixels, y, count, 4);
+      // Each row's two lumas in one pass over the pixels: PDQ's floats, Pillow's bytes.
+      for (let r = 0, at = 0; r < count; r++) {
+        for (let x = 0; x < width; x++, at += 4) {
+          const red = pixels[at];
+          const green = pixels[at + 1];
+          const blue = pixels[at + 2];
+          floatLuma[x] = red * 0.299 + green * 0.587 + blue * 0.114;
+          byteLuma[x] = lumaOf(red, green, blue);
+        }
+        pdqAccumulator.addLumaRow(floatLuma, y + r);
+        perceptualAccumulator.addLumaRow(byteLuma, y + r);
+      }
       progress((y + count) / height);
     }
     return { pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish() };
@@ -174,11 +187,20 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       return result("image", { error: "too_large" });
     }
     const watcher = media.endWatcher(head);
-    const md5 = await md5Of(file, (done) => progress(done / 2), watcher);
-    let bitmap;
+    // The browser decodes on its own threads while the bytes go through MD5 here.
+    const decoding = createImageBitmap(file, DECODE_OPTIONS).then(
+      (decoded) => ({ decoded }),
+      () => ({ decoded: null }),
+    );
+    let md5;
     try {
-      bitmap = await createImageBitmap(file, DECODE_OPTIONS);
+      md5 = await md5Of(file, (done) => progress(done / 2), watcher);
     } catch (error) {
+      decoding.then(({ decoded }) => decoded && decoded.close());
+      throw error;
+    }
+    const bitmap = (await decoding).decoded;
+    if (!bitmap) {
       if (plan.heif) return result("image", { md5, note: "heic_not_decoded" });
       if (plan.kind !== "image") return result("other", { md5, note: "not_media" });
       if (watcher.truncated()) return result("image", { error: "truncated" });
