@@ -2,10 +2,17 @@
 // makes (bot/companion/hasher.py), one file at a time in the order received.
 //   page -> worker: {type: "hash", id, file}
 //   worker -> page: {type: "progress", id, fraction} (a few per second at most), then
-//                   {type: "result", id, result} with the fields of FileHashes (see README).
-// MD5 is streamed from file.slice() chunks, so a video of any size is never held whole. Pictures
+//                   {type: "result", id, result}: kind, md5, pdq, quality, phash, dhash,
+//                   note, error, width, height, meaning what bot.companion.hasher's FileHashes
+//                   fields mean (kind "other" is FileKind.OTHER, note "blank" BLANK_PICTURE).
+// MD5 is streamed through one reused buffer, so a video of any size is never held whole. Pictures
 // are decoded by the browser with their EXIF orientation, drawn in strips of a few hundred rows
 // and fed row by row to PDQ and pHash/dHash, which keep only small arrays.
+// HEIC/HEIF (iPhone photos): hashed like any picture where the browser decodes it (Safari);
+// where it cannot (Chromium, Firefox), the result keeps the file's MD5 with the note
+// "heic_not_decoded", so an exact copy can still be matched. Pictures are limited to
+// bot.companion.imaging.MAX_PIXELS from their header, before any decoding; a picture the browser
+// fails to decode or draw for want of memory (48 MP works in desktop Chromium) is "too_large".
 // What does not belong here: the hash arithmetic (pdq.js, perceptual.js), telling kinds apart
 // (media.js), anything shown to people (the page).
 "use strict";
@@ -20,8 +27,9 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
   const STRIP_PIXELS = 1 << 20;
   /** bot.companion.imaging.MAX_PIXELS: more is refused as a possible decompression bomb. */
   const MAX_PIXELS = 210000000;
-  /** Beyond this, a picture the browser cannot decode is taken to be too large for it. */
-  const BROWSER_DECODE_PIXELS = 64000000;
+  /** Beyond this (iOS's canvas limit), a picture the browser cannot decode is taken to be too
+   * large for this device rather than damaged. */
+  const BROWSER_DECODE_PIXELS = 16777216;
   /** bot.companion.hasher.LOW_QUALITY */
   const LOW_QUALITY = 50;
   const PROGRESS_INTERVAL_MS = 250;
@@ -215,7 +223,12 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       const { width, height } = bitmap;
       if (width === 0 || height === 0) return result("image", { error: "damaged" });
       if (width * height > MAX_PIXELS) return result("image", { error: "too_large" });
-      const hashes = hashPixels(bitmap, (done) => progress(0.5 + done / 2));
+      let hashes = null;
+      try {
+        hashes = hashPixels(bitmap, (done) => progress(0.5 + done / 2));
+      } catch (error) {
+        hashes = null; // out of memory drawing or reading the pixels
+      }
       if (hashes === null) return result("image", { error: "too_large" });
       const { hash, quality } = hashes.pdq;
       // One flat colour: an all-zero PDQ would match every other blank picture (hasher.py).
