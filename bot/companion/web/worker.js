@@ -150,8 +150,11 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
    * @returns {{pdq: {hash: string, quality: number}, perceptual: {phash: string, dhash: string}}|null}
    *   null when the browser cannot give us the picture's pixels (too large for a canvas)
    */
-  function hashPixels(bitmap, progress) {
-    const { width, height } = bitmap;
+  function hashPixels(bitmap, orientation, progress) {
+    const turned = orientation >= 5;
+    const width = turned ? bitmap.height : bitmap.width;
+    const height = turned ? bitmap.width : bitmap.height;
+    const transform = media.orientationTransform(orientation, bitmap.width, bitmap.height);
     const rows = Math.max(1, Math.min(height, Math.floor(STRIP_PIXELS / width)));
     let context = null;
     try {
@@ -172,7 +175,15 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     const lumaOf = perceptual.lumaOf;
     for (let y = 0; y < height; y += rows) {
       const count = Math.min(rows, height - y);
-      context.drawImage(bitmap, 0, y, width, count, 0, 0, width, count);
+      if (orientation === 1) {
+        context.drawImage(bitmap, 0, y, width, count, 0, 0, width, count);
+      } else {
+        // Upright rows y.. of the picture turned by whole quarter turns and flips: every
+        // pixel lands exactly on one pixel, nothing is interpolated.
+        const [a, b, c, d, e, f] = transform;
+        context.setTransform(a, b, c, d, e, f - y);
+        context.drawImage(bitmap, 0, 0);
+      }
       const pixels = context.getImageData(0, 0, width, count).data;
       // Each row's two lumas in one pass over the pixels: PDQ's floats, Pillow's bytes.
       for (let r = 0, at = 0; r < count; r++) {
@@ -188,7 +199,28 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       }
       progress((y + count) / height);
     }
-    return { pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish() };
+    return {
+      pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish(), width, height,
+    };
+  }
+
+  let webpProbe = null;
+
+  /** Whether this browser turns WebP pictures by their EXIF orientation (asked once). */
+  function webpOrientationApplied() {
+    if (webpProbe === null) {
+      const bytes = Uint8Array.from(atob(media.WEBP_ORIENTATION_PROBE), (c) => c.charCodeAt(0));
+      const probe = new Blob([bytes], { type: "image/webp" });
+      webpProbe = createImageBitmap(probe, DECODE_OPTIONS).then(
+        (decoded) => {
+          const applied = decoded.width === 1;
+          decoded.close();
+          return applied;
+        },
+        () => false,
+      );
+    }
+    return webpProbe;
   }
 
   /**
@@ -236,12 +268,14 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     try {
       // The browser draws what it has of a cut-off picture; Pillow calls it truncated.
       if (watcher.truncated()) return result("image", { error: "truncated" });
-      const { width, height } = bitmap;
-      if (width === 0 || height === 0) return result("image", { error: "damaged" });
-      if (width * height > MAX_PIXELS) return result("image", { error: "too_large" });
+      if (bitmap.width === 0 || bitmap.height === 0) return result("image", { error: "damaged" });
+      if (bitmap.width * bitmap.height > MAX_PIXELS) return result("image", { error: "too_large" });
+      // Browsers apply EXIF orientation to JPEG and PNG; Chromium ignores it in WebP.
+      const webpTurn = media.webpOrientation(head);
+      const orientation = webpTurn !== 1 && !(await webpOrientationApplied()) ? webpTurn : 1;
       let hashes = null;
       try {
-        hashes = hashPixels(bitmap, (done) => progress(0.5 + done / 2));
+        hashes = hashPixels(bitmap, orientation, (done) => progress(0.5 + done / 2));
       } catch (error) {
         hashes = null; // out of memory drawing or reading the pixels
       }
@@ -252,7 +286,7 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       const note = blank ? "blank" : quality < LOW_QUALITY ? "low_quality" : null;
       return result("image", {
         md5, pdq: blank ? null : hash, quality, phash: hashes.perceptual.phash,
-        dhash: hashes.perceptual.dhash, note, width, height,
+        dhash: hashes.perceptual.dhash, note, width: hashes.width, height: hashes.height,
       });
     } finally {
       bitmap.close();
