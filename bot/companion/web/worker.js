@@ -242,6 +242,10 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     if (stored && stored.width * stored.height > MAX_PIXELS) {
       return result("image", { error: "too_large" });
     }
+    if (typeof createImageBitmap !== "function" || typeof OffscreenCanvas !== "function") {
+      // A browser too old to decode pictures in a worker: the exact-copy fingerprint only.
+      return result("image", { md5: await md5Of(file, progress, null) });
+    }
     const watcher = media.endWatcher(head);
     // The browser decodes on its own threads while the bytes go through MD5 here.
     const decoding = createImageBitmap(file, DECODE_OPTIONS).then(
