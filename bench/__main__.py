@@ -5,7 +5,12 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ["bench.bench_runtime", "bench.bench_chatkeys", "bench.bench_companion"]
+BENCHMARKS = [
+    "bench.bench_runtime",
+    "bench.bench_chatkeys",
+    "bench.bench_companion",
+    "bench.bench_web",
+]
 
 
 def main() -> int:

@@ -169,6 +169,79 @@
   }
 
   /**
+   * The EXIF orientation (1-8) stored in a WebP's EXIF chunk, or 1. Chromium does not apply it
+   * when decoding, while Pillow's exif_transpose does; the worker applies it itself then.
+   * @param {Uint8Array} b the header bytes (the EXIF chunk of a camera WebP comes early)
+   * @returns {number}
+   */
+  function webpOrientation(b) {
+    if (!(ascii(b, 0, 4) === "RIFF" && ascii(b, 8, 12) === "WEBP" && ascii(b, 12, 16) === "VP8X")) {
+      return 1;
+    }
+    for (let at = 12; at + 8 <= b.length; ) {
+      const size = le32(b, at + 4);
+      if (ascii(b, at, at + 4) === "EXIF") {
+        let tiff = at + 8;
+        if (ascii(b, tiff, tiff + 6) === "Exif\0\0") tiff += 6;
+        return tiffOrientation(b, tiff, Math.min(b.length, at + 8 + size));
+      }
+      at += 8 + size + (size & 1);
+    }
+    return 1;
+  }
+
+  /** Tag 0x0112 of the first IFD of the TIFF data at b[start..end), or 1. */
+  function tiffOrientation(b, start, end) {
+    const order = ascii(b, start, start + 2);
+    if (order !== "II" && order !== "MM") return 1;
+    const u16 = (i) => (order === "II" ? le16(b, i) : be16(b, i));
+    const u32 = (i) => (order === "II" ? le32(b, i) : be32(b, i));
+    const ifd = start + u32(start + 4);
+    if (ifd + 2 > end) return 1;
+    const count = u16(ifd);
+    for (let k = 0; k < count; k++) {
+      const entry = ifd + 2 + k * 12;
+      if (entry + 12 > end) return 1;
+      if (u16(entry) === 0x0112) {
+        const value = u16(entry + 8);
+        return value >= 1 && value <= 8 ? value : 1;
+      }
+    }
+    return 1;
+  }
+
+  /**
+   * A 2x1 lossless WebP whose EXIF says "rotate 90 degrees" (orientation 6): a browser that
+   * applies WebP orientation decodes it as 1x2.
+   */
+  const WEBP_ORIENTATION_PROBE =
+    "UklGRlIAAABXRUJQVlA4WAoAAAAIAAAAAQAAAAAAVlA4TBEAAAAvAQAAAA8Q87//8x8OMqL/AQBFWElGGgAAAE1N" +
+    "ACoAAAAIAAEBEgADAAAAAQAGAAAAAAAA";
+
+  /**
+   * The canvas transform that draws a stored picture (width x height) upright for an EXIF
+   * orientation, as Pillow's exif_transpose turns it: [a, b, c, d, e, f] for setTransform.
+   * @param {number} orientation 1-8
+   * @param {number} width stored width
+   * @param {number} height stored height
+   * @returns {number[]}
+   */
+  function orientationTransform(orientation, width, height) {
+    const w = width;
+    const h = height;
+    return {
+      1: [1, 0, 0, 1, 0, 0],
+      2: [-1, 0, 0, 1, w, 0],
+      3: [-1, 0, 0, -1, w, h],
+      4: [1, 0, 0, -1, 0, h],
+      5: [0, 1, 1, 0, 0, 0],
+      6: [0, 1, -1, 0, h, 0],
+      7: [0, -1, -1, 0, h, w],
+      8: [0, -1, 1, 0, 0, w],
+    }[orientation] || [1, 0, 0, 1, 0, 0];
+  }
+
+  /**
    * Watches a file's bytes go by (the chunks read for MD5) and tells whether the picture in it is
    * complete: a JPEG needs an end-of-image marker after its first scan, a PNG its IEND chunk.
    * Pillow reports such files as truncated, and the browser may draw them half grey instead.
@@ -215,7 +288,8 @@
 
   const media = {
     SNIFF_SIZE, HEADER_SIZE, classify, kindFromName, looksLikeHeif, looksLikeImage,
-    looksLikeVideo, headerSize, endWatcher,
+    looksLikeVideo, headerSize, endWatcher, webpOrientation, orientationTransform,
+    WEBP_ORIENTATION_PROBE,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.media = media;

@@ -135,9 +135,11 @@
    * @param {number} width
    * @param {number} height
    * @returns {{addRows: function(Uint8Array|Uint8ClampedArray, number, number, number): void,
+   *   addLumaRow: function(Float64Array, number): void,
    *   finish: function(): {hash: string, quality: number}}}
    *   addRows(pixels, firstRow, rowCount, channels): `rowCount` rows of `width` pixels with
-   *   `channels` bytes each (3 for RGB, 4 for RGBA), starting at picture row `firstRow`.
+   *   `channels` bytes each (3 for RGB, 4 for RGBA), starting at picture row `firstRow`;
+   *   addLumaRow(luma, y): one row already turned into float luma (a Float64Array of width).
    */
   function createPdq(width, height) {
     const tiny = width < MIN_SIDE || height < MIN_SIDE;
@@ -148,23 +150,26 @@
     const projected = new Float64Array(CELLS);
     let firstCell = 0;
 
-    function addRow(pixels, base, channels, y) {
-      while (firstCell < CELLS && rows.start[firstCell] + rows.length[firstCell] <= y) firstCell++;
-      if (firstCell === CELLS || rows.start[firstCell] > y) return; // no cell uses this row
-      for (let x = 0, p = base; x < width; x++, p += channels) {
-        luma[x] = pixels[p] * 0.299 + pixels[p + 1] * 0.587 + pixels[p + 2] * 0.114;
-      }
+    /** Adds one row of luma (0.299 R + 0.587 G + 0.114 B, as floats) at picture row y. */
+    function addLumaRow(luma, y) {
+      const rowStart = rows.start;
+      const rowLength = rows.length;
+      while (firstCell < CELLS && rowStart[firstCell] + rowLength[firstCell] <= y) firstCell++;
+      if (firstCell === CELLS || rowStart[firstCell] > y) return; // no cell uses this row
+      const colStart = cols.start;
+      const colLength = cols.length;
+      const colOffset = cols.offset;
+      const colValues = cols.values;
       for (let j = 0; j < CELLS; j++) {
-        const from = cols.start[j];
-        const count = cols.length[j];
-        const at = cols.offset[j];
+        const from = colStart[j] - colOffset[j];
+        const end = colOffset[j] + colLength[j];
         let sum = 0;
-        for (let k = 0; k < count; k++) sum += cols.values[at + k] * luma[from + k];
+        for (let k = colOffset[j]; k < end; k++) sum += colValues[k] * luma[from + k];
         projected[j] = sum;
       }
-      for (let i = firstCell; i < CELLS && rows.start[i] <= y; i++) {
-        const k = y - rows.start[i];
-        if (k >= rows.length[i]) continue;
+      for (let i = firstCell; i < CELLS && rowStart[i] <= y; i++) {
+        const k = y - rowStart[i];
+        if (k >= rowLength[i]) continue;
         const weight = rows.values[rows.offset[i] + k];
         const line = i * CELLS;
         for (let j = 0; j < CELLS; j++) cells[line + j] += weight * projected[j];
@@ -174,7 +179,15 @@
     return {
       addRows(pixels, firstRow, rowCount, channels) {
         if (tiny) return;
-        for (let r = 0; r < rowCount; r++) addRow(pixels, r * width * channels, channels, firstRow + r);
+        for (let r = 0; r < rowCount; r++) {
+          for (let x = 0, p = r * width * channels; x < width; x++, p += channels) {
+            luma[x] = pixels[p] * 0.299 + pixels[p + 1] * 0.587 + pixels[p + 2] * 0.114;
+          }
+          addLumaRow(luma, firstRow + r);
+        }
+      },
+      addLumaRow(row, y) {
+        if (!tiny) addLumaRow(row, y);
       },
       finish() {
         if (tiny) return { hash: "0".repeat(64), quality: 0 };

@@ -26,7 +26,7 @@
    * Pillow's precompute_coeffs + normalize_coeffs_8bpc for shrinking `inSize` to `outSize`.
    * @param {number} inSize
    * @param {number} outSize
-   * @returns {{ksize: number, bounds: Int32Array, coeffs: Float64Array}}
+   * @returns {{ksize: number, bounds: Int32Array, coeffs: Int32Array}}
    *   bounds[2k], bounds[2k+1]: first input and count for output k; coeffs: fixed-point integers
    */
   function coefficients(inSize, outSize) {
@@ -35,7 +35,7 @@
     const support = LANCZOS_SUPPORT * filterScale;
     const ksize = Math.ceil(support) * 2 + 1;
     const bounds = new Int32Array(outSize * 2);
-    const coeffs = new Float64Array(outSize * ksize);
+    const coeffs = new Int32Array(outSize * ksize);
     const weights = new Float64Array(ksize);
     for (let out = 0; out < outSize; out++) {
       const center = (out + 0.5) * scale;
@@ -65,18 +65,34 @@
   }
 
   /**
-   * Pillow's horizontal pass over one row: `count` output bytes from `row` (L bytes).
-   * @param {Uint8Array} row @param {{ksize: number, bounds: Int32Array, coeffs: Float64Array}} h
+   * Pillow's horizontal pass over one row: `outWidth` output bytes from `row` (L bytes). The
+   * sums are 32-bit integers as in Pillow (they cannot overflow: the coefficients of an output
+   * add up to 1 << 22), which also lets the JIT keep them in integer registers.
+   * @param {Uint8Array} row @param {{ksize: number, bounds: Int32Array, coeffs: Int32Array}} h
    * @param {number} outWidth @param {Uint8Array} out @param {number} at where to write in `out`
    */
   function horizontalPass(row, h, outWidth, out, at) {
+    const bounds = h.bounds;
+    const coeffs = h.coeffs;
     for (let o = 0; o < outWidth; o++) {
-      const xmin = h.bounds[o * 2];
-      const count = h.bounds[o * 2 + 1];
+      const xmin = bounds[o * 2];
+      const count = bounds[o * 2 + 1];
       const base = o * h.ksize;
-      let sum = HALF;
-      for (let x = 0; x < count; x++) sum += row[xmin + x] * h.coeffs[base + x];
-      out[at + o] = clip8(sum);
+      let s0 = HALF;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let x = 0;
+      for (; x + 3 < count; x += 4) {
+        const p = xmin + x;
+        const q = base + x;
+        s0 = (s0 + Math.imul(row[p], coeffs[q])) | 0;
+        s1 = (s1 + Math.imul(row[p + 1], coeffs[q + 1])) | 0;
+        s2 = (s2 + Math.imul(row[p + 2], coeffs[q + 2])) | 0;
+        s3 = (s3 + Math.imul(row[p + 3], coeffs[q + 3])) | 0;
+      }
+      for (; x < count; x++) s0 = (s0 + Math.imul(row[xmin + x], coeffs[base + x])) | 0;
+      out[at + o] = clip8((s0 + s1 + s2 + s3) | 0);
     }
   }
 
@@ -200,12 +216,19 @@
     return hexOfBits(bits);
   }
 
+  /** Pillow's L24 >> 16: ITU-R 601-2 luma in 16-bit fixed point, rounded, as convert("L"). */
+  function lumaOf(red, green, blue) {
+    return (red * 19595 + green * 38470 + blue * 7471 + 0x8000) >>> 16;
+  }
+
   /**
    * pHash and dHash of an RGB(A) picture whose rows are given in order, top to bottom.
    * @param {number} width
    * @param {number} height
    * @returns {{addRows: function(Uint8Array|Uint8ClampedArray, number, number, number): void,
-   *   finish: function(): {phash: string, dhash: string}}} addRows as in pdq.js
+   *   addLumaRow: function(Uint8Array, number): void,
+   *   finish: function(): {phash: string, dhash: string}}} addRows as in pdq.js; addLumaRow
+   *   takes one row already turned into L bytes (lumaOf)
    */
   function createPerceptual(width, height) {
     const p = createResize(width, height, 32, 32);
@@ -216,12 +239,15 @@
         for (let r = 0; r < rowCount; r++) {
           let at = r * width * channels;
           for (let x = 0; x < width; x++, at += channels) {
-            // Pillow's L24 >> 16: ITU-R 601-2 luma in 16-bit fixed point, rounded.
-            luma[x] = (pixels[at] * 19595 + pixels[at + 1] * 38470 + pixels[at + 2] * 7471 + 0x8000) >>> 16;
+            luma[x] = lumaOf(pixels[at], pixels[at + 1], pixels[at + 2]);
           }
           p.addRow(luma, firstRow + r);
           d.addRow(luma, firstRow + r);
         }
+      },
+      addLumaRow(row, y) {
+        p.addRow(row, y);
+        d.addRow(row, y);
       },
       finish() {
         return { phash: phashOf(p.finish()), dhash: dhashOf(d.finish()) };
@@ -229,7 +255,7 @@
     };
   }
 
-  const perceptual = { createPerceptual, createResize, coefficients };
+  const perceptual = { createPerceptual, createResize, coefficients, lumaOf };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.perceptual = perceptual;
   if (typeof module !== "undefined") module.exports = perceptual;

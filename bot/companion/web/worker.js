@@ -2,10 +2,17 @@
 // makes (bot/companion/hasher.py), one file at a time in the order received.
 //   page -> worker: {type: "hash", id, file}
 //   worker -> page: {type: "progress", id, fraction} (a few per second at most), then
-//                   {type: "result", id, result} with the fields of FileHashes (see README).
-// MD5 is streamed from file.slice() chunks, so a video of any size is never held whole. Pictures
+//                   {type: "result", id, result}: kind, md5, pdq, quality, phash, dhash,
+//                   note, error, width, height, meaning what bot.companion.hasher's FileHashes
+//                   fields mean (kind "other" is FileKind.OTHER, note "blank" BLANK_PICTURE).
+// MD5 is streamed through one reused buffer, so a video of any size is never held whole. Pictures
 // are decoded by the browser with their EXIF orientation, drawn in strips of a few hundred rows
 // and fed row by row to PDQ and pHash/dHash, which keep only small arrays.
+// HEIC/HEIF (iPhone photos): hashed like any picture where the browser decodes it (Safari);
+// where it cannot (Chromium, Firefox), the result keeps the file's MD5 with the note
+// "heic_not_decoded", so an exact copy can still be matched. Pictures are limited to
+// bot.companion.imaging.MAX_PIXELS from their header, before any decoding; a picture the browser
+// fails to decode or draw for want of memory (48 MP works in desktop Chromium) is "too_large".
 // What does not belong here: the hash arithmetic (pdq.js, perceptual.js), telling kinds apart
 // (media.js), anything shown to people (the page).
 "use strict";
@@ -14,14 +21,16 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
 
 (function (root) {
   const { media, pdq, perceptual } = root.Reclaim;
-  /** Bytes read at a time for MD5: large enough to be fast, small enough to stay flat. */
-  const CHUNK_SIZE = 8 << 20;
+  /** Bytes hashed at a time (as hasher.CHUNK_SIZE): small chunks let the browser fill the next
+   * buffer while this one is hashed, which measured faster than 4 or 8 MiB. */
+  const CHUNK_SIZE = 1 << 20;
   /** Pixels drawn per strip (about 4 MB of RGBA); a strip is at least one row. */
   const STRIP_PIXELS = 1 << 20;
   /** bot.companion.imaging.MAX_PIXELS: more is refused as a possible decompression bomb. */
   const MAX_PIXELS = 210000000;
-  /** Beyond this, a picture the browser cannot decode is taken to be too large for it. */
-  const BROWSER_DECODE_PIXELS = 64000000;
+  /** Beyond this (iOS's canvas limit), a picture the browser cannot decode is taken to be too
+   * large for this device rather than damaged. */
+  const BROWSER_DECODE_PIXELS = 16777216;
   /** bot.companion.hasher.LOW_QUALITY */
   const LOW_QUALITY = 50;
   const PROGRESS_INTERVAL_MS = 250;
@@ -77,28 +86,43 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       }
       return;
     }
-    let buffer = new ArrayBuffer(CHUNK_SIZE);
-    let offset = 0;
-    let done = false;
-    while (!done) {
-      let filled = 0;
-      while (filled < CHUNK_SIZE) {
-        let step;
-        try {
-          step = await reader.read(new Uint8Array(buffer, filled, CHUNK_SIZE - filled));
-        } catch (error) {
-          throw new ReadError(String(error));
-        }
-        if (step.value) buffer = step.value.buffer;
-        if (step.done) {
-          done = true;
-          break;
-        }
-        filled += step.value.byteLength;
+    // Two buffers: the next one fills while this one is hashed.
+    let pending = fill(reader, new ArrayBuffer(CHUNK_SIZE));
+    let spare = new ArrayBuffer(CHUNK_SIZE);
+    for (let offset = 0; ; ) {
+      const current = await pending;
+      if (!current.done) {
+        pending = fill(reader, spare);
+        pending.catch(() => {}); // a failure is thrown by the next await, not reported twice
       }
-      if (filled > 0) use(new Uint8Array(buffer, 0, filled), offset);
-      offset += filled;
+      if (current.filled > 0) use(new Uint8Array(current.buffer, 0, current.filled), offset);
+      offset += current.filled;
+      if (current.done) return;
+      spare = current.buffer;
     }
+  }
+
+  /**
+   * Reads into `buffer` until it is full or the stream ends. The buffer is handed to the stream
+   * and comes back (the same memory) in the answer.
+   * @param {ReadableStreamBYOBReader} reader
+   * @param {ArrayBuffer} buffer
+   * @returns {Promise<{buffer: ArrayBuffer, filled: number, done: boolean}>}
+   */
+  async function fill(reader, buffer) {
+    let filled = 0;
+    while (filled < buffer.byteLength) {
+      let step;
+      try {
+        step = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
+      } catch (error) {
+        throw new ReadError(String(error));
+      }
+      if (step.value) buffer = step.value.buffer;
+      if (step.done) return { buffer, filled, done: true };
+      filled += step.value.byteLength;
+    }
+    return { buffer, filled, done: false };
   }
 
   /**
@@ -119,39 +143,192 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     return md5Hasher.digest("hex");
   }
 
+  /** EXIF orientation of a VideoFrame's stored pixels, from its rotation and flip. */
+  const FRAME_ORIENTATIONS = {
+    "0": 1, "0f": 2, "180": 3, "180f": 4, "90f": 5, "90": 6, "270f": 7, "270": 8,
+  };
+
   /**
-   * Decode a picture and compute PDQ, pHash and dHash over strips of rows.
-   * @param {ImageBitmap} bitmap upright, as decoded
-   * @param {function(number): void} progress
-   * @returns {{pdq: {hash: string, quality: number}, perceptual: {phash: string, dhash: string}}|null}
-   *   null when the browser cannot give us the picture's pixels (too large for a canvas)
+   * Reads upright strips of an opaque picture through a VideoFrame: its copyTo is a plain copy of
+   * a rectangle of the stored pixels, several times faster than drawing into a canvas and reading
+   * it back. The frame keeps the pixels as stored, with the turn to apply, so each upright row is
+   * read from the strip with a start and a step (a row, a reversed row or a column).
+   * @returns {{width: number, height: number, read: function(number, number):
+   *   Promise<{pixels: Uint8Array, start: function(number): number, step: number}>,
+   *   close: function(): void}|null} null where the browser has no such frame for the picture
    */
-  function hashPixels(bitmap, progress) {
-    const { width, height } = bitmap;
-    const rows = Math.max(1, Math.min(height, Math.floor(STRIP_PIXELS / width)));
+  function frameStrips(bitmap, orientation) {
+    if (typeof VideoFrame !== "function" || orientation !== 1) return null;
+    let frame;
+    try {
+      frame = new VideoFrame(bitmap, { timestamp: 0 });
+    } catch (error) {
+      return null;
+    }
+    const turn = FRAME_ORIENTATIONS[`${frame.rotation || 0}${frame.flip ? "f" : ""}`];
+    // Only opaque formats: how a frame holds transparent pixels is not Pillow's way.
+    if (!/X$/.test(frame.format || "") || turn === undefined) {
+      frame.close();
+      return null;
+    }
+    const storedWidth = frame.codedWidth;
+    const storedHeight = frame.codedHeight;
+    const turned = turn >= 5;
+    const width = turned ? storedHeight : storedWidth;
+    const height = turned ? storedWidth : storedHeight;
+    if (width !== bitmap.width || height !== bitmap.height) {
+      frame.close();
+      return null;
+    }
+    let buffer = new Uint8Array(0);
+    return {
+      width,
+      height,
+      async read(y, count) {
+        const W = storedWidth;
+        const H = storedHeight;
+        const rect = turned
+          ? { x: turn <= 6 ? y : W - y - count, y: 0, width: count, height: H }
+          : { x: 0, y: turn <= 2 ? y : H - y - count, width: W, height: count };
+        const size = rect.width * rect.height * 4;
+        if (buffer.length < size) buffer = new Uint8Array(size);
+        await frame.copyTo(buffer, { rect, format: "RGBA" });
+        const n = count;
+        const starts = {
+          1: (r) => r * W,
+          2: (r) => r * W + W - 1,
+          3: (r) => (n - 1 - r) * W + W - 1,
+          4: (r) => (n - 1 - r) * W,
+          5: (r) => r,
+          6: (r) => (H - 1) * n + r,
+          7: (r) => (H - 1) * n + (n - 1 - r),
+          8: (r) => n - 1 - r,
+        };
+        const steps = { 1: 1, 2: -1, 3: -1, 4: 1, 5: n, 6: -n, 7: -n, 8: n };
+        return { pixels: buffer, start: starts[turn], step: steps[turn] };
+      },
+      close() {
+        frame.close();
+      },
+    };
+  }
+
+  /**
+   * Reads upright strips by drawing the picture into a canvas a strip high and reading it back.
+   * Works everywhere OffscreenCanvas does, for every picture; the canvas is never narrower than
+   * the picture and strips are drawn at 1:1, with no blending and no smoothing.
+   * @returns {object|null} as frameStrips; null when no canvas can be had (too large)
+   */
+  function canvasStrips(bitmap, orientation, rows) {
+    const turned = orientation >= 5;
+    const width = turned ? bitmap.height : bitmap.width;
+    const height = turned ? bitmap.width : bitmap.height;
+    const transform = media.orientationTransform(orientation, bitmap.width, bitmap.height);
     let context = null;
     try {
-      const canvas = new OffscreenCanvas(width, rows);
+      const canvas = new OffscreenCanvas(width, Math.min(rows(width), height));
       context = canvas.getContext("2d", { willReadFrequently: true });
     } catch (error) {
       context = null;
     }
     if (context === null) return null;
-    // Copy pixels as they are: no blending with what the strip held, no smoothing. The canvas
-    // is never smaller than the picture's width, and strips are drawn at 1:1.
     context.globalCompositeOperation = "copy";
     context.imageSmoothingEnabled = false;
+    return {
+      width,
+      height,
+      async read(y, count) {
+        if (orientation === 1) {
+          context.drawImage(bitmap, 0, y, width, count, 0, 0, width, count);
+        } else {
+          // Whole quarter turns and flips: every pixel lands exactly on one pixel.
+          const [a, b, c, d, e, f] = transform;
+          context.setTransform(a, b, c, d, e, f - y);
+          context.drawImage(bitmap, 0, 0);
+        }
+        const data = context.getImageData(0, 0, width, count).data;
+        // As plain bytes, the same type as frameStrips gives: one shape for the hot loop.
+        const pixels = new Uint8Array(data.buffer, data.byteOffset, data.length);
+        return { pixels, start: (r) => r * width, step: 1 };
+      },
+      close() {},
+    };
+  }
+
+  /**
+   * Compute PDQ, pHash and dHash of a decoded picture, strip by strip of upright rows.
+   * @param {ImageBitmap} bitmap as decoded (upright, except WebP orientation: see hashFile)
+   * @param {number} orientation EXIF orientation still to apply (1: none)
+   * @param {function(number): void} progress
+   * @returns {Promise<object|null>} the hashes and upright size; null when the browser cannot
+   *   give us the picture's pixels (too large for a canvas)
+   */
+  async function hashPixels(bitmap, orientation, progress) {
+    const rows = (width) => Math.max(1, Math.floor(STRIP_PIXELS / width));
+    let strips = frameStrips(bitmap, orientation);
+    let fast = strips !== null;
+    if (strips === null) strips = canvasStrips(bitmap, orientation, rows);
+    if (strips === null) return null;
+    try {
+      return await hashStrips(strips, rows(strips.width), progress);
+    } catch (error) {
+      if (!fast) throw error;
+    } finally {
+      strips.close();
+    }
+    // The frame could not be read after all: the canvas, which always can.
+    strips = canvasStrips(bitmap, orientation, rows);
+    if (strips === null) return null;
+    return hashStrips(strips, rows(strips.width), progress);
+  }
+
+  async function hashStrips(strips, rows, progress) {
+    const { width, height } = strips;
     const pdqAccumulator = pdq.createPdq(width, height);
     const perceptualAccumulator = perceptual.createPerceptual(width, height);
+    const floatLuma = new Float64Array(width);
+    const byteLuma = new Uint8Array(width);
+    const lumaOf = perceptual.lumaOf;
     for (let y = 0; y < height; y += rows) {
       const count = Math.min(rows, height - y);
-      context.drawImage(bitmap, 0, y, width, count, 0, 0, width, count);
-      const pixels = context.getImageData(0, 0, width, count).data;
-      pdqAccumulator.addRows(pixels, y, count, 4);
-      perceptualAccumulator.addRows(pixels, y, count, 4);
+      const { pixels, start, step } = await strips.read(y, count);
+      const stride = step * 4;
+      // Each row's two lumas in one pass over the pixels: PDQ's floats, Pillow's bytes.
+      for (let r = 0; r < count; r++) {
+        for (let x = 0, at = start(r) * 4; x < width; x++, at += stride) {
+          const red = pixels[at];
+          const green = pixels[at + 1];
+          const blue = pixels[at + 2];
+          floatLuma[x] = red * 0.299 + green * 0.587 + blue * 0.114;
+          byteLuma[x] = lumaOf(red, green, blue);
+        }
+        pdqAccumulator.addLumaRow(floatLuma, y + r);
+        perceptualAccumulator.addLumaRow(byteLuma, y + r);
+      }
       progress((y + count) / height);
     }
-    return { pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish() };
+    return {
+      pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish(), width, height,
+    };
+  }
+
+  let webpProbe = null;
+
+  /** Whether this browser turns WebP pictures by their EXIF orientation (asked once). */
+  function webpOrientationApplied() {
+    if (webpProbe === null) {
+      const bytes = Uint8Array.from(atob(media.WEBP_ORIENTATION_PROBE), (c) => c.charCodeAt(0));
+      const probe = new Blob([bytes], { type: "image/webp" });
+      webpProbe = createImageBitmap(probe, DECODE_OPTIONS).then(
+        (decoded) => {
+          const applied = decoded.width === 1;
+          decoded.close();
+          return applied;
+        },
+        () => false,
+      );
+    }
+    return webpProbe;
   }
 
   /**
@@ -173,12 +350,25 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     if (stored && stored.width * stored.height > MAX_PIXELS) {
       return result("image", { error: "too_large" });
     }
+    if (typeof createImageBitmap !== "function" || typeof OffscreenCanvas !== "function") {
+      // A browser too old to decode pictures in a worker: the exact-copy fingerprint only.
+      return result("image", { md5: await md5Of(file, progress, null) });
+    }
     const watcher = media.endWatcher(head);
-    const md5 = await md5Of(file, (done) => progress(done / 2), watcher);
-    let bitmap;
+    // The browser decodes on its own threads while the bytes go through MD5 here.
+    const decoding = createImageBitmap(file, DECODE_OPTIONS).then(
+      (decoded) => ({ decoded }),
+      () => ({ decoded: null }),
+    );
+    let md5;
     try {
-      bitmap = await createImageBitmap(file, DECODE_OPTIONS);
+      md5 = await md5Of(file, (done) => progress(done / 2), watcher);
     } catch (error) {
+      decoding.then(({ decoded }) => decoded && decoded.close());
+      throw error;
+    }
+    const bitmap = (await decoding).decoded;
+    if (!bitmap) {
       if (plan.heif) return result("image", { md5, note: "heic_not_decoded" });
       if (plan.kind !== "image") return result("other", { md5, note: "not_media" });
       if (watcher.truncated()) return result("image", { error: "truncated" });
@@ -190,10 +380,17 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     try {
       // The browser draws what it has of a cut-off picture; Pillow calls it truncated.
       if (watcher.truncated()) return result("image", { error: "truncated" });
-      const { width, height } = bitmap;
-      if (width === 0 || height === 0) return result("image", { error: "damaged" });
-      if (width * height > MAX_PIXELS) return result("image", { error: "too_large" });
-      const hashes = hashPixels(bitmap, (done) => progress(0.5 + done / 2));
+      if (bitmap.width === 0 || bitmap.height === 0) return result("image", { error: "damaged" });
+      if (bitmap.width * bitmap.height > MAX_PIXELS) return result("image", { error: "too_large" });
+      // Browsers apply EXIF orientation to JPEG and PNG; Chromium ignores it in WebP.
+      const webpTurn = media.webpOrientation(head);
+      const orientation = webpTurn !== 1 && !(await webpOrientationApplied()) ? webpTurn : 1;
+      let hashes = null;
+      try {
+        hashes = await hashPixels(bitmap, orientation, (done) => progress(0.5 + done / 2));
+      } catch (error) {
+        hashes = null; // out of memory drawing or reading the pixels
+      }
       if (hashes === null) return result("image", { error: "too_large" });
       const { hash, quality } = hashes.pdq;
       // One flat colour: an all-zero PDQ would match every other blank picture (hasher.py).
@@ -201,7 +398,7 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       const note = blank ? "blank" : quality < LOW_QUALITY ? "low_quality" : null;
       return result("image", {
         md5, pdq: blank ? null : hash, quality, phash: hashes.perceptual.phash,
-        dhash: hashes.perceptual.dhash, note, width, height,
+        dhash: hashes.perceptual.dhash, note, width: hashes.width, height: hashes.height,
       });
     } finally {
       bitmap.close();

@@ -10,7 +10,11 @@ What belongs here: driving the worker from a page. What does not: the assertions
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import http.server
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,19 +33,26 @@ HTML = """<!doctype html>
 window.results = {};
 window.progress = {};
 window.expected = 0;
+window.timings = {};
+const sent = {};
 const worker = new Worker("worker.js");
 worker.onmessage = (event) => {
   const message = event.data;
   if (message.type === "progress") (window.progress[message.id] ||= []).push(message.fraction);
-  if (message.type === "result") window.results[message.id] = message.result;
+  if (message.type === "result") {
+    window.timings[message.id] = performance.now() - sent[message.id];
+    window.results[message.id] = message.result;
+  }
 };
 worker.onerror = (event) => { window.workerError = String(event.message || event); };
 let next = 0;
 document.getElementById("files").addEventListener("change", (event) => {
   for (const file of event.target.files) {
     window.expected += 1;
+    sent[next] = performance.now();
     worker.postMessage({type: "hash", id: next++, file});
   }
+  event.target.value = "";  // so choosing the same file again is a change too
 });
 </script>
 """.replace("@CSP@", CSP.replace("'", "&#39;"))
@@ -74,3 +85,22 @@ async def hash_files(page: Any, paths: Sequence[Path], timeout_ms: int = 120_000
         raise AssertionError(f"the worker failed: {error}")
     results = await page.evaluate("window.results")
     return [results[str(start + index)] for index in range(len(paths))]
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+@contextmanager
+def serve(root: Path) -> Iterator[str]:
+    """``root`` on a loopback HTTP server (for runs outside pytest); yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,116 @@
+"""Benchmark of the companion page's worker in headless Chromium against the Python companion.
+
+Two measurements, side by side in one run, on files generated in a temporary folder:
+
+1. **One 12-megapixel JPEG photo** (camera-like content, EXIF orientation 6): the worker's time
+   per file (from posting the file to receiving its result, measured in the page), against
+   ``bot.companion.hasher.hash_file`` on the same file in this process. Median of ``PHOTO_RUNS``.
+2. **MD5 of a large file** (``LARGE_BYTES``): the worker's throughput against ``hashlib.md5``
+   reading the same file in 1 MiB chunks. Median of ``LARGE_RUNS``.
+
+Run with ``python -m bench.bench_web`` (Chromium at /usr/bin/chromium or $RECLAIM_CHROMIUM).
+Prints medians, ranges and ratios; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make ``bot`` and ``tests`` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import bot.companion
+from bot.companion.hasher import CHUNK_SIZE, hash_file
+from tests import browser as chromium
+from tests.companion.pictures import bits_apart, photo, save
+from tests.companion.web.hashpage import hash_files, open_hash_page, serve
+
+WEB_ROOT = Path(bot.companion.__file__).resolve().parent / "web"
+PHOTO_SIZE = (4032, 3024)
+PHOTO_RUNS = 7
+LARGE_BYTES = 500 * 1024 * 1024
+LARGE_RUNS = 3
+
+
+def _spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.1f} (range {min(values):.1f}-{max(values):.1f})"
+
+
+def _large_file(path: Path) -> Path:
+    block = bytes(range(256)) * 4096  # 1 MiB
+    with path.open("wb") as out:
+        out.write(b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00")
+        for _ in range(LARGE_BYTES >> 20):
+            out.write(block)
+    return path
+
+
+def _hashlib_seconds(path: Path) -> float:
+    start = time.perf_counter()
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb", buffering=0) as stream:
+        while chunk := stream.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return time.perf_counter() - start
+
+
+async def _page_ms(page: Any, path: Path) -> tuple[float, dict[str, Any]]:
+    (result,) = await hash_files(page, [path], timeout_ms=600_000)
+    timings = await page.evaluate("window.timings")
+    return float(timings[str(max(int(key) for key in timings))]), result
+
+
+async def _run(folder: Path) -> None:
+    picture = save(photo(*PHOTO_SIZE, seed=3), folder / "camera.jpg", 6, quality=92)
+    large = _large_file(folder / "large.mp4")
+    with serve(WEB_ROOT) as site, tempfile.TemporaryDirectory():
+        async with chromium.launched() as browser:
+            page = await open_hash_page(await browser.new_context(), site)
+            await _page_ms(page, picture)  # warm up: the worker starts and compiles
+            page_ms, python_ms = [], []
+            result: dict[str, Any] = {}
+            for _ in range(PHOTO_RUNS):
+                elapsed, result = await _page_ms(page, picture)
+                page_ms.append(elapsed)
+                start = time.perf_counter()
+                python = hash_file(picture)
+                python_ms.append((time.perf_counter() - start) * 1000)
+            print(f"12 MP JPEG, page (worker) ms: {_spread(page_ms)}")
+            print(f"12 MP JPEG, Python companion ms: {_spread(python_ms)}")
+            ratio = statistics.median(page_ms) / statistics.median(python_ms)
+            print(f"  page / Python: {ratio:.2f}x")
+            if python.pdq and result.get("pdq"):
+                apart = bits_apart(result["pdq"], python.pdq)
+                print(f"  PDQ bits apart (page vs Python companion): {apart}")
+
+            size_mb = large.stat().st_size / 1e6
+            page_rate, python_rate = [], []
+            for _ in range(LARGE_RUNS):
+                elapsed, result = await _page_ms(page, large)
+                page_rate.append(size_mb / (elapsed / 1000))
+                python_rate.append(size_mb / _hashlib_seconds(large))
+            print(f"MD5 of {size_mb:.0f} MB, page MB/s: {_spread(page_rate)}")
+            print(f"MD5 of {size_mb:.0f} MB, hashlib MB/s: {_spread(python_rate)}")
+            share = statistics.median(page_rate) / statistics.median(python_rate)
+            print(f"  page / hashlib: {share:.0%}")
+
+
+def main() -> None:
+    """Print the figures."""
+    reason = chromium.missing_reason()
+    if reason is not None:
+        print(f"skipped: {reason}")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(_run(Path(folder)))
+
+
+if __name__ == "__main__":
+    main()
