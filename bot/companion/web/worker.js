@@ -5,9 +5,10 @@
 //                   {type: "result", id, result}: kind, md5, pdq, quality, phash, dhash,
 //                   note, error, width, height, meaning what bot.companion.hasher's FileHashes
 //                   fields mean (kind "other" is FileKind.OTHER, note "blank" BLANK_PICTURE).
-// MD5 is streamed through one reused buffer, so a video of any size is never held whole. Pictures
-// are decoded by the browser with their EXIF orientation, drawn in strips of a few hundred rows
-// and fed row by row to PDQ and pHash/dHash, which keep only small arrays.
+// MD5 is streamed through two reused 1 MiB buffers, so a video of any size is never held whole.
+// Pictures are decoded by the browser with their EXIF orientation (the worker turns WebP itself
+// where the browser does not), read in strips of a few hundred rows (VideoFrame.copyTo, or a
+// canvas) and fed row by row to PDQ and pHash/dHash, which keep only small arrays.
 // HEIC/HEIF (iPhone photos): hashed like any picture where the browser decodes it (Safari);
 // where it cannot (Chromium, Firefox), the result keeps the file's MD5 with the note
 // "heic_not_decoded", so an exact copy can still be matched. Pictures are limited to

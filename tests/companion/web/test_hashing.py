@@ -298,3 +298,25 @@ async def test_memory_does_not_grow_with_the_file(
     )
     # Holding the file would add 180 MB; streaming it adds no more than a few chunks.
     assert growth < 60 << 20
+
+
+async def test_a_file_gone_before_it_is_read_is_a_read_error(
+    context: tuple[Any, RequestLog], static_site: str, tmp_path: Path
+) -> None:
+    ctx, _ = context
+    # Keeps the worker busy for far longer than the few milliseconds until the unlink below.
+    first = _video(tmp_path / "first.mp4", 128 << 20)
+    gone = save(photo(300, 200, 9), tmp_path / "gone.jpg", quality=90)
+    after = tmp_path / "after.txt"
+    after.write_bytes(b"still hashed")
+    page = await open_hash_page(ctx, static_site)
+    await page.set_input_files("#files", [str(first), str(gone), str(after)])
+    gone.unlink()  # the browser only holds a reference: the bytes are read when hashed
+    await page.wait_for_function(
+        "() => Object.keys(window.results).length >= 3", timeout=60_000, polling=100
+    )
+    results = await page.evaluate("window.results")
+    assert results["0"]["md5"] is not None
+    assert results["1"]["error"] == "read_error"
+    assert results["1"]["md5"] is None
+    assert results["2"]["md5"] == hashlib.md5(b"still hashed").hexdigest()
