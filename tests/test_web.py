@@ -23,6 +23,7 @@ import pytest
 from aiohttp import ClientSession
 
 from bot import web
+from tests.commands import run_reclaim
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -370,14 +371,7 @@ def test_reclaim_web_refuses_a_busy_port_in_one_line(site: Path) -> None:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "web", "--port", str(port), "--root", str(site)],
-            check=False,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = run_reclaim("web", "--port", str(port), "--root", str(site), timeout=30)
     assert done.returncode == 2
     assert done.stderr.startswith(f"reclaim: cannot listen on 127.0.0.1:{port}: ")
     assert len(done.stderr.strip().splitlines()) == 1
@@ -397,14 +391,7 @@ def test_a_folder_without_the_page_is_not_served(tmp_path: Path) -> None:
     assert web.missing_page(empty) == (
         f"there is no page to serve: {empty} has no index.html or miniapp.html"
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "web", "--port", "0", "--root", str(empty)],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    done = run_reclaim("web", "--port", "0", "--root", str(empty), timeout=30)
     assert done.returncode == 2
     assert (
         done.stderr

@@ -8,8 +8,6 @@ public address is refused for Telegram, in one line, before anything starts.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot import web
-from tests.e2e.console_process import ROOT, ConsoleProcess
+from tests.commands import run_reclaim
+from tests.e2e.console_process import ConsoleProcess
 from tests.e2e.telegram_process import free_port
 
 INDEX = b"<!doctype html><title>index</title>"
@@ -90,15 +89,7 @@ def test_an_http_public_url_is_refused_for_the_mini_app(tmp_path: Path) -> None:
         RECLAIM_DATA_DIR=str(tmp_path / "data"),
         RECLAIM_PUBLIC_URL="http://reclaim.example.org/",
     )
-    done = subprocess.run(
-        [sys.executable, "-m", "bot", "run"],
-        check=False,
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = run_reclaim("run", env=env)
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
         "reclaim: RECLAIM_PUBLIC_URL 'http://reclaim.example.org/' must start with https://: "
