@@ -271,8 +271,8 @@
   function createReducer(width, height, block, flipX, flipY, useRow) {
     const across = cellLayout(width, block, flipX);
     const down = cellLayout(height, block, flipY);
-    const offsets = new Int32Array(width);
-    for (let x = 0; x < width; x++) offsets[x] = across.cellOf[x] * 3;
+    const edges = new Int32Array(across.cells + 1);
+    for (let c = 0; c < across.cells; c++) edges[c + 1] = edges[c] + across.length[c];
     const sums = new Int32Array(across.cells * 3);
     const luma = new Uint8Array(across.cells);
     function flush(cellRow) {
@@ -291,14 +291,39 @@
       height: down.cells,
       /**
        * One upright row of pixels read from `pixels` (4 bytes a pixel, R G B first) at byte
-       * `at`, moving `stride` bytes a pixel (negative for a reversed row).
+       * `at`, moving `stride` bytes a pixel (negative for a reversed row). When `floatLuma` is
+       * given, PDQ's luma of each pixel (pdq.js) is written there too, so the pixels are read
+       * once for both.
+       * @param {Uint8Array} pixels @param {number} at @param {number} stride @param {number} y
+       * @param {Float64Array} [floatLuma]
        */
-      addPixels(pixels, at, stride, y) {
-        for (let x = 0; x < width; x++, at += stride) {
-          const o = offsets[x];
-          sums[o] += pixels[at];
-          sums[o + 1] += pixels[at + 1];
-          sums[o + 2] += pixels[at + 2];
+      addPixels(pixels, at, stride, y, floatLuma) {
+        const cells = across.cells;
+        for (let c = 0, x = 0; c < cells; c++) {
+          const end = edges[c + 1];
+          let red = 0;
+          let green = 0;
+          let blue = 0;
+          if (floatLuma) {
+            for (; x < end; x++, at += stride) {
+              const r = pixels[at];
+              const g = pixels[at + 1];
+              const b = pixels[at + 2];
+              red += r;
+              green += g;
+              blue += b;
+              floatLuma[x] = r * 0.299 + g * 0.587 + b * 0.114;
+            }
+          } else {
+            for (; x < end; x++, at += stride) {
+              red += pixels[at];
+              green += pixels[at + 1];
+              blue += pixels[at + 2];
+            }
+          }
+          sums[c * 3] += red;
+          sums[c * 3 + 1] += green;
+          sums[c * 3 + 2] += blue;
         }
         const cellRow = down.cellOf[y];
         if (y + 1 === height || down.cellOf[y + 1] !== cellRow) flush(cellRow);
@@ -316,10 +341,11 @@
    * @param {{block?: number, flipX?: boolean, flipY?: boolean}} [layout] block 1 if left out
    * @returns {{block: number, addRows: function(Uint8Array|Uint8ClampedArray, number, number,
    *   number): void, addLumaRow: function(Uint8Array, number): void,
-   *   addPixels: function(Uint8Array, number, number, number): void,
+   *   addPixels: function(Uint8Array, number, number, number, Float64Array=): void,
    *   finish: function(): {phash: string, dhash: string}}} addRows as in pdq.js; addLumaRow
    *   (block 1 only) takes one row already turned into L bytes (lumaOf); addPixels (block > 1
-   *   only) one row of RGBA bytes read from a start with a stride, as the worker has them
+   *   only) one row of RGBA bytes read from a start with a stride, as the worker has them, and
+   *   optionally PDQ's float luma of that row written to a given array (createReducer)
    */
   function createPerceptual(width, height, layout) {
     const block = (layout && layout.block) || 1;
@@ -366,8 +392,8 @@
         p.addRow(row, y);
         d.addRow(row, y);
       },
-      addPixels(pixels, at, stride, y) {
-        reducer.addPixels(pixels, at, stride, y);
+      addPixels(pixels, at, stride, y, floatLuma) {
+        reducer.addPixels(pixels, at, stride, y, floatLuma);
       },
       finish() {
         return { phash: phashOf(p.finish()), dhash: dhashOf(d.finish()) };

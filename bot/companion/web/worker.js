@@ -307,12 +307,13 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       for (let r = 0; r < count; r++) {
         const first = start(r) * 4;
         if (reduced) {
-          // pHash and dHash only need block sums (perceptual.js); PDQ needs every luma.
-          perceptualAccumulator.addPixels(pixels, first, stride, y + r);
-          if (pdqAccumulator === null) continue;
-          for (let x = 0, at = first; x < width; x++, at += stride) {
-            floatLuma[x] = pixels[at] * 0.299 + pixels[at + 1] * 0.587 + pixels[at + 2] * 0.114;
+          // pHash and dHash only need block sums (perceptual.js), which also fills in PDQ's
+          // luma of the row as it reads the pixels.
+          if (pdqAccumulator === null) {
+            perceptualAccumulator.addPixels(pixels, first, stride, y + r);
+            continue;
           }
+          perceptualAccumulator.addPixels(pixels, first, stride, y + r, floatLuma);
           pdqAccumulator.addLumaRow(floatLuma, y + r);
           continue;
         }

@@ -3,7 +3,8 @@
 //        [<block> <orientation>]
 // prints {hash, quality, phash, dhash} as JSON. With a block and the stored EXIF orientation of
 // the (upright) pixels, pHash and dHash are made on the reduced picture as imaging.py makes
-// them, and "reduced" holds that picture's L bytes (row-major, as a plain array).
+// them, "reduced" holds that picture's L bytes (row-major, as a plain array) and "again" the
+// PDQ made from the float luma the reducer fills in.
 // Used by test_hash_node.py.
 "use strict";
 const fs = require("fs");
@@ -19,13 +20,16 @@ const orientation = Number(o || 1);
 const layout = { ...perceptual.layoutFor(width, height, orientation), block };
 const a = pdq.createPdq(width, height);
 const b = perceptual.createPerceptual(width, height, layout);
-const reduced = [];
+const reduced = block > 1 ? [] : null;
 const reducer =
   block > 1
     ? perceptual.createReducer(width, height, block, layout.flipX, layout.flipY, (row) =>
         reduced.push(...row),
       )
     : null;
+// PDQ again from the float luma the reducer writes as it reads the pixels (as the worker does).
+const c2 = block > 1 ? pdq.createPdq(width, height) : null;
+const floatLuma = new Float64Array(width);
 const rgba = new Uint8Array(width * 4);
 for (let y = 0; y < height; y += strip) {
   const count = Math.min(strip, height - y);
@@ -40,7 +44,9 @@ for (let y = 0; y < height; y += strip) {
     // Read backwards from the row's last pixel: the stride may be negative, as in the worker.
     const reversed = new Uint8Array(width * 4);
     for (let x = 0; x < width; x++) reversed.set(rgba.subarray(x * 4, x * 4 + 4), (width - 1 - x) * 4);
-    reducer.addPixels(reversed, (width - 1) * 4, -4, y + r);
+    reducer.addPixels(reversed, (width - 1) * 4, -4, y + r, floatLuma);
+    c2.addLumaRow(floatLuma, y + r);
   }
 }
-console.log(JSON.stringify({ ...a.finish(), ...b.finish(), reduced: block > 1 ? reduced : null }));
+const again = c2 && c2.finish();
+console.log(JSON.stringify({ ...a.finish(), ...b.finish(), reduced, again }));

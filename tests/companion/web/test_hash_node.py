@@ -121,3 +121,4 @@ def test_reduced_picture_equals_pillow_reduce(
         reduced = reduced.transpose(method)
     assert result["reduced"] == np.asarray(reduced.convert("L")).flatten().tolist()
     assert (result["phash"], result["dhash"]) == (phash(reduced), dhash(reduced))
+    assert result["again"] == {"hash": result["hash"], "quality": result["quality"]}
