@@ -410,9 +410,11 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       if (bitmap.width === 0 || bitmap.height === 0) return result("image", { error: "damaged" });
       if (bitmap.width * bitmap.height > MAX_PIXELS) return result("image", { error: "too_large" });
       // Browsers apply EXIF orientation to JPEG and PNG; Chromium ignores it in WebP.
-      const webpTurn = media.webpOrientation(head);
+      const webpTurn = await media.webpFileOrientation(head, file.size, (from, to) =>
+        read(file.slice(from, to)),
+      );
       const orientation = webpTurn !== 1 && !(await webpOrientationApplied()) ? webpTurn : 1;
-      const storedTurn = media.exifOrientation(head);
+      const storedTurn = webpTurn !== 1 ? webpTurn : media.exifOrientation(head);
       let hashes = null;
       try {
         const plan = { stored: storedTurn, pdq: true, full: false };
