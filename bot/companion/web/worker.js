@@ -263,6 +263,7 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
    * @param {ImageBitmap} bitmap as decoded (upright, except WebP orientation: see hashFile)
    * @param {number} orientation EXIF orientation still to apply (1: none)
    * @param {function(number): void} progress
+   * @param {{stored: number, pdq: boolean, full: boolean}} plan what to make (see hashStrips)
    * @returns {Promise<object|null>} the hashes and upright size; null when the browser cannot
    *   give us the picture's pixels (too large for a canvas)
    */
