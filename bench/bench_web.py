@@ -86,9 +86,11 @@ async def _run(folder: Path) -> None:
             print(f"12 MP JPEG, Python companion ms: {_spread(python_ms)}")
             ratio = statistics.median(page_ms) / statistics.median(python_ms)
             print(f"  page / Python: {ratio:.2f}x")
-            if python.pdq and result.get("pdq"):
-                apart = bits_apart(result["pdq"], python.pdq)
-                print(f"  PDQ bits apart (page vs Python companion): {apart}")
+            for name in ("pdq", "phash", "dhash"):
+                ours, theirs = result.get(name), getattr(python, name)
+                if ours and theirs:
+                    apart = bits_apart(ours, theirs)
+                    print(f"  {name} bits apart (page vs Python companion): {apart}")
 
             size_mb = large.stat().st_size / 1e6
             page_rate, python_rate = [], []

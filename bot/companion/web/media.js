@@ -190,6 +190,76 @@
     return 1;
   }
 
+  /**
+   * The EXIF orientation (1-8) a JPEG (APP1 "Exif"), PNG (eXIf chunk before the pixels) or WebP
+   * stores, or 1: what Pillow's getexif reads. The browser turns JPEG and PNG itself; the worker
+   * still needs the stored orientation to lay out pHash's blocks as Pillow's reduce does.
+   * @param {Uint8Array} b the header bytes
+   * @returns {number}
+   */
+  function exifOrientation(b) {
+    if (startsWith(b, [0xff, 0xd8, 0xff])) {
+      for (let i = 2; i + 4 <= b.length; ) {
+        if (b[i] !== 0xff) return 1;
+        const marker = b[i + 1];
+        if (marker === 0xff) { i += 1; continue; }
+        if (marker === 0xd8 || (marker >= 0xd0 && marker <= 0xd7) || marker === 0x01) { i += 2; continue; }
+        if (marker === 0xda || marker === 0xd9) return 1;
+        const length = be16(b, i + 2);
+        if (marker === 0xe1 && ascii(b, i + 4, i + 10) === "Exif\0\0") {
+          return tiffOrientation(b, i + 10, Math.min(b.length, i + 2 + length));
+        }
+        i += 2 + length;
+      }
+      return 1;
+    }
+    if (startsWith(b, [0x89, 0x50, 0x4e, 0x47])) {
+      for (let at = 8; at + 8 <= b.length; ) {
+        const size = be32(b, at);
+        const type = ascii(b, at + 4, at + 8);
+        if (type === "eXIf") return tiffOrientation(b, at + 8, Math.min(b.length, at + 8 + size));
+        if (type === "IDAT" || type === "IEND") return 1;
+        at += 12 + size;
+      }
+      return 1;
+    }
+    return webpOrientation(b);
+  }
+
+  /** The most bytes of a WebP EXIF chunk read when it lies past the header. */
+  const WEBP_EXIF_LIMIT = 1 << 20;
+
+  /**
+   * The EXIF orientation of a WebP whose EXIF chunk may come after the header bytes: libwebp
+   * writes it after the pixels, so a large picture's EXIF is past HEADER_SIZE. The chunks are
+   * walked by reading their 8-byte headers from the file (a handful of small reads).
+   * @param {Uint8Array} head the header bytes
+   * @param {number} size the file's size in bytes
+   * @param {function(number, number): Promise<Uint8Array>} readAt bytes [start, end) of the file
+   * @returns {Promise<number>} 1-8
+   */
+  async function webpFileOrientation(head, size, readAt) {
+    const found = webpOrientation(head);
+    const extended = ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 16) === "WEBPVP8X";
+    // VP8X flags: bit 3 says the file has EXIF.
+    if (found !== 1 || !extended || head.length < 21 || !(head[20] & 0x08) || size <= head.length) {
+      return found;
+    }
+    const end = Math.min(size, 8 + le32(head, 4));
+    for (let at = 12; at + 8 <= end; ) {
+      const chunk = at + 8 <= head.length ? head.subarray(at, at + 8) : await readAt(at, at + 8);
+      if (chunk.length < 8) return 1;
+      const length = le32(chunk, 4);
+      if (ascii(chunk, 0, 4) === "EXIF") {
+        const body = await readAt(at + 8, at + 8 + Math.min(length, WEBP_EXIF_LIMIT));
+        const tiff = ascii(body, 0, 6) === "Exif\0\0" ? 6 : 0;
+        return tiffOrientation(body, tiff, body.length);
+      }
+      at += 8 + length + (length & 1);
+    }
+    return 1;
+  }
+
   /** Tag 0x0112 of the first IFD of the TIFF data at b[start..end), or 1. */
   function tiffOrientation(b, start, end) {
     const order = ascii(b, start, start + 2);
@@ -288,7 +358,8 @@
 
   const media = {
     SNIFF_SIZE, HEADER_SIZE, classify, kindFromName, looksLikeHeif, looksLikeImage,
-    looksLikeVideo, headerSize, endWatcher, webpOrientation, orientationTransform,
+    looksLikeVideo, headerSize, endWatcher, webpOrientation, webpFileOrientation, exifOrientation,
+    orientationTransform,
     WEBP_ORIENTATION_PROBE,
   };
   root.Reclaim = root.Reclaim || {};

@@ -1,8 +1,13 @@
-// pHash and dHash of a picture fed row by row, equal to imagehash's phash and dhash of the full
-// upright RGB picture. imagehash shrinks with Pillow: convert("L") then resize(LANCZOS), so this
-// follows Pillow's integer arithmetic (libImaging Convert.c and Resample.c): 16-bit fixed-point
-// luma, Lanczos-3 coefficients in 22-bit fixed point, the horizontal pass first (rounded to bytes)
-// on the rows the vertical pass needs, then the vertical pass. Only the shrunk rows are kept.
+// pHash and dHash of a picture fed row by row, as bot/companion/imaging.py makes them. Pictures
+// whose short side is 512 pixels or more are first box-reduced as Pillow's Image.reduce(block)
+// reduces the stored picture (libImaging Reduce.c: block sums, its fixed-point rounding of the
+// means, partial blocks at the stored picture's far edges), turned upright; smaller ones, and
+// plain ones (PDQ quality below 50) again from every pixel, are hashed whole, which equals
+// imagehash's phash and dhash of the upright RGB picture. imagehash shrinks with Pillow:
+// convert("L") then resize(LANCZOS), so this follows Pillow's integer arithmetic (libImaging
+// Convert.c and Resample.c): 16-bit fixed-point luma, Lanczos-3 coefficients in 22-bit fixed
+// point, the horizontal pass first (rounded to bytes) on the rows the vertical pass needs, then
+// the vertical pass. Only block sums of one row of blocks and the shrunk rows are kept.
 // What does not belong here: PDQ (pdq.js), decoding (worker.js).
 "use strict";
 
@@ -11,6 +16,10 @@
   const ONE = 2 ** PRECISION_BITS;
   const HALF = 2 ** (PRECISION_BITS - 1);
   const LANCZOS_SUPPORT = 3.0;
+  /** imaging.py's _MIN_REDUCED_SIDE and _RELIABLE_QUALITY: below that PDQ quality, pHash and
+   * dHash are made again from every pixel. */
+  const MIN_REDUCED_SIDE = 256;
+  const RELIABLE_QUALITY = 50;
 
   function sinc(x) {
     if (x === 0.0) return 1.0;
@@ -222,22 +231,156 @@
   }
 
   /**
-   * pHash and dHash of an RGB(A) picture whose rows are given in order, top to bottom.
-   * @param {number} width
-   * @param {number} height
-   * @returns {{addRows: function(Uint8Array|Uint8ClampedArray, number, number, number): void,
-   *   addLumaRow: function(Uint8Array, number): void,
-   *   finish: function(): {phash: string, dhash: string}}} addRows as in pdq.js; addLumaRow
-   *   takes one row already turned into L bytes (lumaOf)
+   * Where each pixel of one upright axis of `size` pixels falls among `block`-pixel cells laid
+   * out as Pillow's reduce lays them out on the stored picture: from the stored origin, the last
+   * cell partial. Where the upright axis runs the other way (`flipped`), the partial cell is first.
+   * @returns {{cells: number, cellOf: Int32Array, length: Int32Array}} cellOf: cell of each pixel
    */
-  function createPerceptual(width, height) {
-    const p = createResize(width, height, 32, 32);
-    const d = createResize(width, height, 9, 8);
-    const luma = new Uint8Array(width);
+  function cellLayout(size, block, flipped) {
+    const cells = Math.ceil(size / block);
+    const partial = size % block;
+    const shift = flipped && partial ? block - partial : 0;
+    const cellOf = new Int32Array(size);
+    const length = new Int32Array(cells);
+    for (let i = 0; i < size; i++) {
+      const cell = Math.floor((i + shift) / block);
+      cellOf[i] = cell;
+      length[cell] += 1;
+    }
+    return { cells, cellOf, length };
+  }
+
+  /** Pillow's Reduce.c rounding of a sum of `count` bytes to their mean: a 24-bit fixed-point
+   * reciprocal computed in single-precision floats (division_UINT32), then (half the count +
+   * sum) times it in 32-bit unsigned arithmetic, shifted down 24 bits. */
+  function meanOf(sum, count) {
+    const multiplier = Math.floor(Math.fround(4294967296 / Math.fround(256 * count)));
+    return Math.floor((((sum + Math.floor(count / 2)) * multiplier) % 4294967296) / 16777216);
+  }
+
+  /**
+   * Box means of R, G and B over `block` x `block` cells of upright rows, as Pillow's
+   * Image.reduce(block) on the stored picture then turned upright; each finished row of means is
+   * handed on as L bytes (convert("L")) to `useRow(lumaRow, cellRow)`.
+   * @param {number} width upright
+   * @param {number} height upright
+   * @param {number} block cell side in pixels
+   * @param {boolean} flipX whether upright columns run against the stored axis they come from
+   * @param {boolean} flipY whether upright rows do
+   */
+  function createReducer(width, height, block, flipX, flipY, useRow) {
+    const across = cellLayout(width, block, flipX);
+    const down = cellLayout(height, block, flipY);
+    const edges = new Int32Array(across.cells + 1);
+    for (let c = 0; c < across.cells; c++) edges[c + 1] = edges[c] + across.length[c];
+    const sums = new Int32Array(across.cells * 3);
+    const luma = new Uint8Array(across.cells);
+    function flush(cellRow) {
+      const rows = down.length[cellRow];
+      for (let c = 0; c < across.cells; c++) {
+        const count = across.length[c] * rows;
+        luma[c] = lumaOf(
+          meanOf(sums[c * 3], count), meanOf(sums[c * 3 + 1], count), meanOf(sums[c * 3 + 2], count),
+        );
+      }
+      sums.fill(0);
+      useRow(luma, cellRow);
+    }
     return {
+      width: across.cells,
+      height: down.cells,
+      /**
+       * One upright row of pixels read from `pixels` (4 bytes a pixel, R G B first) at byte
+       * `at`, moving `stride` bytes a pixel (negative for a reversed row). When `floatLuma` is
+       * given, PDQ's luma of each pixel (pdq.js) is written there too, so the pixels are read
+       * once for both.
+       * @param {Uint8Array} pixels @param {number} at @param {number} stride @param {number} y
+       * @param {Float64Array} [floatLuma]
+       */
+      addPixels(pixels, at, stride, y, floatLuma) {
+        const cells = across.cells;
+        for (let c = 0, x = 0; c < cells; c++) {
+          const end = edges[c + 1];
+          let red = 0;
+          let green = 0;
+          let blue = 0;
+          if (floatLuma) {
+            for (; x < end; x++, at += stride) {
+              const r = pixels[at];
+              const g = pixels[at + 1];
+              const b = pixels[at + 2];
+              red += r;
+              green += g;
+              blue += b;
+              floatLuma[x] = r * 0.299 + g * 0.587 + b * 0.114;
+            }
+          } else {
+            for (; x < end; x++, at += stride) {
+              red += pixels[at];
+              green += pixels[at + 1];
+              blue += pixels[at + 2];
+            }
+          }
+          sums[c * 3] += red;
+          sums[c * 3 + 1] += green;
+          sums[c * 3 + 2] += blue;
+        }
+        const cellRow = down.cellOf[y];
+        if (y + 1 === height || down.cellOf[y + 1] !== cellRow) flush(cellRow);
+      },
+    };
+  }
+
+  /**
+   * pHash and dHash of an RGB(A) picture whose rows are given in order, top to bottom, the way
+   * bot/companion/imaging.py makes them: with `block` 1 on every pixel (imagehash's phash and
+   * dhash of the upright picture); with a larger block, on the picture first reduced by Pillow's
+   * reduce(block) on the stored picture (see createReducer), then turned upright.
+   * @param {number} width upright
+   * @param {number} height upright
+   * @param {{block?: number, flipX?: boolean, flipY?: boolean}} [layout] block 1 if left out
+   * @returns {{block: number, addRows: function(Uint8Array|Uint8ClampedArray, number, number,
+   *   number): void, addLumaRow: function(Uint8Array, number): void,
+   *   addPixels: function(Uint8Array, number, number, number, Float64Array=): void,
+   *   finish: function(): {phash: string, dhash: string}}} addRows as in pdq.js; addLumaRow
+   *   (block 1 only) takes one row already turned into L bytes (lumaOf); addPixels (block > 1
+   *   only) one row of RGBA bytes read from a start with a stride, as the worker has them, and
+   *   optionally PDQ's float luma of that row written to a given array (createReducer)
+   */
+  function createPerceptual(width, height, layout) {
+    const block = (layout && layout.block) || 1;
+    let reducer = null;
+    let p;
+    let d;
+    if (block > 1) {
+      const flipX = Boolean(layout.flipX);
+      const flipY = Boolean(layout.flipY);
+      reducer = createReducer(width, height, block, flipX, flipY, (row, y) => {
+        p.addRow(row, y);
+        d.addRow(row, y);
+      });
+      p = createResize(reducer.width, reducer.height, 32, 32);
+      d = createResize(reducer.width, reducer.height, 9, 8);
+    } else {
+      p = createResize(width, height, 32, 32);
+      d = createResize(width, height, 9, 8);
+    }
+    const luma = new Uint8Array(width);
+    const rgba = new Uint8Array(width * 4);
+    return {
+      block,
       addRows(pixels, firstRow, rowCount, channels) {
         for (let r = 0; r < rowCount; r++) {
           let at = r * width * channels;
+          if (reducer !== null) {
+            for (let x = 0; x < width; x++, at += channels) {
+              rgba[x * 4] = pixels[at];
+              rgba[x * 4 + 1] = pixels[at + 1];
+              rgba[x * 4 + 2] = pixels[at + 2];
+            }
+            reducer.addPixels(rgba, 0, 4, firstRow + r);
+            continue;
+          }
           for (let x = 0; x < width; x++, at += channels) {
             luma[x] = lumaOf(pixels[at], pixels[at + 1], pixels[at + 2]);
           }
@@ -249,13 +392,48 @@
         p.addRow(row, y);
         d.addRow(row, y);
       },
+      addPixels(pixels, at, stride, y, floatLuma) {
+        reducer.addPixels(pixels, at, stride, y, floatLuma);
+      },
       finish() {
         return { phash: phashOf(p.finish()), dhash: dhashOf(d.finish()) };
       },
     };
   }
 
-  const perceptual = { createPerceptual, createResize, coefficients, lumaOf };
+  /**
+   * The block bot/companion/imaging.py's _block_size picks: the largest power of two that keeps
+   * the short side at 256 pixels or more (1 below 512).
+   * @param {number} width @param {number} height @returns {number}
+   */
+  function blockSize(width, height) {
+    const short = Math.min(width, height);
+    if (short < 2 * MIN_REDUCED_SIDE) return 1;
+    return 2 ** Math.floor(Math.log2(Math.floor(short / MIN_REDUCED_SIDE)));
+  }
+
+  /** For each EXIF orientation, whether the upright columns and rows run against the stored
+   * axes they come from (imaging.py's _AXES_AFTER): [flipX, flipY]. */
+  const FLIPS = {
+    1: [false, false], 2: [true, false], 3: [true, true], 4: [false, true],
+    5: [false, false], 6: [true, false], 7: [true, true], 8: [false, true],
+  };
+
+  /**
+   * How imaging.py reduces a picture before pHash and dHash.
+   * @param {number} width upright @param {number} height upright
+   * @param {number} orientation the stored EXIF orientation, 1-8
+   * @returns {{block: number, flipX: boolean, flipY: boolean}}
+   */
+  function layoutFor(width, height, orientation) {
+    const [flipX, flipY] = FLIPS[orientation] || FLIPS[1];
+    return { block: blockSize(width, height), flipX, flipY };
+  }
+
+  const perceptual = {
+    createPerceptual, createReducer, createResize, coefficients, lumaOf, layoutFor, blockSize,
+    RELIABLE_QUALITY,
+  };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.perceptual = perceptual;
   if (typeof module !== "undefined") module.exports = perceptual;

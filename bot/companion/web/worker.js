@@ -8,7 +8,9 @@
 // MD5 is streamed through two reused 1 MiB buffers, so a video of any size is never held whole.
 // Pictures are decoded by the browser with their EXIF orientation (the worker turns WebP itself
 // where the browser does not), read in strips of a few hundred rows (VideoFrame.copyTo, or a
-// canvas) and fed row by row to PDQ and pHash/dHash, which keep only small arrays.
+// canvas) and fed row by row to PDQ and pHash/dHash, which keep only small arrays. As in
+// `reclaim hash`, pHash and dHash of a large picture come from a box-reduced copy (perceptual.js),
+// and again from every pixel when PDQ finds the picture too plain (a second read of the pixels).
 // HEIC/HEIF (iPhone photos): hashed like any picture where the browser decodes it (Safari);
 // where it cannot (Chromium, Firefox), the result keeps the file's MD5 with the note
 // "heic_not_decoded", so an exact copy can still be matched. Pictures are limited to
@@ -261,17 +263,18 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
    * @param {ImageBitmap} bitmap as decoded (upright, except WebP orientation: see hashFile)
    * @param {number} orientation EXIF orientation still to apply (1: none)
    * @param {function(number): void} progress
+   * @param {{stored: number, pdq: boolean, full: boolean}} plan what to make (see hashStrips)
    * @returns {Promise<object|null>} the hashes and upright size; null when the browser cannot
    *   give us the picture's pixels (too large for a canvas)
    */
-  async function hashPixels(bitmap, orientation, progress) {
+  async function hashPixels(bitmap, orientation, progress, plan) {
     const rows = (width) => Math.max(1, Math.floor(STRIP_PIXELS / width));
     let strips = frameStrips(bitmap, orientation);
     let fast = strips !== null;
     if (strips === null) strips = canvasStrips(bitmap, orientation, rows);
     if (strips === null) return null;
     try {
-      return await hashStrips(strips, rows(strips.width), progress);
+      return await hashStrips(strips, rows(strips.width), progress, plan);
     } catch (error) {
       if (!fast) throw error;
     } finally {
@@ -280,13 +283,21 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     // The frame could not be read after all: the canvas, which always can.
     strips = canvasStrips(bitmap, orientation, rows);
     if (strips === null) return null;
-    return hashStrips(strips, rows(strips.width), progress);
+    return hashStrips(strips, rows(strips.width), progress, plan);
   }
 
-  async function hashStrips(strips, rows, progress) {
+  /**
+   * @param {{stored: number, pdq: boolean, full: boolean}} plan stored: the file's EXIF
+   *   orientation (where Pillow's reduce lays its blocks); pdq: whether to make PDQ; full:
+   *   pHash and dHash from every pixel rather than from the reduced picture
+   */
+  async function hashStrips(strips, rows, progress, plan) {
     const { width, height } = strips;
-    const pdqAccumulator = pdq.createPdq(width, height);
-    const perceptualAccumulator = perceptual.createPerceptual(width, height);
+    const layout = perceptual.layoutFor(width, height, plan.stored);
+    if (plan.full) layout.block = 1;
+    const pdqAccumulator = plan.pdq ? pdq.createPdq(width, height) : null;
+    const perceptualAccumulator = perceptual.createPerceptual(width, height, layout);
+    const reduced = layout.block > 1;
     const floatLuma = new Float64Array(width);
     const byteLuma = new Uint8Array(width);
     const lumaOf = perceptual.lumaOf;
@@ -294,22 +305,38 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       const count = Math.min(rows, height - y);
       const { pixels, start, step } = await strips.read(y, count);
       const stride = step * 4;
-      // Each row's two lumas in one pass over the pixels: PDQ's floats, Pillow's bytes.
       for (let r = 0; r < count; r++) {
-        for (let x = 0, at = start(r) * 4; x < width; x++, at += stride) {
+        const first = start(r) * 4;
+        if (reduced) {
+          // pHash and dHash only need block sums (perceptual.js), which also fills in PDQ's
+          // luma of the row as it reads the pixels.
+          if (pdqAccumulator === null) {
+            perceptualAccumulator.addPixels(pixels, first, stride, y + r);
+            continue;
+          }
+          perceptualAccumulator.addPixels(pixels, first, stride, y + r, floatLuma);
+          pdqAccumulator.addLumaRow(floatLuma, y + r);
+          continue;
+        }
+        // Each row's two lumas in one pass over the pixels: PDQ's floats, Pillow's bytes.
+        for (let x = 0, at = first; x < width; x++, at += stride) {
           const red = pixels[at];
           const green = pixels[at + 1];
           const blue = pixels[at + 2];
           floatLuma[x] = red * 0.299 + green * 0.587 + blue * 0.114;
           byteLuma[x] = lumaOf(red, green, blue);
         }
-        pdqAccumulator.addLumaRow(floatLuma, y + r);
+        if (pdqAccumulator !== null) pdqAccumulator.addLumaRow(floatLuma, y + r);
         perceptualAccumulator.addLumaRow(byteLuma, y + r);
       }
       progress((y + count) / height);
     }
     return {
-      pdq: pdqAccumulator.finish(), perceptual: perceptualAccumulator.finish(), width, height,
+      pdq: pdqAccumulator && pdqAccumulator.finish(),
+      perceptual: perceptualAccumulator.finish(),
+      reduced,
+      width,
+      height,
     };
   }
 
@@ -384,11 +411,21 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       if (bitmap.width === 0 || bitmap.height === 0) return result("image", { error: "damaged" });
       if (bitmap.width * bitmap.height > MAX_PIXELS) return result("image", { error: "too_large" });
       // Browsers apply EXIF orientation to JPEG and PNG; Chromium ignores it in WebP.
-      const webpTurn = media.webpOrientation(head);
+      const webpTurn = await media.webpFileOrientation(head, file.size, (from, to) =>
+        read(file.slice(from, to)),
+      );
       const orientation = webpTurn !== 1 && !(await webpOrientationApplied()) ? webpTurn : 1;
+      const storedTurn = webpTurn !== 1 ? webpTurn : media.exifOrientation(head);
       let hashes = null;
       try {
-        hashes = await hashPixels(bitmap, orientation, (done) => progress(0.5 + done / 2));
+        const plan = { stored: storedTurn, pdq: true, full: false };
+        hashes = await hashPixels(bitmap, orientation, (done) => progress(0.5 + done / 2), plan);
+        if (hashes !== null && hashes.reduced && hashes.pdq.quality < perceptual.RELIABLE_QUALITY) {
+          // As imaging.py's hash_image: a plain picture's pHash and dHash from every pixel.
+          const again = { stored: storedTurn, pdq: false, full: true };
+          const full = await hashPixels(bitmap, orientation, () => {}, again);
+          hashes = full && { ...hashes, perceptual: full.perceptual };
+        }
       } catch (error) {
         hashes = null; // out of memory drawing or reading the pixels
       }

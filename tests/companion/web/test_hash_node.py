@@ -3,7 +3,9 @@
 No browser and no decoder here, so every difference is the arithmetic's: PDQ must equal the
 companion's ``pdq.py`` (and so ``pdqhash``), pHash and dHash must equal imagehash's, bit for
 bit, on shapes that exercise both orders of Pillow's two resize passes, upscaling, tiny
-pictures and strips that do not divide the height.
+pictures and strips that do not divide the height. Reduced first (as ``imaging.py`` does for
+larger pictures), the reduced picture must equal Pillow's ``reduce`` of the stored picture,
+turned upright, byte for byte, and its pHash and dHash the companion's.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ import pdqhash
 import pytest
 from PIL import Image
 
+from bot.companion.imaging import _TRANSPOSES
 from bot.companion.pdq import block_edges, pdq_from_luma
+from bot.companion.perceptual import dhash, phash
 from tests.companion.pictures import photo
 from tests.companion.web.conftest import WEB_ROOT
 
@@ -30,14 +34,15 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _in_node(picture: Image.Image, tmp_path: Path, strip: int) -> dict[str, object]:
+def _in_node(
+    picture: Image.Image, tmp_path: Path, strip: int, *reduction: int
+) -> dict[str, object]:
     raw = tmp_path / "pixels.raw"
     raw.write_bytes(picture.tobytes())
     channels = len(picture.getbands())
     command = ["node", str(RUNNER), str(WEB_ROOT), str(raw), *map(str, picture.size)]
-    output = subprocess.run(
-        [*command, str(channels), str(strip)], capture_output=True, check=True, text=True
-    )
+    extra = [str(channels), str(strip), *map(str, reduction)]
+    output = subprocess.run([*command, *extra], capture_output=True, check=True, text=True)
     result: dict[str, object] = json.loads(output.stdout)
     return result
 
@@ -87,3 +92,33 @@ def test_rgba_rows_are_read_by_their_first_three_channels(tmp_path: Path) -> Non
 def test_flat_picture_has_the_all_zero_hash(tmp_path: Path) -> None:
     result = _in_node(Image.new("RGB", (200, 100), (40, 90, 200)), tmp_path, 30)
     assert (result["hash"], result["quality"]) == ("0" * 64, 0)
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "block"),
+    [
+        (64, 48, 8),  # whole blocks
+        (67, 45, 8),  # partial last blocks on both axes
+        (1030, 777, 2),
+        (1029, 1031, 4),
+        (300, 301, 16),
+        (97, 33, 5),  # counts that are not powers of two: Pillow's rounding of the mean
+        (50, 61, 3),
+    ],
+)
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_reduced_picture_equals_pillow_reduce(
+    width: int, height: int, block: int, orientation: int, tmp_path: Path
+) -> None:
+    # Random pixels: every rounding of a mean is met, none is smoothed away.
+    rng = np.random.default_rng(width * 31 + height + block * 7 + orientation)
+    stored = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8))
+    method = _TRANSPOSES.get(orientation)
+    upright = stored if method is None else stored.transpose(method)
+    result = _in_node(upright, tmp_path, 17, block, orientation)
+    reduced = stored.reduce(block)
+    if method is not None:
+        reduced = reduced.transpose(method)
+    assert result["reduced"] == np.asarray(reduced.convert("L")).flatten().tolist()
+    assert (result["phash"], result["dhash"]) == (phash(reduced), dhash(reduced))
+    assert result["again"] == {"hash": result["hash"], "quality": result["quality"]}
