@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
-import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +10,7 @@ import pytest
 
 import bot.companion
 from tests import browser as chromium
+from tests.companion.web.hashpage import serve
 
 
 @pytest.fixture
@@ -41,11 +39,6 @@ WEB_ROOT = Path(bot.companion.__file__).resolve().parent / "web"
 """The page's folder inside the package, served as it is shipped."""
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
 @pytest.fixture(scope="session")
 def static_site() -> Iterator[str]:
     """The package's page folder on a loopback HTTP server, as a static host would serve it.
@@ -53,12 +46,5 @@ def static_site() -> Iterator[str]:
     Yields the base URL, ending in ``/``. No headers are added: a static host may send none,
     so the page must protect itself (its ``<meta>`` Content-Security-Policy).
     """
-    handler = functools.partial(_QuietHandler, directory=str(WEB_ROOT))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve(WEB_ROOT) as base:
+        yield base
