@@ -76,27 +76,42 @@
   })();
 
   /**
+   * ``M X M^T`` for a ``k x n`` matrix M and an ``n x n`` matrix X (both row-major): the
+   * ``k x k`` lowest frequencies of a separable transform. Columns are transformed first,
+   * then rows, always summed in the same order; pHash (perceptual.js) uses it too.
+   * @param {Float64Array} matrix k x n
+   * @param {number} k
+   * @param {ArrayLike<number>} values n x n
+   * @param {number} n
+   * @returns {Float64Array} k x k
+   */
+  function lowFrequencies(matrix, k, values, n) {
+    const partial = new Float64Array(k * n);
+    for (let i = 0; i < k; i++) {
+      for (let c = 0; c < n; c++) {
+        let sum = 0;
+        for (let r = 0; r < n; r++) sum += matrix[i * n + r] * values[r * n + c];
+        partial[i * n + c] = sum;
+      }
+    }
+    const low = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) {
+      for (let j = 0; j < k; j++) {
+        let sum = 0;
+        for (let m = 0; m < n; m++) sum += partial[i * n + m] * matrix[j * n + m];
+        low[i * k + j] = sum;
+      }
+    }
+    return low;
+  }
+
+  /**
    * The hash of 64x64 cells: 64 hex digits, bit 255 first (ThreatExchange's format).
    * @param {Float64Array} cells 64x64, row-major
    * @returns {string}
    */
   function hashOfCells(cells) {
-    const partial = new Float64Array(16 * CELLS);
-    for (let i = 0; i < 16; i++) {
-      for (let c = 0; c < CELLS; c++) {
-        let sum = 0;
-        for (let r = 0; r < CELLS; r++) sum += DCT[i * CELLS + r] * cells[r * CELLS + c];
-        partial[i * CELLS + c] = sum;
-      }
-    }
-    const coefficients = new Float64Array(256);
-    for (let i = 0; i < 16; i++) {
-      for (let j = 0; j < 16; j++) {
-        let sum = 0;
-        for (let n = 0; n < CELLS; n++) sum += partial[i * CELLS + n] * DCT[j * CELLS + n];
-        coefficients[i * 16 + j] = sum;
-      }
-    }
+    const coefficients = lowFrequencies(DCT, 16, cells, CELLS);
     // The reference's median (Torben's) is the 128th smallest of the 256: index 127, an integer.
     const median = Float64Array.from(coefficients).sort()[127];
     let hex = "";
@@ -211,7 +226,7 @@
     return !/^0{64}$/.test(hash) && !/^f{64}$/.test(hash);
   }
 
-  const pdq = { createPdq, isValid, axisWeights };
+  const pdq = { createPdq, isValid, axisWeights, lowFrequencies };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.pdq = pdq;
   if (typeof module !== "undefined") module.exports = pdq;

@@ -8,6 +8,7 @@
 // Convert.c and Resample.c): 16-bit fixed-point luma, Lanczos-3 coefficients in 22-bit fixed
 // point, the horizontal pass first (rounded to bytes) on the rows the vertical pass needs, then
 // the vertical pass. Only block sums of one row of blocks and the shrunk rows are kept.
+// Needs pdq.js loaded first (its lowFrequencies, the separable DCT product both hashes use).
 // What does not belong here: PDQ (pdq.js), decoding (worker.js).
 "use strict";
 
@@ -195,22 +196,7 @@
     for (let k = 0; k < 8; k++) {
       for (let i = 0; i < n; i++) rows[k * n + i] = 2.0 * Math.cos((Math.PI * k * (2.0 * i + 1.0)) / (2.0 * n));
     }
-    const partial = new Float64Array(8 * n);
-    for (let k = 0; k < 8; k++) {
-      for (let c = 0; c < n; c++) {
-        let sum = 0;
-        for (let r = 0; r < n; r++) sum += rows[k * n + r] * pixels[r * n + c];
-        partial[k * n + c] = sum;
-      }
-    }
-    const low = new Float64Array(64);
-    for (let k = 0; k < 8; k++) {
-      for (let l = 0; l < 8; l++) {
-        let sum = 0;
-        for (let c = 0; c < n; c++) sum += partial[k * n + c] * rows[l * n + c];
-        low[k * 8 + l] = sum;
-      }
-    }
+    const low = root.Reclaim.pdq.lowFrequencies(rows, 8, pixels, n);
     const sorted = Float64Array.from(low).sort();
     const median = (sorted[31] + sorted[32]) / 2;
     return hexOfBits(Array.from(low, (value) => (value > median ? 1 : 0)));
