@@ -156,8 +156,6 @@ class Catalogs:
         params = _Params({k: self.param(lang, v) for k, v in message.params})
         text = self.text(lang, message.msgid).format_map(params)
         buttons = tuple((b.choice, self.label(lang, b.label)) for b in message.buttons)
-        if message.page is None and not message.page_closed:
-            return Rendered(text, buttons)
         label = self.label(lang, message.page.label) if message.page is not None else ""
         return Rendered(text, buttons, message.page, label, message.page_closed)
 
