@@ -17,9 +17,10 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -35,6 +36,35 @@ def reason(exc: BaseException) -> str:
         return exc.strerror
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+SINK_KINDS = ("hma", "webhook", "file")
+"""Kinds of push partner: an HMA bank, a signed HTTPS webhook, a JSON Lines export folder."""
+
+
+@dataclass(frozen=True, slots=True)
+class SinkSettings:
+    """One push partner (a ``[[partners]]`` table in the settings file).
+
+    Attributes:
+        name: the partner's public name; the bot tells people their codes go to it.
+        kind: ``"hma"``, ``"webhook"`` or ``"file"``.
+        url: HMA's base URL or the webhook's address (``hma`` and ``webhook``).
+        bank: the HMA bank name (``hma``).
+        secret_env: the environment variable holding the webhook's signing secret (never the
+            secret itself: the settings file holds no secrets).
+        path: the folder a ``file`` partner's exports are written to (default
+            ``<data_dir>/exports/<name>``).
+        dead_after_hours: how long a delivery is retried before it is given up as dead.
+    """
+
+    name: str
+    kind: str
+    url: str = ""
+    bank: str = ""
+    secret_env: str = ""
+    path: Path | None = None
+    dead_after_hours: float = 72.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +92,10 @@ class Settings:
     web_listen: str = "127.0.0.1"
     web_port: int = 8080
     web_root: Path | None = None
+    partner_api_listen: str | None = None
+    """``HOST:PORT`` the partner API listens on; None: no partner API."""
+    sinks: tuple[SinkSettings, ...] = ()
+    """Push partners, from the settings file's ``[[partners]]`` tables."""
 
     @property
     def database_path(self) -> Path:
@@ -103,6 +137,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "RECLAIM_WEB_LISTEN": ("web_listen", str),
     "RECLAIM_WEB_PORT": ("web_port", int),
     "RECLAIM_WEB_ROOT": ("web_root", Path),
+    "RECLAIM_PARTNER_API_LISTEN": ("partner_api_listen", str),
 }
 PAGE_PATH = "/companion/"
 """Where the bot's own process serves the companion page, below the public address."""
@@ -130,6 +165,9 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
         table = _read_toml(config_path)
         known = {f for f, _ in _ENV.values()}
         for key, raw in table.items():
+            if key == "partners":
+                values["sinks"] = _sinks(raw, config_path)
+                continue
             if key in _SECRET_FIELDS:
                 raise ConfigError(f"{key} must come from the environment, not {config_path}")
             if key not in known:
@@ -143,12 +181,70 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
     settings = Settings(**values)
     if settings.public_url:
         _check_public_url(settings.public_url)
+    if settings.partner_api_listen:
+        _check_listen(settings.partner_api_listen)
     if not isinstance(logging.getLevelName(settings.log_level.upper()), int):
         raise ConfigError(f"log level {settings.log_level!r} is not one of {', '.join(_LEVELS)}")
     return settings
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_SINK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}")
+_SINK_FIELDS = {f.name for f in fields(SinkSettings)}
+
+
+def _sinks(raw: Any, path: Path) -> tuple[SinkSettings, ...]:
+    """The ``[[partners]]`` tables, checked."""
+    if not isinstance(raw, list) or not all(isinstance(t, dict) for t in raw):
+        raise ConfigError(f"partners in {path} must be [[partners]] tables")
+    sinks: list[SinkSettings] = []
+    for table in raw:
+        name = table.get("name")
+        where = f"partner {name!r} in {path}"
+        if not isinstance(name, str) or not _SINK_NAME.fullmatch(name):
+            raise ConfigError(f"every [[partners]] table in {path} needs a plain name")
+        unknown = set(table) - _SINK_FIELDS
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting {sorted(unknown)[0]!r}")
+        if any(s.name.casefold() == name.casefold() for s in sinks):
+            raise ConfigError(f"{where}: the name is used twice")
+        kind = table.get("kind")
+        if kind not in SINK_KINDS:
+            raise ConfigError(f"{where}: kind must be one of {', '.join(SINK_KINDS)}")
+        for key in ("url", "bank", "secret_env", "path"):
+            if key in table and not isinstance(table[key], str):
+                raise ConfigError(f"{where}: {key} must be a string")
+        url = str(table.get("url", ""))
+        if kind in ("hma", "webhook") and urlsplit(url).scheme not in ("http", "https"):
+            raise ConfigError(f"{where}: url must be an http:// or https:// address")
+        if kind == "hma" and not table.get("bank"):
+            raise ConfigError(f"{where}: an hma partner needs the bank to add hashes to")
+        if kind == "webhook" and not table.get("secret_env"):
+            raise ConfigError(
+                f"{where}: a webhook needs secret_env, the environment variable with its secret"
+            )
+        hours = table.get("dead_after_hours", 72.0)
+        if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+            raise ConfigError(f"{where}: dead_after_hours must be a positive number")
+        folder = table.get("path")
+        sinks.append(
+            SinkSettings(
+                name=name,
+                kind=kind,
+                url=url,
+                bank=str(table.get("bank", "")),
+                secret_env=str(table.get("secret_env", "")),
+                path=Path(folder) if folder else None,
+                dead_after_hours=float(hours),
+            )
+        )
+    return tuple(sinks)
+
+
+def _check_listen(value: str) -> None:
+    host, _, port = value.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"RECLAIM_PARTNER_API_LISTEN {value!r} must be HOST:PORT")
 
 
 def _check_public_url(url: str) -> None:

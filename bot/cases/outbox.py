@@ -48,6 +48,7 @@ class OutboxEntry:
 
     Attributes:
         id: pass to ``Store.mark_delivered``.
+        case_id: the case's row id (never shown to anyone; partners get references).
         kind: ``"open"`` (add these hashes) or ``"withdraw"`` (remove them).
         payload: JSON: ``version``, ``kind``, ``case``, ``route`` and ``items``, each item with
             ``kind`` and ``hashes`` (signal name to value). Hidden from ``repr``.
@@ -55,6 +56,7 @@ class OutboxEntry:
     """
 
     id: int
+    case_id: int
     kind: OutboxKind
     payload: str = field(repr=False)
     queued_on: dt.date
@@ -115,12 +117,18 @@ async def pending(db: aiosqlite.Connection, limit: int) -> list[OutboxEntry]:
     if limit < 1:
         raise ValueError("limit must be positive")
     rows = await db.execute_fetchall(
-        "SELECT id, kind, payload, queued_on FROM outbox WHERE state = 'queued' "
+        "SELECT id, case_id, kind, payload, queued_on FROM outbox WHERE state = 'queued' "
         "ORDER BY id LIMIT ?",
         (limit,),
     )
     return [
-        OutboxEntry(id=r[0], kind=cast(OutboxKind, r[1]), payload=r[2], queued_on=parse_date(r[3]))
+        OutboxEntry(
+            id=r[0],
+            case_id=r[1],
+            kind=cast(OutboxKind, r[2]),
+            payload=r[3],
+            queued_on=parse_date(r[4]),
+        )
         for r in rows
     ]
 

@@ -379,6 +379,17 @@ class Store:
         async with self._transaction() as db:
             await outbox.mark_delivered(db, outbox_id, sink, outbox.utc_date(now))
 
+    def transaction(
+        self, *, durable: bool = False
+    ) -> contextlib.AbstractAsyncContextManager[aiosqlite.Connection]:
+        """One immediate transaction under the store's lock, for the relay's own tables.
+
+        The relay (``bot/relay/``) keeps its SQL in its own modules and runs it here, so that
+        every user of the connection is serialised by the same lock. ``durable`` commits with
+        an fsync, as case writes do.
+        """
+        return self._transaction(durable=durable)
+
     # Internals ------------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
