@@ -80,6 +80,8 @@ class Settings:
     flood_window: float = 30.0
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None
+    """The bot's @username, for the deep links printed for helplines."""
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     telegram_webhook_listen: str = "127.0.0.1"
@@ -126,6 +128,7 @@ _ENV: dict[str, tuple[str, type]] = {
     "RECLAIM_LOG_LEVEL": ("log_level", str),
     "TELEGRAM_BOT_TOKEN": ("telegram_token", str),
     "TELEGRAM_API_BASE_URL": ("telegram_api_base_url", str),
+    "TELEGRAM_BOT_USERNAME": ("telegram_bot_username", str),
     "TELEGRAM_WEBHOOK_URL": ("telegram_webhook_url", str),
     "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", str),
     "TELEGRAM_WEBHOOK_LISTEN": ("telegram_webhook_listen", str),
