@@ -9,6 +9,7 @@ Subcommands:
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs;
                ``web`` exports the companion page's words (bot/companion/web/i18n/)
     diagram    print the conversation's state diagram (Graphviz dot)
+    partner    ``add NAME --base-url URL``, ``list``, ``revoke NAME``: partners who fetch the feed
 
 ``run``, ``console`` and ``web`` either start or refuse with one line on stderr,
 ``reclaim: <why>``, and exit code 2: bad settings, an unknown default language, an unusable
@@ -224,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     i18n = sub.add_parser("i18n", help="message catalogs")
     i18n.add_argument("action", choices=["extract", "check", "web"])
     sub.add_parser("diagram", help="print the conversation state diagram (dot)")
+    from bot.relay.partner_cli import configure as configure_partner
+
+    configure_partner(sub.add_parser("partner", help="partners who fetch the hash feed"))
     return parser
 
 
@@ -259,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
         return _helplines(args.country)
     if args.command == "i18n":
         return _i18n(args.action)
+    if args.command == "partner":
+        import time
+
+        from bot.relay.partner_cli import main as partner_main
+
+        return partner_main(args, settings, time.time())
     if args.command == "diagram":
         from bot.engine.states import diagram
 

@@ -192,7 +192,8 @@ def load_settings(env: Mapping[str, str] | None = None, path: Path | None = None
 
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
-_SINK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}")
+SINK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._-]{0,59}")
+"""A partner's public name: push partners here, and feed partners (``bot/relay/partners.py``)."""
 _SINK_FIELDS = {f.name for f in fields(SinkSettings)}
 
 
@@ -204,7 +205,7 @@ def _sinks(raw: Any, path: Path) -> tuple[SinkSettings, ...]:
     for table in raw:
         name = table.get("name")
         where = f"partner {name!r} in {path}"
-        if not isinstance(name, str) or not _SINK_NAME.fullmatch(name):
+        if not isinstance(name, str) or not SINK_NAME.fullmatch(name):
             raise ConfigError(f"every [[partners]] table in {path} needs a plain name")
         unknown = set(table) - _SINK_FIELDS
         if unknown:
