@@ -8,6 +8,7 @@ real store and dispatched. The client is synchronous (requests), so it runs in a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -26,12 +27,16 @@ from bot.config import Settings
 from bot.hashes.items import HashItem, ItemKind
 from bot.relay import dispatch, feedstore, partners, records, server
 from tests.conftest import TEST_SECRET, FakeClock
-from tests.relay.test_feedstore import pdq
 
 KEYS = feedstore.FeedKeys.from_secret(TEST_SECRET)
 HOUR = 3600
 MD5 = "0cc175b9c0f1b6a831c399e269772661"
 T = TypeVar("T")
+
+
+def pdq(n: int) -> str:
+    """A distinct PDQ-sized hex value."""
+    return hashlib.sha256(str(n).encode()).hexdigest()
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,7 +16,6 @@ from bot.config import Settings, SinkSettings
 from bot.hashes.items import HashItem, ItemKind
 from bot.relay import dispatch, feedstore, partners, records, server, signing
 from tests.conftest import TEST_SECRET, FakeClock
-from tests.relay.test_feedstore import pdq
 
 KEYS = feedstore.FeedKeys.from_secret(TEST_SECRET)
 SINK_SECRET = "bank-signing-secret-0123456789abcdef"
@@ -23,6 +23,11 @@ SINKS = (
     SinkSettings("Bank", "webhook", url="https://bank.example/in", secret_env="BANK_SECRET"),
     SinkSettings("Quiet", "webhook", url="https://quiet.example/in", secret_env="UNSET_SECRET"),
 )
+
+
+def pdq(n: int) -> str:
+    """A distinct PDQ-sized hex value."""
+    return hashlib.sha256(str(n).encode()).hexdigest()
 
 
 @dataclass
