@@ -60,8 +60,9 @@ HELPLINE_FIELDS = ("country", "name", "about", "contact", "source")
 PLATFORM_FIELDS = ("key", "name", "source", "checked")
 FORM_FIELDS = ("kind", "url", "source", "checked")
 SERVICE_FIELDS = ("key", "name", "url", "note", "note_source", "source", "checked")
-NOTE_SOURCES = frozenset({"SAFETY.md"})
-"""Where a participant note may come from besides a public page: the project's facts file."""
+NOTE_SOURCES = frozenset({"docs/facts.md"})
+"""Where a participant note may come from besides a public page: the facts page, which names
+the pages behind it."""
 
 
 @dataclass(frozen=True, slots=True)

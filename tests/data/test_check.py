@@ -62,7 +62,7 @@ key = "svc"
 name = "Service"
 url = "https://svc.example"
 note = "what taking part means"
-note_source = "SAFETY.md"
+note_source = "docs/facts.md"
 source = "https://svc.example/partners"
 checked = "2026-12-01"
 
@@ -72,7 +72,7 @@ platform = "one"
 
 [[service.participant]]
 name = "Other"
-source = "SAFETY.md"
+source = "docs/facts.md"
 """
 
 
@@ -160,8 +160,8 @@ def test_a_platform_listed_twice_is_reported(tmp_path: Path) -> None:
     [
         ('platform = "one"', 'platform = "nowhere"', "unknown platform"),
         ('name = "Other"', 'name = "one"', "listed twice"),
-        ('source = "SAFETY.md"\n', 'source = "a blog"\n', "not an https"),
-        ('note_source = "SAFETY.md"', 'note_source = "memory"', "not an https"),
+        ('source = "docs/facts.md"\n', 'source = "a blog"\n', "not an https"),
+        ('note_source = "docs/facts.md"', 'note_source = "memory"', "not an https"),
         ('note = "what taking part means"\n', "", "note is missing"),
         ('checked = "2026-12-01"', 'checked = "soon"', "not a date"),
     ],

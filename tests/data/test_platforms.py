@@ -193,7 +193,7 @@ key = "svc"
 name = "Service"
 url = "https://svc.example"
 note = "what taking part means"
-note_source = "SAFETY.md"
+note_source = "docs/facts.md"
 source = "https://svc.example/partners"
 checked = "2026-01-01"
 
