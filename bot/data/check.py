@@ -36,25 +36,15 @@ _NUMBER = re.compile(r"(?<![\w@])[+(]?[0-9][0-9 ()/.+-]*[0-9]\)?|(?<![\w@])[0-9]
 
 LEGACY_SOURCES = frozenset(
     {
-        "takeitdown.ncmec.org/faq",
         "cybercivilrights.org",
-        "revengepornhelpline.org.uk/faq",
-        "iwf.org.uk report-remove page",
-        "esafety image-based abuse FAQ",
-        "protectkidsonline.ca",
-        "kidshelpphone.ca/text-about-it",
         "press coverage",
         "safernet",
-        "press coverage (2023)",
         "helpwanted.nl/en",
-        "netsafe.org.nz",
-        "youngdata.de",
         "http://www.saude.gov.br/saude-de-a-z/servico-de-atendimento-movel-de-urgencia-samu-192",
-        "http://europa.eu/rapid/press-release_MEMO-05-363_en.htm?locale=en",
     }
 )
-"""Sources written before entries had to name an https address and a date; accepted as they
-are (without a ``checked`` date) until each is read again. New entries may not use them."""
+"""The only non-https sources accepted: entries gathered before sources had to be https pages.
+They need no ``checked`` date; each should be read again and given an https source."""
 
 HELPLINE_FIELDS = ("country", "name", "about", "contact", "source")
 PLATFORM_FIELDS = ("key", "name", "source", "checked")
