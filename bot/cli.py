@@ -170,8 +170,21 @@ async def _web(host: str, port: int, root: Path | None) -> int:
     return 0
 
 
-def _helplines(country: str | None) -> int:
+def _helplines(country: str | None, check: bool = False) -> int:
     catalogs = Catalogs.load()
+    if check:
+        import datetime as dt
+
+        from bot.data.check import check_directory, default_directory
+
+        today = dt.datetime.now(dt.UTC).date()
+        report = check_directory(default_directory(), catalogs.msgids(catalogs.default), today)
+        for problem in report.problems:
+            print(problem)
+        if report.problems:
+            return 1
+        print(report.summary())
+        return 0
     for helpline in load_helplines():
         if country and helpline.country not in (country.upper(), "global"):
             continue
@@ -222,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--root", type=Path, help="serve this folder instead of the shipped page")
     helplines = sub.add_parser("helplines", help="list known helplines")
     helplines.add_argument("country", nargs="?", help="ISO country code, e.g. GB")
+    helplines.add_argument(
+        "--check", action="store_true", help="validate the helpline, platform and service data"
+    )
     i18n = sub.add_parser("i18n", help="message catalogs")
     i18n.add_argument("action", choices=["extract", "check", "web"])
     sub.add_parser("diagram", help="print the conversation state diagram (dot)")
@@ -260,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         return _serve(_run(settings))
     if args.command == "helplines":
-        return _helplines(args.country)
+        return _helplines(args.country, args.check)
     if args.command == "i18n":
         return _i18n(args.action)
     if args.command == "partner":
