@@ -1,0 +1,212 @@
+"""The bot on Matrix against a real Synapse, with a second matrix-nio client as the person.
+
+One homeserver serves the module; each test starts its own bot account on it (the bot runs in
+the test's event loop on a real store) and its own people. Whole conversations run in a plain
+and in an encrypted direct chat; media is removed or asked to be removed and never downloaded;
+a group room is left; a restart of the bot, and of the homeserver, resumes without replaying.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.i18n import Catalogs
+from tests.e2e import synapse as synapse_module
+from tests.e2e.matrix_person import Person, bot_settings, running_bot
+from tests.e2e.synapse import Registered, Synapse, free_port
+from tests.samples import CODE, CREDENTIALS, MD5, PDQ
+
+CATALOGS = Catalogs.load()
+GROUP_LINE = CATALOGS.text("en", "group.leaving")
+REMOVE_ASK = CATALOGS.text("en", "matrix.media.remove")
+_names = itertools.count(1)
+
+#: Words typed or shown in tests that must never reach the logs.
+PRIVATE: set[str] = {PDQ, MD5, "hello there", "an edit"}
+
+
+@pytest.fixture(scope="module")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
+    why = synapse_module.missing_reason()
+    if why is not None:
+        pytest.skip(why)
+    server = Synapse(tmp_path_factory.mktemp("synapse"), free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def register(synapse: Synapse, role: str) -> Registered:
+    user = synapse.register(f"{role}{next(_names)}")
+    PRIVATE.add(user.user_id)
+    return user
+
+
+def person_for(synapse: Synapse, tmp_path: Path) -> Person:
+    who = register(synapse, "person")
+    return Person(synapse, who, tmp_path / f"person-{who.user_id[1:].split(':')[0]}")
+
+
+async def reach_code_prompt(person: Person, room: str) -> None:
+    """From the greeting to "paste it here", by typed numbers and typed labels."""
+    await person.expect(room, "Who is in the pictures or videos?")
+    steps = [
+        ("1", "asking for money or more pictures?"),
+        ("2", "How old"),
+        ("18 or older", "on your phone or computer?"),
+        ("yes", "StopNCII"),
+        ("Make the codes", "paste it here"),
+    ]
+    for typed, reply in steps:
+        before = len(person.said(room))
+        await person.say(room, typed)
+        await person.expect(room, reply, after=before)
+
+
+async def open_case(person: Person, room: str) -> tuple[str, str]:
+    before = len(person.said(room))
+    await person.say(room, CODE)
+    await person.expect(room, "pictures: 1, videos and other files: 1", after=before)
+    before = len(person.said(room))
+    await person.say(room, "Open my case")
+    found = CREDENTIALS.search((await person.expect(room, "Case number:", before)).body)
+    assert found
+    PRIVATE.update(found.groups())
+    return found.group(1), found.group(2)
+
+
+async def test_a_whole_conversation_in_a_plain_direct_chat(
+    synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.joined(room, bot.user_id)
+        greeting = await person.expect(room, "Who is in the pictures or videos?")
+        assert greeting.content["msgtype"] == "m.notice"
+        assert "1. It's me" in greeting.body
+        assert "<ol><li>It&#x27;s me</li>" in greeting.content["formatted_body"]
+        await reach_code_prompt(person, room)
+        number, _ = await open_case(person, room)
+        assert number
+        before = len(person.said(room))
+        await person.say(room, "/forget")
+        await person.expect(room, CATALOGS.text("en", "forget.done"), after=before)
+        await person.left(room, bot.user_id)
+        # The bot's own messages before /forget were redacted.
+        assert greeting.event_id in person.redacted
+    logged = caplog.text
+    assert logged
+    leaks = [word for word in PRIVATE | {room} if word in logged]
+    assert leaks == []
+
+
+async def test_a_conversation_in_an_encrypted_direct_chat(synapse: Synapse, tmp_path: Path) -> None:
+    bot = register(synapse, "bot")
+    settings = bot_settings(synapse, bot, tmp_path / "data")
+    async with running_bot(settings), person_for(synapse, tmp_path) as person:
+        room = await person.dm(bot.user_id, encrypted=True)
+        await person.joined(room, bot.user_id)
+        await reach_code_prompt(person, room)
+        await open_case(person, room)
+    assert person.undecrypted == 0
+    # The crypto store lives in the data directory, beside the login and the sync position.
+    folder = settings.data_dir / "matrix"
+    assert {p.name for p in folder.iterdir()} >= {"login.json", "sync-token"}
+    assert any(p.suffix == ".db" for p in folder.iterdir())
+    assert folder.stat().st_mode & 0o777 == 0o700
+
+
+async def test_media_is_never_downloaded_and_the_person_is_asked_to_remove_it(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, "Who is in the pictures or videos?")
+        address = await person.upload(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+        for content in (
+            {"msgtype": "m.image", "body": "me.png", "url": address, "info": {"w": 1, "h": 1}},
+            {"msgtype": "m.video", "body": "me.mp4", "url": address},
+            {"msgtype": "m.file", "body": "me.zip", "url": address},
+        ):
+            before = len(person.said(room))
+            await person.send(room, content)
+            await person.expect(room, CATALOGS.text("en", "media.refused"), after=before)
+            await person.expect(room, REMOVE_ASK, after=before)
+        before = len(person.said(room))
+        await person.send(room, {"body": "hi", "url": address, "info": {}}, kind="m.sticker")
+        await person.expect(room, REMOVE_ASK, after=before)
+    assert synapse.requests_logged() > 0
+    assert synapse.media_downloads() == []
+
+
+async def test_a_group_room_is_left_with_one_line(synapse: Synapse, tmp_path: Path) -> None:
+    bot = register(synapse, "bot")
+    other = register(synapse, "friend")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        # An invite that is not a direct chat is declined.
+        group = await person.group(bot.user_id, other.user_id)
+        # A direct chat that gains a third member: one line, then the bot leaves.
+        room = await person.dm(bot.user_id)
+        await person.expect(room, "Who is in the pictures or videos?")
+        await person.client.room_invite(room, other.user_id)
+        await person.expect(room, GROUP_LINE)
+        await person.left(room, bot.user_id)
+        await person.left(group, bot.user_id)
+
+
+async def test_a_restart_of_the_bot_resumes_without_replaying(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    settings = bot_settings(synapse, bot, tmp_path / "data")
+    async with person_for(synapse, tmp_path) as person:
+        async with running_bot(settings):
+            room = await person.dm(bot.user_id, encrypted=True)
+            await person.expect(room, "Who is in the pictures or videos?")
+            before = len(person.said(room))
+            await person.say(room, "1")
+            await person.expect(room, "asking for money", after=before)
+        answered = len(person.said(room))
+        # Written while the bot is away: answered once after the restart, nothing before it.
+        await person.say(room, "No")
+        async with running_bot(settings):
+            await person.expect(room, "How old", after=answered)
+            await person.say(room, "18 or older")
+            await person.expect(room, "on your phone or computer?", after=answered)
+        bodies = [n.body for n in person.said(room)[answered:]]
+        assert sum("How old" in body for body in bodies) == 1
+        assert not any("Who is in the pictures" in body for body in bodies)
+        assert person.undecrypted == 0
+
+
+async def test_a_restart_of_the_homeserver_is_survived(synapse: Synapse, tmp_path: Path) -> None:
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, "Who is in the pictures or videos?")
+        synapse.restart()
+        before = len(person.said(room))
+        await person.say(room, "1")
+        await person.expect(room, "asking for money", after=before, timeout=60)
