@@ -50,6 +50,7 @@ class Notice:
     event_id: str
     body: str
     content: dict[str, Any] = field(default_factory=dict)
+    encrypted: bool = False
 
 
 class Person:
@@ -114,7 +115,12 @@ class Person:
             self.undecrypted += 1
         elif isinstance(event, RoomMessageNotice) and event.sender != self.who.user_id:
             self.notices.setdefault(room_id, []).append(
-                Notice(event.event_id, event.body, dict(source.get("content", {})))
+                Notice(
+                    event.event_id,
+                    event.body,
+                    dict(source.get("content", {})),
+                    encrypted=bool(getattr(event, "decrypted", False)),
+                )
             )
 
     async def wait(self, condition: Callable[[], Any], timeout: float = WAIT) -> Any:
@@ -187,6 +193,19 @@ class Person:
         answer, _ = await self.client.upload(lambda *_: data, content_type=mime, filesize=len(data))
         assert isinstance(answer, UploadResponse), answer
         return str(answer.content_uri)
+
+    async def let_bot_redact(self, room_id: str, bot_user_id: str) -> None:
+        """Give the bot the power to remove other people's messages in the room."""
+        levels = await self.client.room_get_state_event(room_id, "m.room.power_levels")
+        content = dict(levels.content)
+        users = dict(content.get("users", {}))
+        users[bot_user_id] = max(50, int(content.get("redact", 50)))
+        content["users"] = users
+        answer = await self.client.room_put_state(room_id, "m.room.power_levels", content)
+        assert hasattr(answer, "event_id"), answer
+        await self.wait(
+            lambda: self.client.rooms[room_id].power_levels.can_user_redact(bot_user_id)
+        )
 
     def said(self, room_id: str) -> list[Notice]:
         """The bot's notices in a room so far."""

@@ -8,8 +8,12 @@ a group room is left; a restart of the bot, and of the homeserver, resumes witho
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
+import os
+import signal
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -121,6 +125,9 @@ async def test_a_conversation_in_an_encrypted_direct_chat(synapse: Synapse, tmp_
         await reach_code_prompt(person, room)
         await open_case(person, room)
     assert person.undecrypted == 0
+    said = person.said(room)
+    assert said
+    assert all(notice.encrypted for notice in said)
     # The crypto store lives in the data directory, beside the login and the sync position.
     folder = settings.data_dir / "matrix"
     assert {p.name for p in folder.iterdir()} >= {"login.json", "sync-token"}
@@ -151,6 +158,13 @@ async def test_media_is_never_downloaded_and_the_person_is_asked_to_remove_it(
         before = len(person.said(room))
         await person.send(room, {"body": "hi", "url": address, "info": {}}, kind="m.sticker")
         await person.expect(room, REMOVE_ASK, after=before)
+        # With the power to, the bot removes it itself and asks nothing.
+        await person.let_bot_redact(room, bot.user_id)
+        before = len(person.said(room))
+        image = await person.send(room, {"msgtype": "m.image", "body": "a.png", "url": address})
+        await person.expect(room, CATALOGS.text("en", "media.refused"), after=before)
+        await person.wait(lambda: image in person.redacted)
+        assert not any(REMOVE_ASK in n.body for n in person.said(room)[before:])
     assert synapse.requests_logged() > 0
     assert synapse.media_downloads() == []
 
@@ -210,3 +224,51 @@ async def test_a_restart_of_the_homeserver_is_survived(synapse: Synapse, tmp_pat
         before = len(person.said(room))
         await person.say(room, "1")
         await person.expect(room, "asking for money", after=before, timeout=60)
+
+
+async def test_reclaim_run_serves_matrix_and_logs_nothing_private(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("TELEGRAM_", "RECLAIM_", "MATRIX_"))
+    }
+    env.update(
+        RECLAIM_DATA_DIR=str(tmp_path / "data"),
+        RECLAIM_LOG_LEVEL="DEBUG",
+        RECLAIM_FLOOD_LIMIT="10000",
+        MATRIX_HOMESERVER=synapse.url,
+        MATRIX_USER_ID=bot.user_id,
+        MATRIX_ACCESS_TOKEN=bot.access_token,
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        cwd=synapse_module.ROOT,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with person_for(synapse, tmp_path) as person:
+            room = await person.dm(bot.user_id, encrypted=True)
+            await person.expect(room, "Who is in the pictures or videos?", timeout=60)
+            before = len(person.said(room))
+            await person.say(room, "hello there")
+            await person.expect(room, "Who is in the pictures or videos?", after=before)
+        process.send_signal(signal.SIGTERM)
+        _, errors = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, errors.decode()
+    logged = errors.decode()
+    assert "Matrix: logged in" in logged
+    leaks = [word for word in PRIVATE | {room, bot.access_token} if word in logged]
+    assert leaks == []
