@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -217,3 +219,15 @@ def test_a_notice_links_the_companion_page() -> None:
     address = page.entry()
     assert content["body"] == f"Make the codes\nOpen the page: {address}"
     assert f'<a href="{address}">Open the page</a>' in content["formatted_body"]
+
+
+def test_no_matrix_module_calls_a_media_download_api() -> None:
+    folder = Path(__file__).resolve().parents[2] / "bot" / "transports"
+    sources = {path.name: path.read_text() for path in folder.glob("matrix*.py")}
+    assert len(sources) >= 4
+    forbidden = re.compile(r"\.(?:download|thumbnail|decrypt_attachment)\(|mxc_to_http|/media/")
+    assert {name: forbidden.findall(text) for name, text in sources.items()} == {
+        name: [] for name in sources
+    }
+    # The check would see a call if there was one.
+    assert forbidden.search("await client.download(mxc)")
