@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -27,6 +27,7 @@ from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 
 CATALOGS = Catalogs.load()
 GROUP_LINE = CATALOGS.text("en", "group.leaving")
+GREETING = "Who is in the pictures or videos?"
 REMOVE_ASK = CATALOGS.text("en", "matrix.media.remove")
 _names = itertools.count(1)
 
@@ -212,7 +213,10 @@ async def test_a_restart_of_the_bot_resumes_without_replaying(
         assert person.undecrypted == 0
 
 
-async def test_a_restart_of_the_homeserver_is_survived(synapse: Synapse, tmp_path: Path) -> None:
+async def test_a_restart_of_the_homeserver_is_survived(
+    synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.transports.matrix")
     bot = register(synapse, "bot")
     async with (
         running_bot(bot_settings(synapse, bot, tmp_path / "data")),
@@ -220,10 +224,22 @@ async def test_a_restart_of_the_homeserver_is_survived(synapse: Synapse, tmp_pat
     ):
         room = await person.dm(bot.user_id)
         await person.expect(room, "Who is in the pictures or videos?")
-        synapse.restart()
+        synapse.stop()
+        await until(lambda: "Matrix: sync failed" in caplog.text)
+        synapse.start()
         before = len(person.said(room))
         await person.say(room, "1")
-        await person.expect(room, "asking for money", after=before, timeout=60)
+        await person.expect(room, "asking for money", after=before, timeout=90)
+        assert "Matrix: syncing again after" in caplog.text
+        assert sum(GREETING in n.body for n in person.said(room)) == 1
+
+
+async def until(condition: Callable[[], bool], timeout: float = 90.0) -> None:
+    """Wait for something the bot logs (a limit for a hung test, not a measure)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "not logged in time"
+        await asyncio.sleep(0.1)
 
 
 async def test_reclaim_run_serves_matrix_and_logs_nothing_private(
