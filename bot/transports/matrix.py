@@ -70,6 +70,8 @@ SYNC_FILTER: dict[str, Any] = {
         "account_data": {"types": []},
     },
 }
+UNREADABLE = "matrix.unreadable"
+"""Said once per sync in a room where a message could not be decrypted."""
 _T = TypeVar("_T")
 
 
@@ -172,10 +174,14 @@ class Router:
             self._greet.discard(room_id)
             if members <= 2:
                 await _logged("a greeting", self._to_engine(ToEngine(room_id, Start())))
+        unreadable = False
         for event in info.timeline.events:
             if isinstance(event, MegolmEvent):
-                log.info("Matrix: an encrypted message could not be read yet")
-                await _logged("a key request", self.client.request_room_key(event))
+                if event.sender != self.client.user_id and not unreadable:
+                    unreadable = True
+                    log.info("Matrix: an encrypted message could not be read")
+                    await _logged("a key request", self.client.request_room_key(event))
+                    await _logged("a notice", self.transport.say(room_id, UNREADABLE))
                 continue
             source: Mapping[str, Any] = getattr(event, "source", {}) or {}
             action = _action(room_id, source, self.client.user_id, members, self.transport)

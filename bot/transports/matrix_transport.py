@@ -87,7 +87,7 @@ class MatrixTransport:
             and room is not None
             and not room.power_levels.can_user_redact(self.client.user_id)
         ):
-            await self._send(chat_id, plain_notice(self.catalogs.text(None, REMOVE_ASK)))
+            await self.say(chat_id, REMOVE_ASK)
             return False
         try:
             answer = await self.client.room_redact(chat_id, ref)
@@ -97,7 +97,7 @@ class MatrixTransport:
         if isinstance(answer, RoomRedactResponse):
             return True
         if is_media:
-            await self._send(chat_id, plain_notice(self.catalogs.text(None, REMOVE_ASK)))
+            await self.say(chat_id, REMOVE_ASK)
         return False
 
     async def leave(self, chat_id: str) -> None:
@@ -108,6 +108,10 @@ class MatrixTransport:
             log.warning("Matrix: leaving a room failed: %s", type(left).__name__)
             return
         await self.client.room_forget(chat_id)
+
+    async def say(self, room_id: str, msgid: str) -> str | None:
+        """Send one of the transport's own lines (in the default language)."""
+        return await self._send(room_id, plain_notice(self.catalogs.text(None, msgid)))
 
     # --- sending -------------------------------------------------------------------------------
 

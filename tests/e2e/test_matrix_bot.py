@@ -288,3 +288,29 @@ async def test_reclaim_run_serves_matrix_and_logs_nothing_private(
     assert "Matrix: logged in" in logged
     leaks = [word for word in PRIVATE | {room, bot.access_token} if word in logged]
     assert leaks == []
+
+
+async def test_a_message_that_cannot_be_decrypted_is_asked_for_again(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, GREETING)
+        locked = {
+            "algorithm": "m.megolm.v1.aes-sha2",
+            "ciphertext": "AwgAEhA",
+            "sender_key": "c2VuZGVyIGtleSB0aGF0IG5vYm9keSBrbm93cw",
+            "session_id": "c2Vzc2lvbiBub2JvZHkgc2hhcmVk",
+            "device_id": "NOSUCHDEVICE",
+        }
+        before = len(person.said(room))
+        await person.send(room, locked, kind="m.room.encrypted")
+        await person.expect(room, CATALOGS.text("en", "matrix.unreadable"), after=before)
+        # The bot carries on.
+        before = len(person.said(room))
+        await person.say(room, "1")
+        await person.expect(room, "asking for money", after=before)
