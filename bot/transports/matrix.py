@@ -142,8 +142,12 @@ class Router:
 
     async def on_sync(self, response: SyncResponse, *, skip_timeline: bool = False) -> None:
         """Handle one sync: invites, then every joined room's events (rooms concurrently)."""
-        for room_id, invite in response.rooms.invite.items():
-            await _logged("an invite", self._invited(room_id, invite))
+        await asyncio.gather(
+            *(
+                _logged("an invite", self._invited(room_id, invite))
+                for room_id, invite in response.rooms.invite.items()
+            )
+        )
         if skip_timeline:
             return
         await asyncio.gather(

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from typing import Any, TypeVar
 
 from nio import (
+    RoomLeaveResponse,
     RoomRedactResponse,
     RoomSendResponse,
 )
@@ -104,7 +105,7 @@ class MatrixTransport:
         """Leave the room and forget it (the person can no longer be reached there)."""
         self.forget_room(chat_id)
         left = await self.client.room_leave(chat_id)
-        if not hasattr(left, "room_id"):
+        if not isinstance(left, RoomLeaveResponse):
             log.warning("Matrix: leaving a room failed: %s", type(left).__name__)
             return
         await self.client.room_forget(chat_id)

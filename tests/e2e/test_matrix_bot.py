@@ -23,7 +23,10 @@ from bot.i18n import Catalogs
 from tests.e2e import synapse as synapse_module
 from tests.e2e.matrix_person import Person, bot_settings, running_bot
 from tests.e2e.synapse import Registered, Synapse, free_port
+from tests.e2e.telegram_process import BotProcess
+from tests.e2e.telegram_process import Person as TelegramPerson
 from tests.samples import CODE, CREDENTIALS, MD5, PDQ
+from tests.telegram_emulator import EmulatorThread
 
 CATALOGS = Catalogs.load()
 GROUP_LINE = CATALOGS.text("en", "group.leaving")
@@ -314,3 +317,36 @@ async def test_a_message_that_cannot_be_decrypted_is_asked_for_again(
         before = len(person.said(room))
         await person.say(room, "1")
         await person.expect(room, "asking for money", after=before)
+
+
+async def test_telegram_and_matrix_run_together_in_one_process(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    with EmulatorThread() as emu:
+        process = BotProcess(
+            emu,
+            tmp_path / "data",
+            MATRIX_HOMESERVER=synapse.url,
+            MATRIX_USER_ID=bot.user_id,
+            MATRIX_ACCESS_TOKEN=bot.access_token,
+        )
+        try:
+            async with person_for(synapse, tmp_path) as person:
+                room = await person.dm(bot.user_id)
+                await person.expect(room, GREETING, timeout=60)
+                someone = TelegramPerson(emu, emu.add_user(first_name="Robin"), timeout=30)
+
+                def on_telegram() -> None:
+                    emu.user_sends_command(someone.user, "/start")
+                    someone.expect(GREETING)
+
+                await asyncio.to_thread(on_telegram)
+                # Still answering on Matrix after Telegram spoke.
+                before = len(person.said(room))
+                await person.say(room, "1")
+                await person.expect(room, "asking for money", after=before)
+            assert await asyncio.to_thread(process.stop) == 0, process.errors
+        finally:
+            process.kill()
+    assert "Matrix: stopping" in process.errors
