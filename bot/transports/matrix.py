@@ -272,6 +272,12 @@ async def _pause(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), seconds)
 
 
+def sync_pause(tries: int, first: float = FIRST_PAUSE) -> float:
+    """Seconds to wait after ``tries`` failed syncs in a row: doubling, at most MAX_PAUSE."""
+    doublings: int = min(max(tries, 1) - 1, 32)
+    return min(MAX_PAUSE, first * float(2**doublings))
+
+
 async def sync_forever(
     client: AsyncClient,
     router: Router,
@@ -309,7 +315,7 @@ async def sync_forever(
             if getattr(response, "status_code", None) == "M_UNKNOWN_TOKEN":
                 raise LoggedOutError
             tries += 1
-            wait = min(MAX_PAUSE, first_pause * 2 ** (tries - 1))
+            wait = sync_pause(tries, first_pause)
             log.warning(
                 "Matrix: sync failed (%s, try %d); trying again in %g s",
                 type(response).__name__,
