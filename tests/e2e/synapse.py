@@ -31,9 +31,11 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 VENV = Path(os.environ.get("RECLAIM_SYNAPSE_VENV", ROOT / ".synapse" / "venv"))
@@ -279,6 +281,25 @@ class Synapse:
         with urllib.request.urlopen(request, timeout=10) as answer:
             made = json.load(answer)
         return Registered(made["user_id"], password, made["access_token"], made["device_id"])
+
+    def client_api(self, token: str, method: str, path: str, body: object = None) -> Any:
+        """One client API call as ``token``'s user; returns the JSON answer."""
+        request = urllib.request.Request(
+            f"{self.url}/_matrix/client/v3/{path}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+            method=method,
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.load(answer)
+
+    def joined_rooms(self, token: str) -> set[str]:
+        """The rooms ``token``'s user is in."""
+        return set(self.client_api(token, "GET", "joined_rooms")["joined_rooms"])
+
+    def join(self, token: str, room_id: str) -> None:
+        """Join a room as ``token``'s user (behind the bot's back, for a test)."""
+        self.client_api(token, "POST", f"join/{urllib.parse.quote(room_id)}", {})
 
     def media_downloads(self) -> list[str]:
         """Access-log lines of media downloads or thumbnails (of anyone)."""

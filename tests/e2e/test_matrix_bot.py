@@ -189,6 +189,35 @@ async def test_a_group_room_is_left_with_one_line(synapse: Synapse, tmp_path: Pa
         await person.expect(room, GROUP_LINE)
         await person.left(room, bot.user_id)
         await person.left(group, bot.user_id)
+        assert synapse.joined_rooms(bot.access_token) == set()
+
+
+async def test_the_bot_leaves_when_the_person_does(synapse: Synapse, tmp_path: Path) -> None:
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, GREETING)
+        assert synapse.joined_rooms(bot.access_token) == {room}
+        await person.client.room_leave(room)
+        await until(lambda: not synapse.joined_rooms(bot.access_token))
+
+
+async def test_a_fresh_login_does_not_answer_old_messages(synapse: Synapse, tmp_path: Path) -> None:
+    bot = register(synapse, "bot")
+    async with person_for(synapse, tmp_path) as person:
+        room = await person.dm(bot.user_id)
+        synapse.join(bot.access_token, room)
+        await person.joined(room, bot.user_id)
+        await person.say(room, "/start")
+        async with running_bot(bot_settings(synapse, bot, tmp_path / "data")):
+            await until((tmp_path / "data" / "matrix" / "sync-token").exists)
+            await person.say(room, "/help")
+            await person.wait(lambda: person.said(room))
+            # Only the new message is answered: its one reply, and no greeting for /start.
+            assert not any(GREETING in notice.body for notice in person.said(room))
 
 
 async def test_a_restart_of_the_bot_resumes_without_replaying(
