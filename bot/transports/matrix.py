@@ -141,7 +141,8 @@ class Router:
         """Rooms joined but not yet seen in a sync: greeted once their state is known."""
 
     async def on_sync(self, response: SyncResponse, *, skip_timeline: bool = False) -> None:
-        """Handle one sync: invites, then every joined room's events (rooms concurrently)."""
+        """Handle one sync: invites, every joined room's events (rooms concurrently), and the
+        rooms the bot is no longer in."""
         await asyncio.gather(
             *(
                 _logged("an invite", self._invited(room_id, invite))
@@ -153,6 +154,10 @@ class Router:
         await asyncio.gather(
             *(self._room(room_id, info) for room_id, info in response.rooms.join.items())
         )
+        for room_id in response.rooms.leave:
+            # Left, kicked or banned: nothing of the conversation is kept.
+            self.transport.forget_room(room_id)
+            await _logged("a room left", self.runtime.drop(NAME, room_id))
 
     async def _invited(self, room_id: str, invite: InviteInfo) -> None:
         # matrix-nio moves a member event's content out of its source: put it back.

@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -379,3 +380,25 @@ async def test_telegram_and_matrix_run_together_in_one_process(
         finally:
             process.kill()
     assert "Matrix: stopping" in process.errors
+
+
+def stored_sessions(data_dir: Path) -> int:
+    with sqlite3.connect(data_dir / "reclaim.sqlite3") as conn:
+        count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        return count
+
+
+async def test_a_kicked_bot_keeps_nothing_of_the_conversation(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    data = tmp_path / "data"
+    async with (
+        running_bot(bot_settings(synapse, bot, data)),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, GREETING)
+        assert stored_sessions(data) == 1
+        await person.client.room_kick(room, bot.user_id)
+        await until(lambda: stored_sessions(data) == 0)
