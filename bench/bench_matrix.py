@@ -47,7 +47,11 @@ def rss_kib(pid: int) -> int:
 
 
 async def start_bot(synapse: Synapse, data_dir: Path, user_id: str, token: str) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "MATRIX_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "RECLAIM_", "MATRIX_"))
+    }
     env.update(
         RECLAIM_DATA_DIR=str(data_dir),
         RECLAIM_LOG_LEVEL="WARNING",

@@ -14,6 +14,7 @@ import logging
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -402,3 +403,40 @@ async def test_a_kicked_bot_keeps_nothing_of_the_conversation(
         assert stored_sessions(data) == 1
         await person.client.room_kick(room, bot.user_id)
         await until(lambda: stored_sessions(data) == 0)
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"MATRIX_PASSWORD": "not the password"}, "reclaim: Matrix refused the login"),
+        ({"MATRIX_ACCESS_TOKEN": "syt_not_a_token"}, "reclaim: Matrix refused MATRIX_ACCESS_TOKEN"),
+        ({}, "reclaim: set MATRIX_ACCESS_TOKEN or MATRIX_PASSWORD"),
+    ],
+)
+def test_refused_credentials_stop_reclaim_run_with_one_line(
+    synapse: Synapse, tmp_path: Path, settings: dict[str, str], said: str
+) -> None:
+    bot = register(synapse, "bot")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "RECLAIM_", "MATRIX_"))
+    }
+    env.update(
+        RECLAIM_DATA_DIR=str(tmp_path / "data"),
+        MATRIX_HOMESERVER=synapse.url,
+        MATRIX_USER_ID=bot.user_id,
+        **settings,
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=synapse_module.ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(said), done.stderr
+    assert "Traceback" not in done.stderr
