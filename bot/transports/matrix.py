@@ -186,7 +186,7 @@ class Router:
         unreadable = False
         for event in info.timeline.events:
             if isinstance(event, MegolmEvent):
-                if event.sender != self.client.user_id and not unreadable:
+                if event.sender != self.client.user_id and not unreadable and members <= 2:
                     unreadable = True
                     log.info("Matrix: an encrypted message could not be read")
                     await _logged("a key request", self.client.request_room_key(event))
