@@ -28,6 +28,7 @@ import logging
 from collections.abc import Awaitable, Mapping
 from typing import Any, TypeVar
 
+import aiohttp
 from nio import (
     InviteInfo,
     JoinResponse,
@@ -351,7 +352,9 @@ async def run_matrix(runtime: Runtime, settings: Settings, stop: asyncio.Event) 
     client = client_for(settings, state)
     try:
         for attempt in range(2):
-            await log_in(client, settings, state)
+            if not await _logged_in(client, settings, state, stop):
+                log.info("Matrix: stopping")
+                return
             transport = MatrixTransport(client, runtime.catalogs)
             log.info("Matrix: logged in; syncing")
             try:
@@ -365,6 +368,32 @@ async def run_matrix(runtime: Runtime, settings: Settings, stop: asyncio.Event) 
         log.info("Matrix: stopping")
     finally:
         await client.close()  # type: ignore[no-untyped-call]
+
+
+async def _logged_in(
+    client: AsyncClient, settings: Settings, state: StateDir, stop: asyncio.Event
+) -> bool:
+    """Log in, trying again with growing pauses while the homeserver can't be reached.
+
+    Returns:
+        True once logged in; False if ``stop`` was set first.
+    """
+    tries = 0
+    while not stop.is_set():
+        try:
+            await _until(stop, log_in(client, settings, state))
+            return not stop.is_set()
+        except (OSError, aiohttp.ClientError, TimeoutError) as exc:
+            tries += 1
+            wait = sync_pause(tries)
+            log.warning(
+                "Matrix: can't reach the homeserver (%s, try %d); trying again in %g s",
+                type(exc).__name__,
+                tries,
+                wait,
+            )
+            await _pause(stop, wait)
+    return False
 
 
 def _quiet_library_logs() -> None:

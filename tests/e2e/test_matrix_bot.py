@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.i18n import Catalogs
 from tests.e2e import synapse as synapse_module
 from tests.e2e.matrix_person import Person, bot_settings, running_bot
@@ -440,3 +441,18 @@ def test_refused_credentials_stop_reclaim_run_with_one_line(
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith(said), done.stderr
     assert "Traceback" not in done.stderr
+
+
+async def test_an_unreachable_homeserver_at_start_up_is_tried_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.transports.matrix")
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        matrix_homeserver=f"http://127.0.0.1:{free_port()}",
+        matrix_user_id="@reclaim:localhost",
+        matrix_password="unused",
+    )
+    async with running_bot(settings):
+        await until(lambda: "Matrix: can't reach the homeserver" in caplog.text)
+    assert "Matrix: stopping" in caplog.text
