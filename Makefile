@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean chromium web
+.PHONY: run test lint bench clean chromium web synapse
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy --strict bot
 
-test: lint chromium
+test: lint chromium synapse
 	$(BIN)/python -m pytest -q
 
 # The companion page is tested in Debian's Chromium. Installed here when missing and possible
@@ -37,6 +37,19 @@ chromium:
 	    echo "The browser tests will be skipped."; \
 	  fi; }
 
+# The Matrix tests run against a real Synapse, in its own cached environment so its pinned
+# dependencies never meet the bot's. Without network access the Matrix tests are skipped.
+SYNAPSE_VENV := .synapse/venv
+SYNAPSE_STAMP := $(SYNAPSE_VENV)/.installed
+
+synapse: $(SYNAPSE_STAMP)
+
+$(SYNAPSE_STAMP):
+	@$(PYTHON) -m venv $(SYNAPSE_VENV) && \
+	  $(SYNAPSE_VENV)/bin/pip install --quiet --upgrade pip && \
+	  $(SYNAPSE_VENV)/bin/pip install --quiet matrix-synapse && touch $(SYNAPSE_STAMP) || \
+	  echo "Synapse can't be installed here; the Matrix tests will be skipped."
+
 # The companion page's vendored libraries (bot/companion/web/vendor/, committed) from the npm
 # versions pinned in web/package-lock.json. Only needed after changing web/package.json.
 web:
@@ -47,4 +60,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .synapse .pytest_cache .mypy_cache .ruff_cache

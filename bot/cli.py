@@ -131,19 +131,59 @@ async def _console(settings: Settings, lang: str | None) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    if settings.telegram_token:
-        from bot.transports.telegram import run_telegram
+    matrix = bool(settings.matrix_homeserver)
+    if settings.telegram_token or matrix:
         from bot.web import page_for
 
-        problem = mini_app_problem(settings)
+        problem = mini_app_problem(settings) if settings.telegram_token else None
         if problem is not None:
             raise ConfigError(problem)
         with stop_on_signals() as stop:
             async with page_for(settings), open_runtime(settings) as runtime:
-                await run_telegram(runtime, settings, stop)
+                await _together(_platforms(runtime, settings, stop), stop)
         return 0
     log.info("no platform configured: starting the console")
     return await _console(settings, None)
+
+
+def _platforms(
+    runtime: Runtime, settings: Settings, stop: asyncio.Event
+) -> list[Coroutine[None, None, None]]:
+    """One coroutine per configured platform, each running until ``stop`` is set."""
+    running: list[Coroutine[None, None, None]] = []
+    if settings.telegram_token:
+        from bot.transports.telegram import run_telegram
+
+        running.append(run_telegram(runtime, settings, stop))
+    if settings.matrix_homeserver:
+        from bot.transports.matrix import run_matrix
+
+        running.append(run_matrix(runtime, settings, stop))
+        if not settings.telegram_token:  # Telegram's runner purges expired sessions itself
+            running.append(_purging(runtime, stop))
+    return running
+
+
+async def _purging(runtime: Runtime, stop: asyncio.Event) -> None:
+    purge = asyncio.create_task(runtime.purge_forever())
+    try:
+        await stop.wait()
+    finally:
+        purge.cancel()
+
+
+async def _together(running: list[Coroutine[None, None, None]], stop: asyncio.Event) -> None:
+    """Run the platforms together; when one stops for good (an error), the others stop too."""
+    tasks = [asyncio.create_task(coroutine) for coroutine in running]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for task in done:
+            task.result()  # a refusal to start (ConfigError) is reported as such
+    finally:
+        for task in tasks:
+            task.cancel()
 
 
 def _serve(command: Coroutine[None, None, int]) -> int:

@@ -87,6 +87,12 @@ class Settings:
     telegram_webhook_listen: str = "127.0.0.1"
     telegram_webhook_port: int = 8443
     telegram_retry_backoff: float = 1.0
+    matrix_homeserver: str | None = None
+    """The homeserver's client address (``https://matrix.example.org``); None: no Matrix."""
+    matrix_user_id: str | None = None
+    matrix_access_token: str | None = field(default=None, repr=False)
+    matrix_password: str | None = field(default=None, repr=False)
+    matrix_device_name: str = "Reclaim"
     log_level: str = "INFO"
     cases_per_chat_per_day: int = 3
     cases_per_hour: int = 60
@@ -136,6 +142,11 @@ _ENV: dict[str, tuple[str, type]] = {
     "RECLAIM_CASES_PER_CHAT_PER_DAY": ("cases_per_chat_per_day", int),
     "RECLAIM_CASES_PER_HOUR": ("cases_per_hour", int),
     "TELEGRAM_RETRY_BACKOFF": ("telegram_retry_backoff", float),
+    "MATRIX_HOMESERVER": ("matrix_homeserver", str),
+    "MATRIX_USER_ID": ("matrix_user_id", str),
+    "MATRIX_ACCESS_TOKEN": ("matrix_access_token", str),
+    "MATRIX_PASSWORD": ("matrix_password", str),
+    "MATRIX_DEVICE_NAME": ("matrix_device_name", str),
     "RECLAIM_PUBLIC_URL": ("public_url", str),
     "RECLAIM_WEB_LISTEN": ("web_listen", str),
     "RECLAIM_WEB_PORT": ("web_port", int),
@@ -144,7 +155,12 @@ _ENV: dict[str, tuple[str, type]] = {
 }
 PAGE_PATH = "/companion/"
 """Where the bot's own process serves the companion page, below the public address."""
-_SECRET_FIELDS = {"telegram_token", "telegram_webhook_secret"}
+_SECRET_FIELDS = {
+    "telegram_token",
+    "telegram_webhook_secret",
+    "matrix_access_token",
+    "matrix_password",
+}
 
 
 def _convert(name: str, kind: type, raw: Any) -> Any:

@@ -16,7 +16,7 @@ from bot.hashes.items import ItemKind
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
-SETTING = re.compile(r"\b(?:RECLAIM|TELEGRAM)_[A-Z_]*[A-Z]\b")
+SETTING = re.compile(r"\b(?:RECLAIM|TELEGRAM|MATRIX)_[A-Z_]*[A-Z]\b")
 
 
 def _code_blocks(text: str) -> list[str]:
