@@ -34,7 +34,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from bot.cases.store import Store
 from bot.config import ConfigError, Settings, reason
@@ -55,9 +55,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-LOCK_RETRY: Final = 5.0
-"""Seconds between tries to take the sender lock while another process holds it."""
-
 
 @dataclass(frozen=True, slots=True)
 class RelayTuning:
@@ -70,6 +67,7 @@ class RelayTuning:
         dispatch_every: seconds between looks at the outbox.
         timeouts: the HTTP sinks' timeouts.
         stop_grace: seconds a stopping relay waits for sends under way before abandoning them.
+        lock_retry: seconds between tries to take the sender lock another process holds.
     """
 
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
@@ -78,6 +76,7 @@ class RelayTuning:
     dispatch_every: float = 1.0
     timeouts: HttpTimeouts = field(default_factory=HttpTimeouts)
     stop_grace: float = 10.0
+    lock_retry: float = 5.0
 
 
 def lock_path(database: Path) -> Path:
@@ -178,7 +177,8 @@ class Relay:
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
-        """Start the dispatch loop and the sending side."""
+        """Start the dispatch loop and the sending side (with the sender lock, if free now)."""
+        self.lock.try_acquire()
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="relay-dispatch"),
             asyncio.create_task(self._send_forever(), name="relay-send"),
@@ -236,7 +236,7 @@ class Relay:
                 )
                 said = True
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), LOCK_RETRY)
+                await asyncio.wait_for(self._stop.wait(), self._tuning.lock_retry)
         if self._stop.is_set():
             return
         if self.workers:
