@@ -14,6 +14,7 @@ import asyncio
 import json
 import random
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,6 +43,11 @@ class FakePartner:
     rng: random.Random = field(default_factory=lambda: random.Random(1))
     hang_for: float = 5.0
     api_key: str | None = None
+    hold_at: int = 0
+    """Hold the answer to the webhook delivery number ``hold_at`` (1-based) for ``hang_for``
+    seconds after accepting it: a sender killed meanwhile has sent it but not marked it."""
+    latency: float = 0.0
+    """Seconds every webhook delivery takes."""
     banks: dict[str, dict[int, dict[str, str]]] = field(default_factory=lambda: {"reclaim": {}})
     deliveries: list[Delivery] = field(default_factory=list)
     requests: int = 0
@@ -99,6 +105,10 @@ class FakePartner:
             self.refused_signatures += 1
             return web.json_response({"message": "bad signature"}, status=401)
         self.deliveries.append(Delivery(request.headers["Idempotency-Key"], json.loads(body)))
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.hold_at and len(self.deliveries) == self.hold_at:
+            await asyncio.sleep(self.hang_for)
         return web.json_response({"ok": True})
 
     def hashes_in(self, bank: str = "reclaim") -> list[dict[str, str]]:
@@ -126,3 +136,37 @@ def closed_port() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+class PartnerThread:
+    """``partner`` served from a thread of its own, for tests that drive real processes."""
+
+    def __init__(self, partner: FakePartner) -> None:
+        self.partner = partner
+        self.url = ""
+        self._ready = threading.Event()
+        self._loop = asyncio.new_event_loop()
+        self._stopped: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._serve())
+
+    async def _serve(self) -> None:
+        self._stopped = asyncio.Event()
+        async with serving(self.partner) as url:
+            self.url = url
+            self._ready.set()
+            await self._stopped.wait()
+
+    def __enter__(self) -> PartnerThread:
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("the partner did not start")
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        assert self._stopped is not None
+        self._loop.call_soon_threadsafe(self._stopped.set)
+        self._thread.join(10)
