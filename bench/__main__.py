@@ -10,6 +10,7 @@ BENCHMARKS = [
     "bench.bench_chatkeys",
     "bench.bench_companion",
     "bench.bench_web",
+    "bench.bench_relay",
 ]
 
 
