@@ -11,6 +11,7 @@ BENCHMARKS = [
     "bench.bench_companion",
     "bench.bench_web",
     "bench.bench_feed",
+    "bench.bench_relay",
 ]
 
 

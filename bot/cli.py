@@ -5,6 +5,8 @@ Subcommands:
     console    chat with the bot in this terminal (scripted when stdin is not a TTY)
     hash       make hash codes of pictures and videos on this device (the companion)
     web        serve only the companion page on http://HOST:PORT/ (default 127.0.0.1:8080)
+    relay      run the relay alone (push partners, the partner API); ``status`` prints its
+               counts, ``retry-dead [SINK]`` queues dead letters again
     helplines  list the helplines the bot knows, by country
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs;
                ``web`` exports the companion page's words (bot/companion/web/i18n/)
@@ -53,12 +55,13 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 @asynccontextmanager
 async def open_runtime(
-    settings: Settings, env: Mapping[str, str] | None = None
+    settings: Settings, env: Mapping[str, str] | None = None, *, relay: bool = False
 ) -> AsyncIterator[Runtime]:
     """Open the store and build the runtime for ``settings``; closes the store on exit.
 
     The secret is the one beside the database (or ``RECLAIM_SECRET``), checked against the
-    database's key check before the store opens (``bot/secretfile.py``).
+    database's key check before the store opens (``bot/secretfile.py``). With ``relay``, the
+    relay runs on the same store while the block runs (``bot/relay/runner.py``).
 
     Raises:
         ConfigError: the bot cannot start with these settings; the message is one line.
@@ -83,7 +86,13 @@ async def open_runtime(
             store, catalogs, secret=secret, settings=settings, helplines=load_helplines()
         )
         await runtime.purge()
-        yield runtime
+        if relay:
+            from bot.relay.runner import relay_running
+
+            async with relay_running(store, secret, settings, env=env):
+                yield runtime
+        else:
+            yield runtime
     finally:
         await store.close()
         workers.shutdown(cancel_futures=True)
@@ -120,12 +129,12 @@ def stop_on_signals() -> Iterator[asyncio.Event]:
             loop.remove_signal_handler(signum)
 
 
-async def _console(settings: Settings, lang: str | None) -> int:
+async def _console(settings: Settings, lang: str | None, *, relay: bool = False) -> int:
     from bot.transports.console import run_console
     from bot.web import page_for
 
     with stop_on_signals() as stop:
-        async with page_for(settings), open_runtime(settings) as runtime:
+        async with page_for(settings), open_runtime(settings, relay=relay) as runtime:
             await run_console(runtime, lang=lang, stop=stop)
     return 0
 
@@ -139,11 +148,11 @@ async def _run(settings: Settings) -> int:
         if problem is not None:
             raise ConfigError(problem)
         with stop_on_signals() as stop:
-            async with page_for(settings), open_runtime(settings) as runtime:
+            async with page_for(settings), open_runtime(settings, relay=True) as runtime:
                 await _together(_platforms(runtime, settings, stop), stop)
         return 0
     log.info("no platform configured: starting the console")
-    return await _console(settings, None)
+    return await _console(settings, None, relay=True)
 
 
 def _platforms(
@@ -284,6 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
     from bot.relay.partner_cli import configure as configure_partner
 
     configure_partner(sub.add_parser("partner", help="partners who fetch the hash feed"))
+    relay = sub.add_parser("relay", help="run the relay alone, or show or retry its deliveries")
+    relay.add_argument("action", nargs="?", choices=["status", "retry-dead"])
+    relay.add_argument("sink", nargs="?", help="retry-dead: only this push partner's")
     return parser
 
 
@@ -325,6 +337,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.relay.partner_cli import main as partner_main
 
         return partner_main(args, settings, time.time())
+    if args.command == "relay":
+        from bot.relay.relay_cli import main as relay_main
+
+        return _serve(relay_main(settings, args.action, args.sink))
     if args.command == "diagram":
         from bot.engine.states import diagram
 

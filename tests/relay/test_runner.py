@@ -1,0 +1,131 @@
+"""The relay as a whole on a real store: dispatch, sending, the sender lock, the state file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.cases.store import CaseCredentials, Store
+from bot.config import ConfigError, Settings, SinkSettings
+from bot.hashes.items import HashItem, ItemKind
+from bot.relay.backoff import RetrySchedule
+from bot.relay.runner import RelayTuning, read_state, relay_running
+from tests.conftest import TEST_SECRET
+from tests.relay.sinks.partners import FakePartner, serving
+
+FAST = RelayTuning(
+    schedule=RetrySchedule(base=0.01, cap=0.05),
+    breaker_cooldown=0.05,
+    dispatch_every=0.02,
+    lock_retry=0.05,
+    stop_grace=2.0,
+)
+ENV = {"HOOK_SECRET": "webhook-secret"}
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], what: str) -> None:
+    """Wait (up to 20 s) until ``check`` holds."""
+    for _ in range(2000):
+        if await check():
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail(f"never happened: {what}")
+
+
+async def open_cases(store: Store, count: int) -> None:
+    for n in range(count):
+        item = HashItem(ItemKind.IMAGE, (("pdq", f"{n:064x}"),))
+        assert isinstance(await store.open_case([item], "stopncii", 1_764_000_000), CaseCredentials)
+
+
+async def states(store: Store) -> list[tuple[object, ...]]:
+    async with store.transaction() as db:
+        return [
+            tuple(r)
+            for r in await db.execute_fetchall(
+                "SELECT sink, state, COUNT(*) FROM push_jobs GROUP BY 1, 2 ORDER BY 1, 2"
+            )
+        ]
+
+
+def settings_for(store_path: Path, url: str, exports: Path) -> Settings:
+    return Settings(
+        data_dir=store_path.parent,
+        sinks=(
+            SinkSettings("Hotline", "webhook", url=f"{url}/hook", secret_env="HOOK_SECRET"),
+            SinkSettings("Export", "file", path=exports),
+        ),
+    )
+
+
+async def test_the_relay_dispatches_and_delivers_to_every_sink_through_failures(
+    store: Store, tmp_path: Path
+) -> None:
+    partner = FakePartner(fail_rate=0.5)
+    async with serving(partner) as url:
+        settings = settings_for(tmp_path / "reclaim.sqlite3", url, tmp_path / "out")
+        await open_cases(store, 10)
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=FAST) as relay:
+
+            async def all_delivered() -> bool:
+                return await states(store) == [
+                    ("Export", "delivered", 10),
+                    ("Hotline", "delivered", 10),
+                ]
+
+            await eventually(all_delivered, "all jobs delivered")
+            assert relay.dispatched == 10
+            state = read_state(settings.database_path)
+            assert state is not None
+            assert set(state["sinks"]) == {"Hotline", "Export"}
+    keys = {d.idempotency_key for d in partner.deliveries}
+    assert len(keys) == 10
+    lines = [json.loads(x) for p in (tmp_path / "out").iterdir() for x in p.open()]
+    assert len({line["idempotency_key"] for line in lines}) == 10
+    assert read_state(settings.database_path) is None  # stopped: nothing holds the lock
+
+
+async def test_only_one_relay_sends_and_another_takes_over_when_it_stops(
+    store: Store, tmp_path: Path
+) -> None:
+    partner = FakePartner()
+    async with serving(partner) as url:
+        settings = settings_for(tmp_path / "reclaim.sqlite3", url, tmp_path / "out")
+        second = await Store.open(settings.database_path, pepper=b"p" * 32, scrypt_n=2**4)
+        try:
+            first_relay = relay_running(store, TEST_SECRET, settings, env=ENV, tuning=FAST)
+            active = await first_relay.__aenter__()
+            async with relay_running(
+                second, TEST_SECRET, settings, env=ENV, tuning=FAST
+            ) as standby:
+                assert active.lock.held
+                await asyncio.sleep(0.1)
+                assert not standby.lock.held
+                await first_relay.__aexit__(None, None, None)
+                await eventually(lambda: _held(standby), "the standby relay takes the lock")
+                await open_cases(store, 3)
+
+                async def delivered() -> bool:
+                    return len(partner.deliveries) == 3
+
+                await eventually(delivered, "the standby relay delivers")
+                assert sum(w.delivered for w in standby.workers.values()) >= 3
+        finally:
+            await second.close()
+
+
+async def _held(relay: object) -> bool:
+    return bool(relay.lock.held)  # type: ignore[attr-defined]
+
+
+async def test_a_missing_webhook_secret_stops_the_relay_before_it_starts(
+    store: Store, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path / "reclaim.sqlite3", "http://127.0.0.1:9", tmp_path)
+    with pytest.raises(ConfigError, match="HOOK_SECRET"):
+        async with relay_running(store, TEST_SECRET, settings, env={}, tuning=FAST):
+            pytest.fail("started without the webhook's secret")
