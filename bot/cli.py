@@ -6,6 +6,7 @@ Subcommands:
     hash       make hash codes of pictures and videos on this device (the companion)
     web        serve only the companion page on http://HOST:PORT/ (default 127.0.0.1:8080)
     helplines  list the helplines the bot knows, by country
+    helpline   ``add NAME`` makes a referral link for a helpline; ``list``; ``stats`` (weekly)
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs;
                ``web`` exports the companion page's words (bot/companion/web/i18n/)
     diagram    print the conversation's state diagram (Graphviz dot)
@@ -31,6 +32,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from bot import helpline_cli
 from bot.cases.pinwork import pin_workers
 from bot.cases.store import CaseLimits, Store
 from bot.config import (
@@ -221,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--root", type=Path, help="serve this folder instead of the shipped page")
     helplines = sub.add_parser("helplines", help="list known helplines")
     helplines.add_argument("country", nargs="?", help="ISO country code, e.g. GB")
+    helpline_cli.add_parser(sub)
     i18n = sub.add_parser("i18n", help="message catalogs")
     i18n.add_argument("action", choices=["extract", "check", "web"])
     sub.add_parser("diagram", help="print the conversation state diagram (dot)")
@@ -257,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(_run(settings))
     if args.command == "helplines":
         return _helplines(args.country)
+    if args.command == "helpline":
+        return helpline_cli.main(args, settings)
     if args.command == "i18n":
         return _i18n(args.action)
     if args.command == "diagram":
