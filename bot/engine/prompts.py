@@ -7,8 +7,10 @@ the sequences for helplines, case results and pasted hash codes. Everything is a
 Promises follow ``Context.partners``: every message that would say codes are passed on has a
 ``*_local`` twin, chosen while no partner is connected, that says what is really done (a
 private record with a number and PIN; the person submits to Take It Down or StopNCII
-themselves). ``PARTNER_ONLY`` lists the msgids that may only be said with partners, so a test
-can check no conversation without partners ever reaches one. Helplines put the emergency
+themselves). With partners, ``promise`` names them (the operator's public names) in those
+messages, and ``/status`` gives each partner of the case a line (``partner_lines``).
+``PARTNER_ONLY`` lists the msgids that may only be said with partners, so a test can check no
+conversation without partners ever reaches one. Helplines put the emergency
 number first and lines that answer at once next, so a person in danger reads those first;
 the facts behind them are in ``bot/data/helplines.toml`` and ``docs/facts.md``.
 """

@@ -104,3 +104,20 @@ async def test_the_same_token_opens_and_counts_once(
         opened = await store.open_case(items, "stopncii", T0, token="t" * 32, referral=code)
         assert isinstance(opened, CaseCredentials)
     assert rows(db_path, "SELECT opened FROM referral_counts") == [(1,)]
+
+
+async def test_answers_about_a_referred_case_count_for_its_helpline_only(
+    store: Store, items: tuple[HashItem, ...], db_path: Path
+) -> None:
+    code = await _add(store, "Line")
+    referred = await store.open_case(items, "stopncii", T0, referral=code)
+    plain = await store.open_case(items[:1], "stopncii", T0)
+    assert isinstance(referred, CaseCredentials)
+    assert isinstance(plain, CaseCredentials)
+    async with store.transaction() as db:
+        for number in (referred.number, plain.number):
+            found = list(
+                await db.execute_fetchall("SELECT id FROM cases WHERE number = ?", (number,))
+            )
+            await referrals.count_feedback(db, int(found[0][0]), T0, by=2)
+    assert rows(db_path, "SELECT code, opened, feedback FROM referral_counts") == [(code, 1, 2)]
