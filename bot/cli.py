@@ -8,6 +8,7 @@ Subcommands:
     relay      run the relay alone (push partners, the partner API); ``status`` prints its
                counts, ``retry-dead [SINK]`` queues dead letters again
     helplines  list the helplines the bot knows, by country
+    helpline   ``add NAME`` makes a referral link for a helpline; ``list``; ``stats`` (weekly)
     i18n       ``extract`` regenerates locales/messages.pot; ``check`` verifies the catalogs;
                ``web`` exports the companion page's words (bot/companion/web/i18n/)
     diagram    print the conversation's state diagram (Graphviz dot)
@@ -34,6 +35,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from bot import helpline_cli
 from bot.cases.pinwork import pin_workers
 from bot.cases.store import CaseLimits, Store
 from bot.config import (
@@ -287,6 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     helplines.add_argument(
         "--check", action="store_true", help="validate the helpline, platform and service data"
     )
+    helpline_cli.add_parser(sub)
     i18n = sub.add_parser("i18n", help="message catalogs")
     i18n.add_argument("action", choices=["extract", "check", "web"])
     sub.add_parser("diagram", help="print the conversation state diagram (dot)")
@@ -329,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
         return _serve(_run(settings))
     if args.command == "helplines":
         return _helplines(args.country, args.check)
+    if args.command == "helpline":
+        return helpline_cli.main(args, settings)
     if args.command == "i18n":
         return _i18n(args.action)
     if args.command == "partner":

@@ -20,7 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from bot.engine.effects import Button, Msg, PageOffer, ParamValue, Say
+from bot.engine.effects import Button, Lines, Msg, PageOffer, ParamValue, Say
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
@@ -146,9 +146,14 @@ class Catalogs:
         return self.text(lang, label)
 
     def param(self, lang: str | None, value: ParamValue) -> str:
-        """Render one parameter value."""
+        """Render one parameter value (a msgid with its own parameters, or several lines)."""
         if isinstance(value, Msg):
-            return self.text(lang, value.msgid)
+            text = self.text(lang, value.msgid)
+            if not value.params:
+                return text
+            return text.format_map(_Params({k: self.param(lang, v) for k, v in value.params}))
+        if isinstance(value, Lines):
+            return "\n".join(self.param(lang, item) for item in value.items)
         return str(value)
 
     def render(self, lang: str | None, message: Say) -> Rendered:

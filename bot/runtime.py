@@ -30,6 +30,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.cases import caseinfo, referrals
 from bot.cases import store as case_store
 from bot.chatkeys import ChatKeys
 from bot.config import Settings, derive_key
@@ -40,6 +41,7 @@ from bot.engine.effects import (
     LeaveChat,
     LookupCase,
     OpenCase,
+    Referred,
     Say,
     Shown,
     WithdrawCase,
@@ -57,10 +59,18 @@ from bot.engine.events import (
     Event,
     GroupChat,
     LookupPaused,
+    PartnerView,
     Text,
 )
 from bot.engine.machine import step
-from bot.engine.session import Context, Helpline, Session, session_from_json, session_to_json
+from bot.engine.session import (
+    Context,
+    Helpline,
+    Referral,
+    Session,
+    session_from_json,
+    session_to_json,
+)
 from bot.engine.states import TEXT_STATES
 from bot.i18n import Catalogs, Rendered
 
@@ -76,6 +86,9 @@ REF_MINUTE = 60
 """Stored times (message references, expiry) keep the minute, no finer: enough for both."""
 STORE_FAILED = "error.store"
 """Said when the database fails; it must need nothing but the catalogs."""
+PARTNERS_EVERY = 60.0
+"""Seconds between two reads of the partners and referral codes in the database: a partner or
+helpline added while the bot runs is known within this time, and no message pays for a read."""
 
 
 class Transport(Protocol):
@@ -105,6 +118,7 @@ class Runtime:
         settings: Settings,
         helplines: tuple[Helpline, ...] = (),
         clock: Callable[[], float] = time.time,
+        partners_every: float = PARTNERS_EVERY,
     ) -> None:
         self.store = store
         self.catalogs = catalogs
@@ -116,6 +130,12 @@ class Runtime:
         self._case_limit_key = derive_key(secret, "case-limits")
         self._lookup_limit_key = derive_key(secret, "lookup-limits")
         self._helplines = helplines
+        # Who cases go to and which referral codes exist, read from the database at most every
+        # ``partners_every`` seconds; until the first read, the push partners in the settings.
+        self._partners_every = partners_every
+        self._partners_read: float | None = None
+        self._partners: tuple[str, ...] = tuple(sink.name for sink in settings.sinks)
+        self._referral_links: tuple[Referral, ...] = ()
         # Per-chat locks and waiting counts are indexed by a fast keyed hash of the chat, so
         # a chat's events are serialised even while its slow key is still being derived.
         self._locks: dict[bytes, asyncio.Lock] = {}
@@ -139,12 +159,34 @@ class Runtime:
             languages=self.catalogs.languages,
             default_language=self.settings.default_language,
             helplines=self._helplines,
+            partners=self._partners,
+            referral_links=self._referral_links,
             max_items=self.settings.max_items,
             flood_limit=self.settings.flood_limit,
             flood_window=self.settings.flood_window,
             token=secrets.token_hex(16),
             page_url=self.settings.page_url,
         )
+
+    async def refresh(self, now: float) -> None:
+        """Read the partners and referral codes again if the last read is old enough.
+
+        Partners are the push sinks of the settings plus the feed partners not revoked (see
+        ``caseinfo.connected_partners``); the words about passing codes on name them.
+        """
+        last = self._partners_read
+        if last is not None and 0 <= now - last < self._partners_every:
+            return
+        self._partners_read = now
+        sinks = [sink.name for sink in self.settings.sinks]
+        async with self.store.transaction() as db:
+            partners = await caseinfo.connected_partners(db, sinks)
+            links = await referrals.links(db)
+        self._partners = partners
+        self._referral_links = tuple(
+            Referral(link.code, link.name, link.lang, link.country) for link in links
+        )
+        log.debug("partners: %d, referral codes: %d", len(partners), len(links))
 
     async def load(self, key: str, now: float) -> Session:
         """The stored session, or a fresh one."""
@@ -214,6 +256,7 @@ class Runtime:
                 event = Choice(choice)
         if incoming_ref is not None:
             session = _remember(session, incoming_ref, now)
+        await self.refresh(now)
         ctx = self.context(now)
         log.debug("event %s in state %s", type(event).__name__, session.state.value)
         # The step may replace the session (``/forget``); keep what is visible in the chat.
@@ -241,6 +284,9 @@ class Runtime:
                     session = session.with_(visible=_without(session.visible, incoming_ref))
             elif isinstance(effect, LeaveChat):
                 await transport.leave(chat_id)
+            elif isinstance(effect, Referred):
+                async with self.store.transaction() as db:
+                    await referrals.bump(db, effect.code, "started", now)
             elif isinstance(effect, Forget):
                 shown = tuple(dict.fromkeys((*visible_before, *session.visible)))
                 await self._forget(transport, chat_id, key, shown, now)
@@ -276,7 +322,12 @@ class Runtime:
             chat = _chat_tag(self._case_limit_key, key)
             try:
                 opened = await self.store.open_case(
-                    effect.items, effect.route, now, token=effect.token or None, chat=chat
+                    effect.items,
+                    effect.route,
+                    now,
+                    token=effect.token or None,
+                    chat=chat,
+                    referral=effect.referral,
                 )
             except Exception:
                 log.exception("opening a case failed")
@@ -329,6 +380,10 @@ def case_view(info: case_store.CaseInfo) -> CaseView:
         queued=info.relay_queued,
         delivered=info.relay_delivered,
         signals=info.signal_counts,
+        partners=tuple(
+            PartnerView(p.name, p.state or "", p.pending_review, p.blocked, p.not_blocked)
+            for p in info.partners
+        ),
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.engine.effects import Button, Msg, PageOffer, Say, say
+from bot.engine.effects import Button, Lines, Msg, PageOffer, Say, say
 from bot.i18n import Catalogs, default_locales_dir, write_template
 
 FR_PO = """
@@ -127,3 +127,14 @@ def test_every_catalog_has_every_english_msgid(catalogs: Catalogs) -> None:
     assert len(english) > 100
     for lang in catalogs.languages:
         assert english <= catalogs.msgids(lang), lang
+
+
+def test_nested_parameters_and_lines_are_rendered(catalogs: Catalogs) -> None:
+    partner = Msg("partner.blocked_many", (("partner", "Bank"), ("count", 3)))
+    lines = Lines((Msg("partner.delivered", (("partner", "Bank"),)), partner))
+    rendered = catalogs.render("en", say("case.status_partners", partners=lines, number="N"))
+    assert rendered.text.splitlines()[0] == "Case N"
+    assert rendered.text.splitlines()[-2:] == [
+        "Bank: has your codes",
+        "Bank found copies and blocked them (so far: 3).",
+    ]

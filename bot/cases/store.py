@@ -2,10 +2,12 @@
 
 Belongs here: the one ``Store`` class and its typed results.
 Does not belong here: opening the database file, connection settings and migrations
-(``schema.py``), the rules for case numbers and PINs (``ids.py``), checking a number and PIN
-and the guards against guessing (``lockout.py``), the limits on opening cases (``quotas.py``),
-outbox entries and their payloads (``outbox.py``), delivering them to sinks (the relay), and
-anything about who a person is: the database holds no chat or user ids, usernames, phone
+(``schema.py``), what a case's holder may see of it and the SQL that reads it
+(``caseinfo.py``), helplines' referral codes and counts (``referrals.py``), the rules for
+case numbers and PINs (``ids.py``), checking a number and PIN and the guards against guessing
+(``lockout.py``), the limits on opening cases (``quotas.py``), outbox entries and their
+payloads (``outbox.py``), delivering them to sinks (the relay), and anything about who a
+person is: the database holds no chat or user ids, usernames, phone
 numbers, message text, or precise times on cases.
 
 Domain failures come back as values (``CaseNotFound``, ``TryLater``, ``CaseLimitReached``);
@@ -26,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import re
@@ -35,13 +36,17 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Final, Literal, Self, cast
+from typing import Final, Self
 
 import aiosqlite
 
-from bot.cases import ids, lockout, outbox, quotas, schema
+from bot.cases import ids, lockout, outbox, quotas, referrals, schema
 
 # Re-exported: callers keep importing these from the store; the alias form marks them as such.
+from bot.cases.caseinfo import CaseInfo as CaseInfo  # noqa: PLC0414
+from bot.cases.caseinfo import CaseState as CaseState  # noqa: PLC0414
+from bot.cases.caseinfo import PartnerStatus as PartnerStatus  # noqa: PLC0414
+from bot.cases.caseinfo import read_case_info
 from bot.cases.lockout import CaseNotFound as CaseNotFound  # noqa: PLC0414
 from bot.cases.lockout import TryLater as TryLater  # noqa: PLC0414
 from bot.cases.lockout import fetch_one
@@ -52,7 +57,7 @@ from bot.cases.quotas import CaseLimitReached as CaseLimitReached  # noqa: PLC04
 from bot.cases.quotas import CaseLimits as CaseLimits  # noqa: PLC0414
 from bot.cases.schema import MIN_SQLITE_VERSION as MIN_SQLITE_VERSION  # noqa: PLC0414
 from bot.cases.schema import SchemaTooNewError as SchemaTooNewError  # noqa: PLC0414
-from bot.hashes.items import HashItem, ItemKind
+from bot.hashes.items import HashItem
 
 # aiosqlite logs every statement with its parameters at DEBUG level, which would put session
 # data and hash values in the logs; only its warnings and errors are let through.
@@ -60,8 +65,6 @@ logging.getLogger("aiosqlite").setLevel(logging.WARNING)
 log = logging.getLogger(__name__)
 
 MIN_PEPPER_BYTES: Final = 16
-
-CaseState = Literal["open", "withdrawn"]
 
 _SESSION_KEY: Final = re.compile(r"[0-9a-f]{32,128}")
 
@@ -72,35 +75,6 @@ class CaseCredentials:
 
     number: str = field(repr=False)
     pin: str = field(repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class CaseInfo:
-    """What a person may learn about their own case.
-
-    Attributes:
-        number: canonical case number (hidden from ``repr``).
-        state: ``"open"`` or ``"withdrawn"``.
-        route: the service the hashes are meant for.
-        image_count: images in the case.
-        file_count: other files (videos) in the case.
-        signal_counts: ``(signal, hash count)`` pairs sorted by signal name.
-        created_on: UTC date the case was opened.
-        withdrawn_on: UTC date it was withdrawn, if it was.
-        relay_queued: outbox entries still waiting to be relayed.
-        relay_delivered: outbox entries relayed.
-    """
-
-    number: str = field(repr=False)
-    state: CaseState
-    route: str
-    image_count: int
-    file_count: int
-    signal_counts: tuple[tuple[str, int], ...]
-    created_on: dt.date
-    withdrawn_on: dt.date | None
-    relay_queued: int
-    relay_delivered: int
 
 
 class Store:
@@ -228,6 +202,7 @@ class Store:
         *,
         token: str | None = None,
         chat: bytes | None = None,
+        referral: str | None = None,
     ) -> CaseCredentials | CaseLimitReached:
         """Open a case for these hashes and queue them for the relay, all or nothing.
 
@@ -241,6 +216,9 @@ class Store:
             now: Unix time; only its UTC date is stored with the case.
             token: names this request to open a case; None for a fresh random one.
             chat: the asking chat's key for the per-chat limit (see ``quotas.py``), or None.
+            referral: the code of the helpline that sent the person, if any: kept with the
+                case (so its withdrawal and feedback count for the helpline) and counted as
+                a case opened that week.
 
         Returns:
             The case number and PIN (they exist nowhere else in clear: show them), or
@@ -270,9 +248,11 @@ class Store:
                     return limited
                 cursor = await db.execute(
                     "INSERT INTO cases (number, pin_salt, pin_hash, pin_scrypt_n, route, state, "
-                    "created_on) VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                    (number, salt, pin_hash, self._scrypt_n, route, today),
+                    "created_on, referral) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
+                    (number, salt, pin_hash, self._scrypt_n, route, today, referral),
                 )
+                if referral is not None:
+                    await referrals.bump(db, referral, "opened", now)
                 case_id = cursor.lastrowid
                 assert case_id is not None
                 await db.executemany(
@@ -322,7 +302,7 @@ class Store:
         if not isinstance(case_id, int):
             return case_id
         async with self._transaction() as db:
-            return await _case_info(db, case_id)
+            return await read_case_info(db, case_id)
 
     async def withdraw_case(
         self, number: str, pin: str, now: float, *, chat: bytes | None = None
@@ -337,7 +317,7 @@ class Store:
             return case_id
         async with self._transaction(durable=True) as db:
             row = await fetch_one(
-                db, "SELECT number, route, state FROM cases WHERE id = ?", (case_id,)
+                db, "SELECT number, route, state, referral FROM cases WHERE id = ?", (case_id,)
             )
             assert row is not None  # cases are never deleted
             if row[2] == "open":
@@ -359,7 +339,9 @@ class Store:
                 await outbox.queue(
                     db, case_id, today, kind="withdraw", number=row[0], route=row[1], rows=rows
                 )
-            return await _case_info(db, case_id)
+                if row[3] is not None:
+                    await referrals.bump(db, str(row[3]), "withdrawn", now)
+            return await read_case_info(db, case_id)
 
     # Outbox ---------------------------------------------------------------------------------
 
@@ -453,43 +435,6 @@ async def _case_pin(db: aiosqlite.Connection, number: str) -> tuple[bytes, bytes
         db, "SELECT pin_salt, pin_hash, pin_scrypt_n FROM cases WHERE number = ?", (number,)
     )
     return None if row is None else (bytes(row[0]), bytes(row[1]), int(row[2]))
-
-
-async def _case_info(db: aiosqlite.Connection, case_id: int) -> CaseInfo:
-    def items(kind: ItemKind) -> str:
-        return (
-            "(SELECT COUNT(DISTINCT item_index) FROM case_hashes "
-            f"WHERE case_id = c.id AND item_kind = '{kind.value}')"
-        )
-
-    def entries(state: str) -> str:
-        return f"(SELECT COUNT(*) FROM outbox WHERE case_id = c.id AND state = '{state}')"
-
-    case = await fetch_one(
-        db,
-        "SELECT number, state, route, created_on, withdrawn_on, "
-        f"{items(ItemKind.IMAGE)}, {items(ItemKind.FILE)}, {entries('queued')}, "
-        f"{entries('delivered')} FROM cases AS c WHERE id = ?",
-        (case_id,),
-    )
-    assert case is not None  # cases are never deleted
-    signals = await db.execute_fetchall(
-        "SELECT signal, COUNT(*) FROM case_hashes WHERE case_id = ? GROUP BY signal "
-        "ORDER BY signal",
-        (case_id,),
-    )
-    return CaseInfo(
-        number=case[0],
-        state=cast(CaseState, case[1]),  # the schema's CHECK allows nothing else
-        route=case[2],
-        image_count=case[5],
-        file_count=case[6],
-        signal_counts=tuple((str(name), int(count)) for name, count in signals),
-        created_on=outbox.parse_date(case[3]),
-        withdrawn_on=None if case[4] is None else outbox.parse_date(case[4]),
-        relay_queued=case[7],
-        relay_delivered=case[8],
-    )
 
 
 def _check_session_key(key: str) -> None:

@@ -2,7 +2,7 @@
 
 The runtime performs them in order. Messages are named by msgid and rendered to words only by
 ``bot/i18n.py``; parameters that are themselves msgids are wrapped in :class:`Msg` so that they
-are translated too.
+are translated too, and several of them in :class:`Lines`.
 """
 
 from __future__ import annotations
@@ -14,12 +14,23 @@ from bot.hashes.items import HashItem
 
 @dataclass(frozen=True, slots=True)
 class Msg:
-    """A parameter value that is a msgid, rendered in the conversation's language."""
+    """A parameter value that is a msgid, rendered in the conversation's language.
+
+    ``params`` fill the message's own placeholders (for example a partner's name).
+    """
 
     msgid: str
+    params: tuple[tuple[str, ParamValue], ...] = ()
 
 
-ParamValue = str | int | Msg
+@dataclass(frozen=True, slots=True)
+class Lines:
+    """A parameter value made of several values, rendered one per line."""
+
+    items: tuple[ParamValue, ...]
+
+
+ParamValue = str | int | Msg | Lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +116,8 @@ class OpenCase:
     items: tuple[HashItem, ...]
     route: str
     token: str = ""
+    referral: str | None = None
+    """The known referral code the conversation started with, counted with the case."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,8 +142,28 @@ class WithdrawCase:
 
 
 @dataclass(frozen=True, slots=True)
+class Referred:
+    """A conversation started from a known helpline's link: count it for that helpline.
+
+    Only the code and the week are counted; nothing about the person is kept.
+    """
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
 class Forget:
     """Erase this conversation: its visible messages where possible, then its state."""
 
 
-Effect = Say | DeleteIncoming | LeaveChat | OpenCase | Shown | LookupCase | WithdrawCase | Forget
+Effect = (
+    Say
+    | DeleteIncoming
+    | LeaveChat
+    | OpenCase
+    | Shown
+    | LookupCase
+    | WithdrawCase
+    | Referred
+    | Forget
+)

@@ -113,6 +113,21 @@ class CaseOpenRefused:
 
 
 @dataclass(frozen=True, slots=True)
+class PartnerView:
+    """What one partner has of a case and what it answered (see ``bot/cases/caseinfo.py``).
+
+    ``state`` is ``queued``, ``delivered``, ``withdraw_queued``, ``withdrawn`` or ``failed``;
+    empty when the partner only answered about a hash it had from another case.
+    """
+
+    name: str
+    state: str = ""
+    pending_review: int = 0
+    blocked: int = 0
+    not_blocked: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class CaseView:
     """What a person may see of their case after giving its number and PIN."""
 
@@ -126,6 +141,8 @@ class CaseView:
     delivered: int
     signals: tuple[tuple[str, int], ...] = ()
     """How many hashes of each kind (``("pdq", 3)``...)."""
+    partners: tuple[PartnerView, ...] = ()
+    """Each partner's status for this case, sorted by name."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from bot.engine.effects import (
     LeaveChat,
     LookupCase,
     OpenCase,
+    Referred,
     Say,
     Shown,
     WithdrawCase,
@@ -182,7 +183,9 @@ def _on_start(session: Session, event: Start, ctx: Context) -> Step:
     session, referred = startlink.parse_payload(session.with_(**_ANSWERS_RESET), event.payload, ctx)
     if session.lang is None:
         session = session.with_(lang=startlink.pick_language(event.locale_hint, ctx))
-    greeting = prompts.welcome(session, referred=referred)
+    greeting: list[Effect] = [*prompts.welcome(session, ctx, referred=referred)]
+    if session.referral and f"r_{session.referral}" in event.payload.split("-"):
+        greeting.append(Referred(session.referral))  # counted per helpline and week only
     session, asked = _ask(session.with_(state=State.ASK_ROLE), ctx)
     return session, [*greeting, *asked]
 
@@ -195,7 +198,7 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
         session, asked = _ask(session, ctx)
         return session, [
             say("help.not_alone"),
-            say(prompts.honest("help.what_we_do", ctx)),
+            prompts.promise("help.what_we_do", ctx),
             say("help.commands"),
             *asked,
         ]
@@ -205,7 +208,7 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
         return _go(session.with_(**_ANSWERS_RESET), "/cancel", ctx, say("cancel.done"))
     if name in ("status", "withdraw"):
         session = session.with_(intent=Intent(name), case_number=None)
-        before = [say(prompts.honest("withdraw.explain", ctx))] if name == "withdraw" else []
+        before = [prompts.promise("withdraw.explain", ctx)] if name == "withdraw" else []
         return _go(session, f"/{name}", ctx, *before)
     if name == "hash":
         return _go(session, "/hash", ctx, page.hash_explain(session, ctx))
@@ -417,7 +420,7 @@ def _reissue_opening(session: Session) -> Step:
     if not session.pending:  # nothing to open: an opening can only be waiting with codes
         return session.with_(opening=None), []
     route = session.route or eligibility.route_for(session.age)
-    opening = OpenCase(session.pending, route, session.opening)
+    opening = OpenCase(session.pending, route, session.opening, session.referral)
     return session.with_(state=State.CONFIRM_CASE, options=()), [say("case.opening"), opening]
 
 
@@ -449,7 +452,7 @@ def _on_case_opened(
     if isinstance(event, CaseOpenFailed):
         return _result_go(session, "result:failed", ctx, say("case.open_failed"))
     return _result_go(
-        session.with_(pending=()), "result:opened", ctx, say(prompts.honest("case.next", ctx))
+        session.with_(pending=()), "result:opened", ctx, prompts.promise("case.next", ctx)
     )
 
 

@@ -7,16 +7,18 @@ the sequences for helplines, case results and pasted hash codes. Everything is a
 Promises follow ``Context.partners``: every message that would say codes are passed on has a
 ``*_local`` twin, chosen while no partner is connected, that says what is really done (a
 private record with a number and PIN; the person submits to Take It Down or StopNCII
-themselves). ``PARTNER_ONLY`` lists the msgids that may only be said with partners, so a test
-can check no conversation without partners ever reaches one. Helplines put the emergency
+themselves). With partners, ``promise`` names them (the operator's public names) in those
+messages, and ``/status`` gives each partner of the case a line (``partner_lines``).
+``PARTNER_ONLY`` lists the msgids that may only be said with partners, so a test can check no
+conversation without partners ever reaches one. Helplines put the emergency
 number first and lines that answer at once next, so a person in danger reads those first;
 the facts behind them are in ``bot/data/helplines.toml`` and ``docs/facts.md``.
 """
 
 from __future__ import annotations
 
-from bot.engine.effects import Button, Msg, ParamValue, Say, say
-from bot.engine.events import CaseView
+from bot.engine.effects import Button, Lines, Msg, ParamValue, Say, say
+from bot.engine.events import CaseView, PartnerView
 from bot.engine.session import Age, Context, Role, Session
 from bot.engine.states import State
 from bot.hashes.hashcode import ParseResult, Problem
@@ -63,6 +65,9 @@ _STATIC: dict[State, tuple[str, tuple[Button, ...]]] = {
     State.ASK_PIN: ("ask.pin", ()),
 }
 
+_ANSWERS = ("pending_review", "blocked", "not_blocked")
+"""Partners' answers about a possible match, in the order ``/status`` says them."""
+
 _AGE_BUTTONS = (
     Button("under18", "button.under18"),
     Button("adult", "button.adult"),
@@ -70,7 +75,7 @@ _AGE_BUTTONS = (
 )
 
 
-PARTNER_ONLY = frozenset(
+LOCAL_TWINS = frozenset(
     {
         "ask.hash_now",
         "ask.confirm_case",
@@ -78,18 +83,39 @@ PARTNER_ONLY = frozenset(
         "withdraw.explain",
         "help.what_we_do",
         "case.status",
-        "relay.queued",
-        "relay.delivered",
-        "relay.withdraw_queued",
-        "relay.withdrawn",
     }
 )
+"""Msgids that speak of passing codes on and have a ``_local`` twin said without partners."""
+
+PARTNER_LINES = frozenset(
+    {
+        "case.status_partners",
+        *(f"relay.{s}" for s in ("queued", "delivered", "withdraw_queued", "withdrawn")),
+        *(f"partner.{s}" for s in ("queued", "delivered", "withdraw_queued", "withdrawn")),
+        "partner.failed",
+        *(f"partner.{a}{n}" for a in _ANSWERS for n in ("", "_many")),
+    }
+)
+"""What ``/status`` says about partners; without partners the ``case.status_local`` twin
+says none of it."""
+
+PARTNER_ONLY = LOCAL_TWINS | PARTNER_LINES
 """Msgids that speak of passing codes on: said only when ``Context.partners`` is not empty."""
 
 
 def honest(msgid: str, ctx: Context) -> str:
     """``msgid``, or its ``_local`` twin when no partner is connected and it promises one."""
     return msgid if ctx.partners or msgid not in PARTNER_ONLY else f"{msgid}_local"
+
+
+def promise(msgid: str, ctx: Context, buttons: tuple[Button, ...] = ()) -> Say:
+    """Say ``msgid`` naming the partners the codes go to, or its ``_local`` twin without any.
+
+    The names are the operator's public names for the partners, joined with commas.
+    """
+    if not ctx.partners:
+        return say(honest(msgid, ctx), buttons)
+    return say(msgid, buttons, partners=", ".join(ctx.partners))
 
 
 def prompt(session: Session, ctx: Context) -> Say:
@@ -113,16 +139,23 @@ def prompt(session: Session, ctx: Context) -> Say:
         return say("ask.paste_page")
     if state in _STATIC:
         msgid, buttons = _STATIC[state]
-        return say(honest(msgid, ctx), buttons)
+        return promise(msgid, ctx, buttons)
     return say("ask.role", _STATIC[State.ASK_ROLE][1])
 
 
-def welcome(session: Session, *, referred: bool = False) -> list[Say]:
+def welcome(session: Session, ctx: Context, *, referred: bool = False) -> list[Say]:
     """The first messages: who we are, never send pictures, how to get out.
 
-    ``referred``: this start's link carried a referral code, known or not.
+    ``referred``: this start's link carried a referral code, known or not. A known code names
+    the helpline that sent the person.
     """
-    first = say("welcome.referred") if referred or session.referral else say("welcome.hello")
+    known = ctx.referral(session.referral) if session.referral else None
+    if known is not None:
+        first = say("welcome.referred_by", helpline=known.name)
+    elif referred:
+        first = say("welcome.referred")
+    else:
+        first = say("welcome.hello")
     return [first, say("welcome.never_send"), say("welcome.private")]
 
 
@@ -213,7 +246,12 @@ SIGNAL_NAMES = {"pdq": "PDQ", "md5": "MD5", "phash": "pHash", "dhash": "dHash"}
 
 
 def case_view(case: CaseView, ctx: Context) -> Say:
-    """A case's status, in plain words (without partners, nothing about passing on)."""
+    """A case's status, in plain words (without partners, nothing about passing on).
+
+    With partners, each partner the case went to gets a line saying what it has, followed by
+    what it answered about a possible match; before the relay has handed the case to any
+    partner, one line says where passing on stands.
+    """
     params: dict[str, ParamValue] = {
         "number": case.number,
         "state": Msg(f"case.state.{case.state}"),
@@ -225,6 +263,9 @@ def case_view(case: CaseView, ctx: Context) -> Say:
     }
     if not ctx.partners:
         return Say("case.status_local", tuple(sorted(params.items())))
+    if case.partners:
+        params["partners"] = Lines(tuple(line for p in case.partners for line in partner_lines(p)))
+        return Say("case.status_partners", tuple(sorted(params.items())))
     if case.state == "withdrawn":
         relay = "relay.withdraw_queued" if case.queued else "relay.withdrawn"
     elif case.queued:
@@ -233,3 +274,24 @@ def case_view(case: CaseView, ctx: Context) -> Say:
         relay = "relay.delivered"
     params["relay"] = Msg(relay)
     return Say("case.status", tuple(sorted(params.items())))
+
+
+_DELIVERY_STATES = frozenset({"queued", "delivered", "withdraw_queued", "withdrawn", "failed"})
+
+
+def partner_lines(partner: PartnerView) -> list[Msg]:
+    """What one partner has of a case, then each kind of answer it gave, one line each.
+
+    A count of one is said without a number ("found a copy and blocked it"); more give the
+    count after the words, so no language needs a plural form. A partner that only answered
+    (it had the hash from another case) gets only its answers.
+    """
+    name = (("partner", partner.name),)
+    lines = [Msg(f"partner.{partner.state}", name)] if partner.state in _DELIVERY_STATES else []
+    for answer in _ANSWERS:
+        count: int = getattr(partner, answer)
+        if count == 1:
+            lines.append(Msg(f"partner.{answer}", name))
+        elif count > 1:
+            lines.append(Msg(f"partner.{answer}_many", (*name, ("count", count))))
+    return lines

@@ -62,6 +62,20 @@ class Helpline:
 
 
 @dataclass(frozen=True, slots=True)
+class Referral:
+    """A helpline's referral code made with ``reclaim helpline add`` (kept in the database).
+
+    ``lang`` is the language referred people are greeted in (a language in the link wins);
+    ``country`` the country whose helplines come first, if the bot has any for it.
+    """
+
+    code: str
+    name: str
+    lang: str | None = None
+    country: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Everything outside the session that one step may depend on."""
 
@@ -72,6 +86,8 @@ class Context:
     partners: tuple[str, ...] = ()
     """Public names of the services cases are passed on to. Empty: nothing is passed on, and
     no message may say otherwise."""
+    referral_links: tuple[Referral, ...] = ()
+    """Helplines' referral codes from the database, known like the bundled helplines' codes."""
     max_items: int = 30
     max_text: int = 12_000
     flood_window: float = 30.0
@@ -84,8 +100,19 @@ class Context:
 
     @property
     def referrals(self) -> tuple[str, ...]:
-        """The deep-link referral codes of known helplines."""
-        return tuple(h.referral for h in self.helplines if h.referral)
+        """The deep-link referral codes of known helplines (bundled, then from the database)."""
+        bundled = (h.referral for h in self.helplines if h.referral)
+        return tuple(dict.fromkeys((*bundled, *(r.code for r in self.referral_links))))
+
+    def referral(self, code: str) -> Referral | None:
+        """The known referral with this code, named after its helpline (None if unknown)."""
+        for link in self.referral_links:
+            if link.code == code:
+                return link
+        for helpline in self.helplines:
+            if helpline.referral == code:
+                return Referral(code, helpline.name)
+        return None
 
     @property
     def countries(self) -> tuple[str, ...]:

@@ -25,20 +25,37 @@ def parse_payload(session: Session, payload: str, ctx: Context) -> tuple[Session
 
     Returns the session and whether the link came from someone who sent the person here.
     Only a referral code that names a known helpline is kept; anyone can put any text in a
-    link, so an unknown code only changes the greeting and is not stored.
+    link, so an unknown code only changes the greeting and is not stored. A known code made
+    with ``reclaim helpline add`` may bring its language and country; a language or country
+    in the link itself wins.
     """
     referred = False
     if not _PAYLOAD.match(payload):
         return session, referred
+    lang: str | None = None
+    country: str | None = None
+    code: str | None = None
     for token in payload.split("-"):
-        if (country := _COUNTRY_TOKEN.match(token)) and country.group(1).upper() in ctx.countries:
-            session = session.with_(country=country.group(1).upper())
+        if (found := _COUNTRY_TOKEN.match(token)) and found.group(1).upper() in ctx.countries:
+            country = found.group(1).upper()
         elif referral := _REFERRAL_TOKEN.match(token):
             referred = True
             if referral.group(1) in ctx.referrals:
-                session = session.with_(referral=referral.group(1))
+                code = referral.group(1)
+                session = session.with_(referral=code)
         elif _LANG_TOKEN.match(token) and token in ctx.languages:
-            session = session.with_(lang=token)
+            lang = token
+    known = ctx.referral(code) if code else None
+    if known is not None:
+        # The helpline's language and country, unless the link itself names them.
+        if lang is None and known.lang in ctx.languages:
+            lang = known.lang
+        if country is None and known.country in ctx.countries:
+            country = known.country
+    if lang is not None:
+        session = session.with_(lang=lang)
+    if country is not None:
+        session = session.with_(country=country)
     return session, referred
 
 

@@ -12,8 +12,10 @@ from bot.engine.effects import (
     LookupCase,
     Msg,
     OpenCase,
+    Referred,
     Say,
     WithdrawCase,
+    say,
 )
 from bot.engine.events import (
     CaseFound,
@@ -474,7 +476,8 @@ def test_cancel_goes_back_to_the_start_and_drops_answers() -> None:
 def test_start_payload_sets_language_country_and_referral() -> None:
     session, effects = run([Start("fr-c_gb-r_helpline_7")])
     assert (session.lang, session.country, session.referral) == ("fr", "GB", "helpline_7")
-    assert msgids(effects)[0] == "welcome.referred"
+    assert effects[0] == say("welcome.referred_by", helpline="UK line")
+    assert Referred("helpline_7") in effects
 
 
 def test_an_unknown_referral_code_is_greeted_but_not_stored() -> None:

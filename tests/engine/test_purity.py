@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import bot
+from bot.engine import prompts
 from bot.engine.events import MediaKind
 from bot.hashes.hashcode import Problem
 from bot.i18n import Catalogs
@@ -77,6 +78,7 @@ def _engine_msgids() -> set[str]:
     for path in ENGINE_FILES:
         found.update(MSGID.findall(path.read_text()))
     # Families built at run time.
+    found.update(prompts.PARTNER_ONLY, (f"{m}_local" for m in prompts.LOCAL_TWINS))
     found.update(f"case.state.{s}" for s in ("open", "withdrawn"))
     found.update(f"case_number.{p}" for p in ("length", "characters", "check"))
     return found

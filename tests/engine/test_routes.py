@@ -15,7 +15,7 @@ import pytest
 
 from bot.cases import ids
 from bot.engine import prompts
-from bot.engine.effects import Effect, Msg, OpenCase, Say
+from bot.engine.effects import Effect, Lines, Msg, OpenCase, ParamValue, Say
 from bot.engine.events import (
     CaseFound,
     CaseMissing,
@@ -29,6 +29,7 @@ from bot.engine.events import (
     Command,
     Event,
     LookupPaused,
+    PartnerView,
     Start,
     Text,
 )
@@ -53,10 +54,22 @@ PROMISE = re.compile(
 """Words that say codes are (or will be) handed to someone."""
 
 
+DELIVERY_STATES = ("queued", "delivered", "withdraw_queued", "withdrawn", "failed")
+
+
 def _views() -> Iterator[CaseView]:
     for state in ("open", "withdrawn"):
         for queued in (0, 1):
             yield CaseView("ABCD-EFGH-JKMN-P", state, "stopncii", 1, 1, "2026-12-01", queued, 1)
+    # Each partner state, each kind of answer once and more than once, and an answer alone.
+    for count in (1, 2):
+        partners = tuple(
+            PartnerView(f"P{i}", s, count, count, count) for i, s in enumerate(DELIVERY_STATES)
+        )
+        partners += (PartnerView("Q", "", count, 0, 0),)
+        yield CaseView(
+            "ABCD-EFGH-JKMN-P", "open", "stopncii", 1, 1, "2026-12-01", 0, 1, (), partners
+        )
 
 
 RESULTS: list[Event] = [
@@ -150,7 +163,7 @@ def test_without_partners_the_person_is_sent_to_submit_themselves(
     walked_without: tuple[list[Effect], set[State]],
 ) -> None:
     said = set(msgids(walked_without[0]))
-    local = {f"{m}_local" for m in prompts.PARTNER_ONLY if not m.startswith("relay.")}
+    local = {f"{m}_local" for m in prompts.LOCAL_TWINS}
     assert local <= said
     assert "route.submit_yourself" in said
 
@@ -161,12 +174,31 @@ def test_with_partners_the_partner_words_are_reachable(
     """The meta-test above can fail: with a partner the walk does reach every promise."""
     effects, _ = walked_with
     said = set(msgids(effects))
-    params = {
-        v.msgid for e in effects if isinstance(e, Say) for _, v in e.params if isinstance(v, Msg)
-    }
+    params = {m for e in effects if isinstance(e, Say) for _, v in e.params for m in _nested(v)}
     assert said | params >= prompts.PARTNER_ONLY
     assert "route.submit_yourself" not in said
     assert any(PROMISE.search(text) for text in _texts(effects))
+
+
+def _nested(value: ParamValue) -> Iterator[str]:
+    """The msgids inside a parameter value (a message's own parameters, several lines)."""
+    if isinstance(value, Msg):
+        yield value.msgid
+        for _, inner in value.params:
+            yield from _nested(inner)
+    elif isinstance(value, Lines):
+        for item in value.items:
+            yield from _nested(item)
+
+
+def test_with_partners_the_words_name_them() -> None:
+    """Every message that says codes are passed on names the partners they go to."""
+    ctx = make_ctx(partners=("Alpha", "Beta"), flood_limit=10**9)
+    effects, _ = _walk(ctx)
+    catalogs = Catalogs.load()
+    for effect in effects:
+        if isinstance(effect, Say) and effect.msgid in prompts.LOCAL_TWINS - {"case.status"}:
+            assert "Alpha, Beta" in catalogs.render("en", effect).text, effect.msgid
 
 
 def test_every_promise_in_the_catalog_is_partner_only() -> None:

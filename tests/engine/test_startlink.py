@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.session import Session
+from bot.engine.session import Referral, Session
 from bot.engine.startlink import parse_payload, pick_language
 from tests.engine.conftest import make_ctx
 
@@ -38,3 +38,37 @@ def test_the_language_is_the_hint_or_its_base_or_the_default(
     hint: str | None, expected: str
 ) -> None:
     assert pick_language(hint, make_ctx()) == expected
+
+
+LINKS = (Referral("Dbcode1234ab", "Ligne Écoute", "fr", "GB"), Referral("Nolang1234ab", "Plain"))
+
+
+@pytest.mark.parametrize(
+    ("payload", "lang", "country"),
+    [
+        ("r_Dbcode1234ab", "fr", "GB"),  # the helpline's language and country
+        ("en-r_Dbcode1234ab", "en", "GB"),  # a language in the link wins
+        ("r_Dbcode1234ab-c_us", "fr", "US"),  # and so does a country
+        ("r_Nolang1234ab", None, None),
+    ],
+)
+def test_a_code_from_the_database_brings_its_language_and_country(
+    payload: str, lang: str | None, country: str | None
+) -> None:
+    session, referred = parse_payload(Session(), payload, make_ctx(referral_links=LINKS))
+    assert referred is True
+    assert session.referral == payload.split("r_")[1].split("-", maxsplit=1)[0]
+    assert (session.lang, session.country) == (lang, country)
+
+
+def test_a_code_from_the_database_is_unknown_without_its_row() -> None:
+    session, referred = parse_payload(Session(), "r_Dbcode1234ab", make_ctx())
+    assert (session.referral, session.lang, referred) == (None, None, True)
+
+
+def test_known_codes_name_their_helpline() -> None:
+    ctx = make_ctx(referral_links=LINKS)
+    assert ctx.referrals == ("helpline_7", "Dbcode1234ab", "Nolang1234ab")
+    assert ctx.referral("Dbcode1234ab") == LINKS[0]
+    assert ctx.referral("helpline_7") == Referral("helpline_7", "UK line")
+    assert ctx.referral("nobody") is None
