@@ -28,7 +28,6 @@ __all__ = [
     "WeekCounts",
     "add",
     "bump",
-    "count_feedback",
     "iso_week",
     "links",
     "new_code",
@@ -167,14 +166,3 @@ async def bump(
         f"ON CONFLICT (code, week) DO UPDATE SET {counter} = {counter} + excluded.{counter}",
         (code, iso_week(now), by),
     )
-
-
-async def count_feedback(db: aiosqlite.Connection, case_id: int, now: float, by: int = 1) -> None:
-    """Count ``by`` partners' answers about a case for the helpline it was opened under, if any.
-
-    For whoever stores a new answer in ``case_feedback``, inside the same transaction; a case
-    opened without a referral counts nothing.
-    """
-    rows = list(await db.execute_fetchall("SELECT referral FROM cases WHERE id = ?", (case_id,)))
-    if rows and rows[0][0] is not None:
-        await bump(db, str(rows[0][0]), "feedback", now, by)

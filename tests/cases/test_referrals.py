@@ -14,7 +14,8 @@ import pytest
 from bot.cases import referrals
 from bot.cases.store import CaseCredentials, CaseInfo, Store
 from bot.hashes.items import HashItem
-from tests.cases.database import T0, rows
+from bot.relay import dispatch, feed, feedstore
+from tests.cases.database import MD5_VIDEO, PDQ_A, T0, rows
 
 TODAY = dt.date(2024, 6, 1)
 WEEK = "2024-W22"  # T0 is Saturday 2024-06-01
@@ -114,10 +115,9 @@ async def test_answers_about_a_referred_case_count_for_its_helpline_only(
     plain = await store.open_case(items[:1], "stopncii", T0)
     assert isinstance(referred, CaseCredentials)
     assert isinstance(plain, CaseCredentials)
+    await dispatch.dispatch_pending(store, T0, sinks=[])
+    answers = [feed.FeedbackItem(PDQ_A, "Blocked"), feed.FeedbackItem(MD5_VIDEO, "PendingReview")]
     async with store.transaction() as db:
-        for number in (referred.number, plain.number):
-            found = list(
-                await db.execute_fetchall("SELECT id FROM cases WHERE number = ?", (number,))
-            )
-            await referrals.count_feedback(db, int(found[0][0]), T0, by=2)
+        await feedstore.store_feedback(db, "Hotline", answers, T0)
+        await feedstore.store_feedback(db, "Hotline", answers, T0)  # a repeat counts nothing
     assert rows(db_path, "SELECT code, opened, feedback FROM referral_counts") == [(code, 1, 2)]
