@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +65,12 @@ class ConsoleProcess:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
 
+    def converse(self, steps: Sequence[tuple[str, str]]) -> None:
+        """Type each line and wait for its expected reply, in order."""
+        for line, reply in steps:
+            self.send(line)
+            self.expect(reply)
+
     def expect(self, text: str, timeout: float = 20.0) -> str:
         """Wait until ``text`` appears after what was already matched; return the new output."""
         deadline = time.monotonic() + timeout
@@ -103,3 +110,13 @@ class ConsoleProcess:
         """SIGKILL: no chance to clean up."""
         self.proc.kill()
         self.proc.wait(10)
+
+
+def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Poll ``check`` until it holds; fail after ``timeout`` seconds saying ``what`` never did."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never happened: {what}")

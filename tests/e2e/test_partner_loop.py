@@ -17,8 +17,7 @@ from threatexchange.exchanges.clients.stopncii import api as tx
 from threatexchange.exchanges.impl.stop_ncii_api import StopNCIICredentials
 
 from tests.commands import run_reclaim
-from tests.e2e.console_process import ConsoleProcess
-from tests.e2e.test_relay_beside_console import wait_for
+from tests.e2e.console_process import ConsoleProcess, wait_for
 from tests.samples import CODE, CREDENTIALS, PDQ
 
 
@@ -30,15 +29,15 @@ def free_port() -> int:
 
 def open_a_case(console: ConsoleProcess) -> tuple[str, str]:
     console.expect("[3] I'm not safe right now")
-    for line, reply in [
-        ("1", "asking for money or more pictures?"),
-        ("No", "How old were you"),
-        ("18 or older", "on your phone or computer?"),
-        ("yes", "StopNCII"),
-        ("Make the codes", "paste it here"),
-    ]:
-        console.send(line)
-        console.expect(reply)
+    console.converse(
+        [
+            ("1", "asking for money or more pictures?"),
+            ("No", "How old were you"),
+            ("18 or older", "on your phone or computer?"),
+            ("yes", "StopNCII"),
+            ("Make the codes", "paste it here"),
+        ]
+    )
     console.send(CODE)
     console.expect("pictures: 1, videos and other files: 1")
     console.send("1")

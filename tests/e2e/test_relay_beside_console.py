@@ -11,22 +11,11 @@ import json
 import os
 import signal
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from tests.commands import run_reclaim
-from tests.e2e.console_process import ConsoleProcess
+from tests.e2e.console_process import ConsoleProcess, wait_for
 from tests.samples import CODE, CREDENTIALS, PDQ
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def exported(folder: Path) -> list[dict[str, object]]:
@@ -44,15 +33,15 @@ def test_the_relay_delivers_what_a_console_beside_it_opens_and_withdraws(tmp_pat
     relay = ConsoleProcess(tmp_path / "data", env=env, command="relay")
     try:
         console.expect("[3] I'm not safe right now")
-        for line, reply in [
-            ("1", "asking for money or more pictures?"),
-            ("Yes", "It is not your fault."),
-            ("Under 18", "on your phone or computer?"),
-            ("yes", "Take It Down is the right service"),
-            ("Make the codes", "paste it here"),
-        ]:
-            console.send(line)
-            console.expect(reply)
+        console.converse(
+            [
+                ("1", "asking for money or more pictures?"),
+                ("Yes", "It is not your fault."),
+                ("Under 18", "on your phone or computer?"),
+                ("yes", "Take It Down is the right service"),
+                ("Make the codes", "paste it here"),
+            ]
+        )
         console.send(CODE)
         console.expect("pictures: 1, videos and other files: 1")
         console.send("1")

@@ -17,27 +17,18 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from bot.cases.store import CaseCredentials, Store
 from bot.config import derive_key
 from bot.hashes.items import HashItem, ItemKind
 from tests.commands import ROOT, run_reclaim
+from tests.e2e.console_process import wait_for
 from tests.relay.sinks.partners import FakePartner, PartnerThread
 
 CASES = 30
 HELD = 10
 HOOK_SECRET = "webhook-secret"
-
-
-def wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"never happened: {what}")
 
 
 def relay_env(tmp_path: Path, url: str) -> dict[str, str]:
@@ -102,7 +93,9 @@ def test_a_relay_killed_mid_delivery_delivers_everything_after_a_restart(tmp_pat
         log = tmp_path / "relay.log"
         relay = start_relay(env, log)
         try:
-            wait_for(lambda: len(partner.deliveries) >= HELD, "the held delivery arrives")
+            wait_for(
+                lambda: len(partner.deliveries) >= HELD, "the held delivery arrives", timeout=60.0
+            )
             relay.send_signal(signal.SIGKILL)
             relay.wait(10)
         finally:
@@ -120,7 +113,7 @@ def test_a_relay_killed_mid_delivery_delivers_everything_after_a_restart(tmp_pat
                 states += job_keys(database, "Export").values()
                 return states == ["delivered"] * (2 * CASES)
 
-            wait_for(all_delivered, "every job delivered after the restart")
+            wait_for(all_delivered, "every job delivered after the restart", timeout=60.0)
             relay.send_signal(signal.SIGTERM)
             assert relay.wait(20) == 0
         finally:
