@@ -47,7 +47,7 @@ from bot.config import (
     reason,
 )
 from bot.data import load_helplines
-from bot.i18n import Catalogs, write_template
+from bot.i18n import Catalogs
 from bot.runtime import Runtime
 from bot.secretfile import load_secret
 
@@ -244,9 +244,21 @@ def _helplines(country: str | None, check: bool = False) -> int:
     return 0
 
 
-def _i18n(action: str) -> int:
+def _i18n(action: str, lang: str | None = None) -> int:
+    from bot import i18n_catalogs
+
     if action == "extract":
-        print(write_template())
+        print(i18n_catalogs.write_template())
+        return 0
+    if action == "update":
+        for path in i18n_catalogs.update_catalogs():
+            print(path)
+        return 0
+    if action == "init":
+        if not lang:
+            print("reclaim i18n init needs a language code, for example: reclaim i18n init sw")
+            return 2
+        print(i18n_catalogs.init_catalog(lang))
         return 0
     if action == "web":
         from bot.companion.webtext import export
@@ -291,7 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     helpline_cli.add_parser(sub)
     i18n = sub.add_parser("i18n", help="message catalogs")
-    i18n.add_argument("action", choices=["extract", "check", "web"])
+    i18n.add_argument("action", choices=["extract", "update", "init", "check", "web"])
+    i18n.add_argument("lang", nargs="?", help="for init: the new language's code")
     sub.add_parser("diagram", help="print the conversation state diagram (dot)")
     from bot.relay.partner_cli import configure as configure_partner
 
@@ -335,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "helpline":
         return helpline_cli.main(args, settings)
     if args.command == "i18n":
-        return _i18n(args.action)
+        return _i18n(args.action, args.lang)
     if args.command == "partner":
         import time
 

@@ -13,12 +13,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po, write_po
+from babel.messages.pofile import read_po
 
 from bot.engine.effects import Button, Lines, Msg, PageOffer, ParamValue, Say
 
@@ -203,27 +201,3 @@ class Catalogs:
         if code is None:
             return None
         return f"country:{code}" if f"country:{code}" in choices else "country:other"
-
-
-def write_template(directory: Path | None = None) -> Path:
-    """Regenerate ``messages.pot`` from the English catalog; returns its path."""
-    directory = directory or default_locales_dir()
-    source = directory / SOURCE_LANGUAGE / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with source.open("rb") as handle:
-        english = read_po(handle, locale=SOURCE_LANGUAGE)
-    # A fixed creation date keeps the template byte-identical until a message changes.
-    template = Catalog(
-        project="Reclaim",
-        version="0.1",
-        copyright_holder="Reclaim contributors",
-        msgid_bugs_address="",
-        creation_date=datetime(2026, 1, 1, tzinfo=UTC),
-        fuzzy=False,
-    )
-    for message in english:
-        if message.id:
-            template.add(message.id, "", auto_comments=[str(message.string)])
-    target = directory / f"{DOMAIN}.pot"
-    with target.open("wb") as handle:
-        write_po(handle, template, omit_header=False, width=100, no_location=True)
-    return target

@@ -8,7 +8,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.engine.effects import Button, Lines, Msg, PageOffer, Say, say
-from bot.i18n import Catalogs, default_locales_dir, write_template
+from bot.i18n import Catalogs, default_locales_dir
+from bot.i18n_catalogs import write_template
 
 FR_PO = """
 msgid ""
