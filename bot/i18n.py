@@ -1,27 +1,57 @@
 """Turning msgids into words: catalogs, language negotiation and rendering.
 
 This is the only module that knows what any message says. Catalogs are gettext ``.po`` files
-under ``locales/<lang>/LC_MESSAGES/messages.po``, read with babel at start-up; English is the
-source text and the fallback. ``locales/messages.pot`` is generated from the English catalog
-(``reclaim i18n extract``) so translators see the English next to each msgid.
+under ``locales/<lang>/LC_MESSAGES/messages.po``, read directly with babel at start-up (nothing
+is compiled); English is the source text. A catalog counts only when it translates every
+message of the English one, every plural form included: a partly translated language is left
+out entirely, so no conversation falls back to English half way.
+
+Plural messages are chosen by their ``count`` parameter with the catalog's own plural rule;
+numbers and dates are formatted with babel for the language. In right-to-left languages every
+parameter, and every link, command, phone number and code marker in the words, is wrapped in
+Unicode isolates so case numbers, PINs and hashes keep their direction.
+
+What does not belong here: understanding typed answers (``bot.understand``), writing and
+checking catalogs (``bot.i18n_catalogs``, ``bot.i18n_check``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import gettext
+import logging
 import os
 import re
-import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
-from bot.engine.effects import Button, Lines, Msg, PageOffer, ParamValue, Say
+from bot.engine.effects import Lines, Msg, PageOffer, ParamValue, Say
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
+FSI, PDI = "\u2068", "\u2069"
+"""First-strong isolate and pop directional isolate (Unicode bidi isolates)."""
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_ALIASES = {
+    "pt": "pt_BR",
+    "zh": "zh_Hans",
+    "zh_CN": "zh_Hans",
+    "zh_SG": "zh_Hans",
+    "tl": "fil",
+    "kmr": "ku",
+}
+"""Codes platforms send for a language whose catalog has another name."""
+
+Text = str | tuple[str, ...]
+"""A message's words: one string, or one per plural form."""
 
 
 def default_locales_dir() -> Path:
@@ -54,80 +84,184 @@ class _Params(dict[str, str]):
         return "{" + key + "}"
 
 
-_FOLD = re.compile(r"[\W_]+", re.UNICODE)
+@dataclass(frozen=True, slots=True)
+class _Language:
+    """One loaded catalog: its messages, plural rule and text direction."""
 
-COUNTRY_ALIASES = {
-    "uk": "GB",
-    "england": "GB",
-    "scotland": "GB",
-    "wales": "GB",
-    "northern ireland": "GB",
-    "great britain": "GB",
-    "britain": "GB",
-    "usa": "US",
-    "america": "US",
-    "united states of america": "US",
-    "holland": "NL",
-}
-"""Common names people type for a country that babel's territory names do not cover."""
+    messages: Mapping[str, Text]
+    plural: Callable[[int], int]
+    rtl: bool
 
 
-def _fold(text: str) -> str:
-    """Fold text for comparing typed answers with button labels."""
-    text = unicodedata.normalize("NFKD", text).casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _FOLD.sub(" ", text).strip()
+_EMBEDDED = re.compile(
+    r"(?:https?://)?[A-Za-z0-9][A-Za-z0-9-]*(?:\.[A-Za-z0-9-]+)*\.[a-z]{2,}(?:/[^\s]*[^\s.,;:!?)])?"
+    r"|(?<![\w/])/[a-z]+\b"
+    r"|#reclaim1|#end\b|PDQ:"
+    r"|\+?\d[\d\- ]{4,}\d"
+    r"|[A-Z0-9]{4}(?:-[A-Z0-9]{1,4}){2,3}"
+)
+"""Left-to-right runs inside right-to-left words: links, commands, phone numbers, code markers,
+case-number examples."""
+
+
+def _load_file(path: Path, lang: str) -> tuple[dict[str, Text], Callable[[int], int]]:
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    messages: dict[str, Text] = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else str(message.id[0])
+        string = message.string
+        if isinstance(string, tuple | list):
+            forms = tuple(str(s) for s in string)
+            if forms and all(forms):
+                messages[key] = forms
+        elif isinstance(string, str) and string and "fuzzy" not in message.flags:
+            messages[key] = string
+    return messages, gettext.c2py(catalog.plural_expr or "(n != 1)")
+
+
+_CACHE: dict[tuple[str, int, int], tuple[dict[str, Text], Callable[[int], int]]] = {}
+
+
+def _load_cached(path: Path, lang: str) -> tuple[dict[str, Text], Callable[[int], int]]:
+    """A catalog file, read once per content (the suite and the tools load them often)."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _CACHE:
+        _CACHE[key] = _load_file(path, lang)
+    return _CACHE[key]
+
+
+def is_rtl(lang: str) -> bool:
+    """Whether a language is written right to left (Arabic, Persian, Urdu...)."""
+    try:
+        return Locale.parse(lang).character_order == "right-to-left"
+    except (UnknownLocaleError, ValueError):
+        return False
 
 
 class Catalogs:
     """All loaded message catalogs."""
 
-    def __init__(self, messages: Mapping[str, Mapping[str, str]], default: str = SOURCE_LANGUAGE):
+    def __init__(
+        self,
+        messages: Mapping[str, Mapping[str, Text]],
+        default: str = SOURCE_LANGUAGE,
+        plurals: Mapping[str, Callable[[int], int]] | None = None,
+    ):
         if default not in messages:
             raise ValueError(f"no catalog for the default language {default!r}")
-        self._messages = {lang: dict(table) for lang, table in messages.items()}
+        plurals = plurals or {}
+        self._langs = {
+            lang: _Language(dict(table), plurals.get(lang, _english_plural), is_rtl(lang))
+            for lang, table in messages.items()
+        }
         self.default = default
+        self.incomplete: dict[str, int] = {}
+        """Catalogs left out at load because messages were missing: language -> how many."""
 
     @classmethod
-    def load(cls, directory: Path | None = None, default: str = SOURCE_LANGUAGE) -> Catalogs:
-        """Read every ``<lang>/LC_MESSAGES/messages.po`` under ``directory``."""
+    def load(
+        cls,
+        directory: Path | None = None,
+        default: str = SOURCE_LANGUAGE,
+        only: Iterable[str] | None = None,
+    ) -> Catalogs:
+        """Read the complete catalogs under ``directory`` (``only``: just these languages).
+
+        A catalog that lacks any message of the English one is left out (see
+        :attr:`incomplete`), so no conversation can fall back to English half way.
+        """
         directory = directory or default_locales_dir()
-        messages: dict[str, dict[str, str]] = {}
+        wanted = None if only is None else {SOURCE_LANGUAGE, default, *only}
+        messages: dict[str, dict[str, Text]] = {}
+        plurals: dict[str, Callable[[int], int]] = {}
         for po in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
             lang = po.parent.parent.name
-            with po.open("rb") as handle:
-                catalog = read_po(handle, locale=lang.replace("-", "_"))
-            messages[lang] = {
-                str(m.id): str(m.string)
-                for m in catalog
-                if m.id and isinstance(m.string, str) and m.string
-            }
-        return cls(messages, default)
+            if wanted is None or lang in wanted:
+                messages[lang], plurals[lang] = _load_cached(po, lang)
+        reference = messages.get(SOURCE_LANGUAGE, {})
+        incomplete: dict[str, int] = {}
+        for lang in list(messages):
+            missing = len(reference.keys() - messages[lang].keys())
+            if missing and lang != SOURCE_LANGUAGE:
+                incomplete[lang] = missing
+                del messages[lang]
+        catalogs = cls(messages, default, plurals)
+        catalogs.incomplete = incomplete
+        for lang, missing in sorted(incomplete.items()):
+            log.info("the %s catalog lacks %d messages, so it is not used", lang, missing)
+        return catalogs
 
     @property
     def languages(self) -> tuple[str, ...]:
-        """Language codes with a catalog, the default first."""
-        others = sorted(lang for lang in self._messages if lang != self.default)
+        """Language codes with a catalog, the default first, then by code."""
+        others = sorted(lang for lang in self._langs if lang != self.default)
         return (self.default, *others)
 
     def msgids(self, lang: str) -> frozenset[str]:
         """Every msgid a catalog translates."""
-        return frozenset(self._messages.get(lang, {}))
+        found = self._langs.get(lang)
+        return frozenset(found.messages) if found else frozenset()
+
+    def rtl(self, lang: str | None) -> bool:
+        """Whether this conversation's language is written right to left."""
+        return self._lang(lang).rtl
 
     def negotiate(self, preferred: Iterable[str]) -> str:
-        """Pick the best catalog for a list of preferred locales (``pt-BR``, ``fr``...)."""
+        """Pick the best catalog for a list of preferred locales (``pt-BR``, ``zh-hans``...).
+
+        Each wish is tried as given, through its aliases, and as its base language.
+        """
         for wanted in preferred:
-            code = wanted.replace("-", "_")
-            for candidate in (code, code.split("_")[0].lower()):
-                if candidate in self._messages:
-                    return candidate
+            found = self.find(wanted)
+            if found is not None:
+                return found
         return self.default
 
-    def text(self, lang: str | None, msgid: str) -> str:
-        """The words of one msgid, falling back to the default language, then to the msgid."""
-        table = self._messages.get(lang or self.default, {})
-        found = table.get(msgid) or self._messages[self.default].get(msgid)
-        return found if found is not None else msgid
+    def find(self, wanted: str) -> str | None:
+        """The catalog for one locale code, if the bot speaks it (or its base language)."""
+        code = wanted.strip().replace("-", "_")
+        if not code:
+            return None
+        parts = code.split("_")
+        base = parts[0].lower()
+        tags = [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
+        candidates = [code, "_".join([base, *tags])]
+        candidates += [LANGUAGE_ALIASES.get(c, "") for c in list(candidates)]
+        candidates += [base, LANGUAGE_ALIASES.get(base, "")]
+        for candidate in candidates:
+            if candidate and candidate in self._langs:
+                return candidate
+        return None
+
+    def _lang(self, lang: str | None) -> _Language:
+        return self._langs.get(lang or self.default) or self._langs[self.default]
+
+    def _words(self, lang: str | None, msgid: str) -> Text | None:
+        found = self._lang(lang).messages.get(msgid)
+        if found is None:
+            found = self._langs[self.default].messages.get(msgid)
+        return found
+
+    def text(self, lang: str | None, msgid: str, count: int | None = None) -> str:
+        """The words of one msgid (the plural form for ``count``), or the msgid if unknown."""
+        found = self._words(lang, msgid)
+        if found is None:
+            return msgid
+        if isinstance(found, tuple):
+            index = self._lang(lang).plural(1 if count is None else count)
+            return found[min(index, len(found) - 1)]
+        return found
+
+    def words(self, lang: str | None, msgid: str) -> tuple[str, ...]:
+        """A ``words.*`` list: the ``|``-separated entries of one msgid, stripped."""
+        text = self.text(lang, msgid)
+        if text == msgid:
+            return ()
+        return tuple(w.strip() for w in text.split("|") if w.strip())
 
     def label(self, lang: str | None, label: str) -> str:
         """Render a button label (a msgid, or a computed ``language:``/``territory:`` one)."""
@@ -146,58 +280,64 @@ class Catalogs:
     def param(self, lang: str | None, value: ParamValue) -> str:
         """Render one parameter value (a msgid with its own parameters, or several lines)."""
         if isinstance(value, Msg):
-            text = self.text(lang, value.msgid)
-            if not value.params:
-                return text
-            return text.format_map(_Params({k: self.param(lang, v) for k, v in value.params}))
+            return self._format(lang, value.msgid, value.params)
         if isinstance(value, Lines):
             return "\n".join(self.param(lang, item) for item in value.items)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int):
+            return format_decimal(value, locale=self._locale(lang))
+        if isinstance(value, dt.date):
+            return format_date(value, format="long", locale=self._locale(lang))
         return str(value)
 
+    def _locale(self, lang: str | None) -> str:
+        return lang if lang in self._langs else self.default
+
+    def _format(
+        self, lang: str | None, msgid: str, params: tuple[tuple[str, ParamValue], ...]
+    ) -> str:
+        values = dict(params)
+        count = values.get("count")
+        words = self.text(lang, msgid, count if isinstance(count, int) else None)
+        rtl = self.rtl(lang)
+        if rtl:
+            words = _EMBEDDED.sub(lambda m: FSI + m.group(0) + PDI, words)
+        if not params:
+            return words
+        rendered = {}
+        for key, value in params:
+            text = self.param(lang, value)
+            # Nested messages isolate their own parts; plain values are isolated here.
+            rendered[key] = FSI + text + PDI if rtl and not isinstance(value, Msg | Lines) else text
+        return words.format_map(_Params(rendered))
+
     def render(self, lang: str | None, message: Say) -> Rendered:
-        """Render a :class:`Say` effect to text and labelled buttons."""
-        params = _Params({k: self.param(lang, v) for k, v in message.params})
-        text = self.text(lang, message.msgid).format_map(params)
+        """Render a :class:`Say` effect to text and labelled buttons.
+
+        ``message.lang`` (an offer made in another language) wins over the conversation's.
+        """
+        lang = message.lang if message.lang in self._langs else lang
+        text = self._format(lang, message.msgid, message.params)
         buttons = tuple((b.choice, self.label(lang, b.label)) for b in message.buttons)
         label = self.label(lang, message.page.label) if message.page is not None else ""
         return Rendered(text, buttons, message.page, label, message.page_closed)
 
-    def match_choice(self, lang: str | None, options: Iterable[Button], typed: str) -> str | None:
-        """The choice whose label (in this language or the default) the person typed, if any."""
-        wanted = _fold(typed)
-        if not wanted:
-            return None
-        for button in options:
-            for candidate_lang in (lang, self.default):
-                if _fold(self.label(candidate_lang, button.label)) == wanted:
-                    return button.choice
-            if _fold(button.choice.partition(":")[2] or button.choice) == wanted:
-                return button.choice
-        return self._match_country(lang, tuple(options), wanted)
+    def translator(self, lang: str | None) -> Translator:
+        """Words of one language for code outside conversations (the command-line companion)."""
+        return Translator(self, lang if lang in self._langs else self.default)
 
-    def _match_country(
-        self, lang: str | None, options: tuple[Button, ...], wanted: str
-    ) -> str | None:
-        """A typed country (code, name in this language or English, or alias) on a country list.
 
-        A country the list does not offer is "somewhere else", which still shows the lines that
-        answer people from anywhere.
-        """
-        choices = {b.choice for b in options}
-        if "country:other" not in choices:
-            return None
-        code = COUNTRY_ALIASES.get(wanted)
-        if code is None and len(wanted) == 2 and wanted.isalpha():
-            code = wanted.upper()
-        if code is None:
-            for candidate_lang in dict.fromkeys((lang or self.default, self.default)):
-                try:
-                    territories = Locale.parse(candidate_lang).territories
-                except (UnknownLocaleError, ValueError):
-                    continue
-                code = next((c for c, n in territories.items() if _fold(str(n)) == wanted), None)
-                if code is not None:
-                    break
-        if code is None:
-            return None
-        return f"country:{code}" if f"country:{code}" in choices else "country:other"
+def _english_plural(n: int) -> int:
+    return 0 if n == 1 else 1
+
+
+class Translator:
+    """``t("msgid", count=3, name=...)``: one language's words, formatted like the bot's."""
+
+    def __init__(self, catalogs: Catalogs, lang: str):
+        self.catalogs = catalogs
+        self.lang = lang
+
+    def __call__(self, msgid: str, **params: ParamValue) -> str:
+        return self.catalogs._format(self.lang, msgid, tuple(params.items()))

@@ -106,13 +106,10 @@ def _rebuilt(lang: str, template: Catalog, old: Catalog | None) -> Catalog:
         if not entry.id:
             continue
         previous = old.get(entry.id) if old is not None else None
-        if entry.pluralizable:
-            kept = previous.string if previous is not None else ()
-            kept = kept if isinstance(kept, tuple) else (kept,)
-            string: str | tuple[str, ...] = tuple((list(kept) + [""] * forms)[:forms])
-        else:
-            kept_one = previous.string if previous is not None else ""
-            string = kept_one[0] if isinstance(kept_one, tuple) else kept_one
+        found = previous.string if previous is not None else ""
+        kept = [str(f or "") for f in found] if isinstance(found, tuple | list) else [found or ""]
+        plural = tuple((kept + [""] * forms)[:forms])
+        string: str | tuple[str, ...] = plural if entry.pluralizable else kept[0]
         flags = previous.flags if previous is not None else ()
         catalog.add(
             entry.id,

@@ -30,11 +30,13 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Protocol
 
+from bot import understand
 from bot.cases import caseinfo, referrals
 from bot.cases import store as case_store
 from bot.chatkeys import ChatKeys
 from bot.config import Settings, derive_key
 from bot.engine.effects import (
+    Button,
     DeleteIncoming,
     Effect,
     Forget,
@@ -55,7 +57,6 @@ from bot.engine.events import (
     CaseShown,
     CaseView,
     CaseWithdrawn,
-    Choice,
     Event,
     GroupChat,
     LookupPaused,
@@ -71,7 +72,7 @@ from bot.engine.session import (
     session_from_json,
     session_to_json,
 )
-from bot.engine.states import TEXT_STATES
+from bot.engine.states import TEXT_STATES, State
 from bot.i18n import Catalogs, Rendered
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,8 @@ class Runtime:
     ) -> None:
         self.store = store
         self.catalogs = catalogs
+        if len(catalogs.languages) > 1:
+            understand.preload_identifier()  # in the background: nothing waits for it
         self.settings = settings
         self.clock = clock
         self.chat_keys = ChatKeys(secret)
@@ -240,6 +243,19 @@ class Runtime:
         lang = cached[0].lang if cached is not None else None
         await transport.send(chat_id, self.catalogs.render(lang, Say(STORE_FAILED)))
 
+    def _understood(self, session: Session, event: Text) -> Event:
+        """What typed words mean for the waiting question (see ``bot.understand``)."""
+        if session.state is State.AWAIT_HASHES:
+            return understand.feeling_in(self.catalogs, session.lang, event.text) or event
+        if not session.options or session.state in TEXT_STATES:
+            return event
+        options = session.options
+        if session.state is State.ASK_LANGUAGE:  # every language, not only this page's
+            everyone = tuple(Button(f"lang:{c}", f"language:{c}") for c in self.catalogs.languages)
+            options = (*options, *everyone)
+        found = understand.understand(self.catalogs, session.lang, options, event.text)
+        return found if found is not None else event
+
     async def _handle_locked(
         self,
         transport: Transport,
@@ -250,10 +266,8 @@ class Runtime:
     ) -> None:
         now = self.clock()
         session = await self.load(key, now)
-        if isinstance(event, Text) and session.options and session.state not in TEXT_STATES:
-            choice = self.catalogs.match_choice(session.lang, session.options, event.text)
-            if choice is not None:
-                event = Choice(choice)
+        if isinstance(event, Text):
+            event = self._understood(session, event)
         if incoming_ref is not None:
             session = _remember(session, incoming_ref, now)
         await self.refresh(now)

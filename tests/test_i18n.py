@@ -5,33 +5,36 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
+from babel.messages.pofile import read_po, write_po
 
 from bot.engine.effects import Button, Lines, Msg, PageOffer, Say, say
 from bot.i18n import Catalogs, default_locales_dir
 from bot.i18n_catalogs import write_template
 
-FR_PO = """
-msgid ""
-msgstr ""
-"Language: fr\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
+FRENCH = {"button.yes": "Oui", "button.no": "Non", "case.opened": "Dossier {number}, code {pin}"}
 
-msgid "button.yes"
-msgstr "Oui"
 
-msgid "case.opened"
-msgstr "Dossier {number}, code {pin}"
-"""
+def _copy_with(tmp_path: Path, lang: str, changes: dict[str, str], drop: str = "") -> None:
+    """A catalog for ``lang``: the English one with some messages changed (and one dropped)."""
+    english = default_locales_dir() / "en" / "LC_MESSAGES" / "messages.po"
+    with english.open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    catalog.locale = lang  # type: ignore[assignment]
+    for message in catalog:
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        if key in changes:
+            message.string = changes[key]
+    if drop:
+        catalog.delete(drop)
+    (tmp_path / lang / "LC_MESSAGES").mkdir(parents=True)
+    with (tmp_path / lang / "LC_MESSAGES" / "messages.po").open("wb") as handle:
+        write_po(handle, catalog)
 
 
 @pytest.fixture
 def two_languages(tmp_path: Path) -> Catalogs:
-    english = default_locales_dir() / "en" / "LC_MESSAGES" / "messages.po"
-    (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_bytes(english.read_bytes())
-    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "fr" / "LC_MESSAGES" / "messages.po").write_text(FR_PO, "utf-8")
+    _copy_with(tmp_path, "en", {})
+    _copy_with(tmp_path, "fr", FRENCH)
     return Catalogs.load(tmp_path)
 
 
@@ -69,10 +72,9 @@ def test_a_page_offer_is_rendered_with_its_label(catalogs: Catalogs) -> None:
     assert (plain.page, plain.page_closed) == (None, False)
 
 
-def test_falls_back_to_english_then_to_the_msgid(two_languages: Catalogs) -> None:
+def test_speaks_each_language_and_names_unknown_msgids(two_languages: Catalogs) -> None:
     assert two_languages.languages == ("en", "fr")
     assert two_languages.text("fr", "button.yes") == "Oui"
-    assert two_languages.text("fr", "button.no") == "No"
     assert two_languages.text("fr", "no.such.msgid") == "no.such.msgid"
     assert (
         two_languages.render("fr", say("case.opened", number="X", pin="1")).text
@@ -80,24 +82,34 @@ def test_falls_back_to_english_then_to_the_msgid(two_languages: Catalogs) -> Non
     )
 
 
-def test_negotiation_prefers_exact_then_base_language(two_languages: Catalogs) -> None:
-    assert two_languages.negotiate(["fr-CA"]) == "fr"
-    assert two_languages.negotiate(["de", "fr"]) == "fr"
-    assert two_languages.negotiate(["de"]) == "en"
+def test_a_catalog_missing_any_message_is_not_used(tmp_path: Path) -> None:
+    _copy_with(tmp_path, "en", {})
+    _copy_with(tmp_path, "fr", FRENCH, drop="button.no")
+    catalogs = Catalogs.load(tmp_path)
+    assert catalogs.languages == ("en",)
+    assert catalogs.incomplete == {"fr": 1}
+    assert catalogs.negotiate(["fr"]) == "en"
+
+
+def test_negotiation_prefers_exact_then_aliases_then_base_language(tmp_path: Path) -> None:
+    for lang in ("en", "fr", "pt_BR", "zh_Hans", "fil"):
+        _copy_with(tmp_path, lang, {})
+    catalogs = Catalogs.load(tmp_path)
+    assert catalogs.negotiate(["fr-CA"]) == "fr"
+    assert catalogs.negotiate(["de", "fr"]) == "fr"
+    assert catalogs.negotiate(["de"]) == "en"
+    assert catalogs.negotiate(["pt-br"]) == "pt_BR"
+    assert catalogs.negotiate(["pt-PT"]) == "pt_BR"
+    assert catalogs.negotiate(["zh-hans"]) == "zh_Hans"
+    assert catalogs.negotiate(["zh-CN"]) == "zh_Hans"
+    assert catalogs.negotiate(["tl"]) == "fil"
+    assert catalogs.negotiate([""]) == "en"
 
 
 def test_computed_labels(catalogs: Catalogs) -> None:
     assert catalogs.label("en", "language:fr") == "Français"
     assert catalogs.label("en", "territory:GB") == "United Kingdom"
     assert catalogs.label("en", "territory:ZZ") in ("ZZ", "Unknown Region")
-
-
-def test_typed_labels_match_loosely_in_either_language(two_languages: Catalogs) -> None:
-    options = (Button("yes", "button.yes"), Button("no", "button.no"))
-    assert two_languages.match_choice("fr", options, "  OUI!! ") == "yes"
-    assert two_languages.match_choice("fr", options, "yes") == "yes"  # English still works
-    assert two_languages.match_choice("fr", options, "peut-être") is None
-    assert two_languages.match_choice("fr", options, "") is None
 
 
 def test_missing_default_catalog_is_an_error(tmp_path: Path) -> None:

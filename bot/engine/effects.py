@@ -7,6 +7,7 @@ are translated too, and several of them in :class:`Lines`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from bot.hashes.items import HashItem
@@ -30,7 +31,7 @@ class Lines:
     items: tuple[ParamValue, ...]
 
 
-ParamValue = str | int | Msg | Lines
+ParamValue = str | int | dt.date | Msg | Lines
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ class Say:
     buttons: tuple[Button, ...] = ()
     page: PageOffer | None = None
     page_closed: bool = False
+    lang: str | None = None
+    """Say this in another language than the conversation's (an offer to switch to it)."""
 
 
 def say(msgid: str, buttons: tuple[Button, ...] = (), **params: ParamValue) -> Say:

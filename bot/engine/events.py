@@ -55,6 +55,30 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class Feeling:
+    """Typed words of fear, shame or a cry for help instead of an answer.
+
+    ``danger``: words about suicide, self-harm or not being safe.
+    """
+
+    danger: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """Typed words that look like one of the offered choices, but not surely enough."""
+
+    choice: str
+
+
+@dataclass(frozen=True, slots=True)
+class OtherLanguage:
+    """Typed words that are not an answer, written in another language the bot speaks."""
+
+    lang: str
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     """A slash command other than ``/start``; ``name`` is lower case without the slash."""
 
@@ -179,7 +203,19 @@ class LookupPaused:
     minutes: int
 
 
-UserEvent = Start | Text | Choice | Command | Media | Edited | Reopen | GroupChat
+UserEvent = (
+    Start
+    | Text
+    | Choice
+    | Feeling
+    | Guess
+    | OtherLanguage
+    | Command
+    | Media
+    | Edited
+    | Reopen
+    | GroupChat
+)
 ResultEvent = (
     CaseOpened
     | CaseShown

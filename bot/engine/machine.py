@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 
 from bot.cases import ids
-from bot.engine import eligibility, guards, page, prompts, startlink
+from bot.engine import answers, eligibility, guards, page, prompts, startlink, steps
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -54,9 +54,12 @@ from bot.engine.events import (
     Command,
     Edited,
     Event,
+    Feeling,
     GroupChat,
+    Guess,
     LookupPaused,
     Media,
+    OtherLanguage,
     Reopen,
     Start,
     Text,
@@ -64,12 +67,11 @@ from bot.engine.events import (
 )
 from bot.engine.session import Age, Context, Intent, Role, Session
 from bot.engine.states import TEXT_STATES, State, advance
+from bot.engine.steps import Step
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem
 
-Step = tuple[Session, list[Effect]]
-
-_LOOKUP_STATES = frozenset({State.ASK_CASE_NUMBER, State.ASK_PIN})
+_LOOKUP_STATES = steps.LOOKUP_STATES
 
 _ANSWERS_RESET = {
     "role": None,
@@ -147,33 +149,17 @@ def _dispatch(session: Session, event: UserEvent, ctx: Context) -> Step:
         return _on_command(session, event, ctx)
     if isinstance(event, Choice):
         return _on_choice(session, event.choice, ctx)
+    if isinstance(event, Feeling | Guess | OtherLanguage):
+        return answers.on_understood(session, event, ctx)
     return _on_text(session, event, ctx)
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _ask(session: Session, ctx: Context) -> Step:
-    """Ask the current state's question and remember the buttons offered."""
-    question = prompts.prompt(session, ctx)
-    return session.with_(options=question.buttons), [question]
-
-
-def _go(session: Session, symbol: str, ctx: Context, *before: Effect) -> Step:
-    """Move by ``symbol`` through the table, say ``before``, then ask the new question."""
-    target = advance(session.state, symbol)
-    if target is State.RESUME:
-        target = session.resume or State.MENU
-        session = session.with_(resume=None)
-    if target not in _LOOKUP_STATES and session.resume not in _LOOKUP_STATES:
-        session = session.with_(case_number=None)  # a typed number is kept only while needed
-    session, asked = _ask(session.with_(state=target), ctx)
-    return session, [*before, *asked]
-
-
-def _reask(session: Session, ctx: Context, msgid: str) -> Step:
-    session, asked = _ask(session, ctx)
-    return session, [say(msgid), *asked]
+_ask = steps.ask
+_go = steps.go
+_reask = steps.reask
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -213,21 +199,28 @@ def _on_command(session: Session, event: Command, ctx: Context) -> Step:
     if name == "hash":
         return _go(session, "/hash", ctx, page.hash_explain(session, ctx))
     if name in ("helplines", "language"):
-        return _side_trip(session, name, ctx)
+        return steps.side_trip(session, name, ctx)
     return _reask(session, ctx, "command.unknown")
 
 
-def _side_trip(session: Session, name: str, ctx: Context) -> Step:
-    if name == "language" and len(ctx.languages) < 2:
-        return _reask(session, ctx, "language.only_one")
-    keep = session.state not in (State.ASK_COUNTRY, State.ASK_LANGUAGE)
-    return _go(session.with_(resume=session.state if keep else session.resume), f"/{name}", ctx)
-
-
 def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
-    if choice not in {b.choice for b in session.options}:
-        return _reask(session, ctx, "choice.stale")
     state = session.state
+    if choice.startswith("lang:") and state is not State.ASK_LANGUAGE:
+        return answers.switch_language(session, choice, ctx)
+    if choice.startswith("langpage:"):
+        return answers.language_page(session, choice, ctx)
+    offered = {b.choice for b in session.options}
+    if choice.startswith("confirm:") and choice in offered:
+        # "Did you mean...?": yes is that choice, no asks the question again.
+        session, _ = _ask(session, ctx)
+        if choice == answers.CONFIRM_NO:
+            return _ask(session, ctx)
+        choice = choice.removeprefix("confirm:")
+        offered = {b.choice for b in session.options}
+    if state is State.ASK_LANGUAGE and choice.removeprefix("lang:") in ctx.languages:
+        offered.add(choice)  # a language from another page of the list, typed by name
+    if choice not in offered:
+        return _reask(session, ctx, "choice.stale")
     if state is State.ASK_ROLE:
         role = {"me": Role.SELF, "helping": Role.HELPING}.get(choice)
         if choice == "danger":

@@ -118,6 +118,23 @@ def promise(msgid: str, ctx: Context, buttons: tuple[Button, ...] = ()) -> Say:
     return say(msgid, buttons, partners=", ".join(ctx.partners))
 
 
+LANGUAGES_PER_PAGE = 8
+"""Languages on one page of ``/language``, so the keyboard fits a phone's screen."""
+
+
+def language_buttons(languages: tuple[str, ...], page: int) -> tuple[Button, ...]:
+    """One page of the language list (each in its own name), with buttons to the others."""
+    pages = max(1, -(-len(languages) // LANGUAGES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown = languages[page * LANGUAGES_PER_PAGE : (page + 1) * LANGUAGES_PER_PAGE]
+    buttons = [Button(f"lang:{c}", f"language:{c}") for c in shown]
+    if page + 1 < pages:
+        buttons.append(Button(f"langpage:{page + 1}", "button.more_languages"))
+    if page > 0:
+        buttons.append(Button(f"langpage:{page - 1}", "button.back"))
+    return tuple(buttons)
+
+
 def prompt(session: Session, ctx: Context) -> Say:
     """The question the conversation is waiting on in its current state."""
     helping = session.role is Role.HELPING
@@ -132,9 +149,7 @@ def prompt(session: Session, ctx: Context) -> Say:
         countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in order)
         return say("ask.country", (*countries, Button("country:other", "button.other_country")))
     if state is State.ASK_LANGUAGE:
-        return say(
-            "ask.language", tuple(Button(f"lang:{c}", f"language:{c}") for c in ctx.languages)
-        )
+        return say("ask.language", language_buttons(ctx.languages, session.lang_page))
     if state is State.AWAIT_HASHES and ctx.page_url:
         return say("ask.paste_page")
     if state in _STATIC:

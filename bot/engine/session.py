@@ -149,6 +149,10 @@ class Session:
     """Recent message references (both ways) as ``ref@minute``, for a visible /forget."""
     page_open: bool = False
     """The companion page was offered and the offer was not yet closed (see ``page.py``)."""
+    lang_offered: str | None = None
+    """The last language the bot offered to switch to, so it is offered only once."""
+    lang_page: int = 0
+    """Which page of ``/language`` is showing."""
 
     def with_(self, **changes: Any) -> Session:
         """Return a copy with ``changes`` applied."""
@@ -210,6 +214,8 @@ def session_from_json(text: str) -> Session:
             flood_warned=bool(data.get("flood_warned", False)),
             visible=tuple(str(v) for v in data.get("visible", ())),
             page_open=bool(data.get("page_open", False)),
+            lang_offered=data.get("lang_offered") or None,
+            lang_page=int(data.get("lang_page", 0)),
         )
     except (ValueError, TypeError, KeyError, AttributeError):
         return Session()

@@ -114,6 +114,7 @@ TRANSITIONS: dict[tuple[State, str], State] = {
     (S.ASK_PIN, "result:wait"): S.MENU,
     (S.ASK_COUNTRY, "country"): S.RESUME,
     (S.ASK_LANGUAGE, "lang"): S.RESUME,
+    (S.ASK_LANGUAGE, "langpage"): S.ASK_LANGUAGE,
 }
 """Choices such as ``lang:fr`` or ``country:GB`` are looked up by their prefix."""
 
@@ -126,7 +127,9 @@ def advance(state: State, symbol: str) -> State:
     """
     if symbol in COMMANDS:
         return COMMANDS[symbol]
-    key = symbol.split(":", 1)[0] if symbol.startswith(("lang:", "country:")) else symbol
+    key = (
+        symbol.split(":", 1)[0] if symbol.startswith(("lang:", "langpage:", "country:")) else symbol
+    )
     try:
         return TRANSITIONS[(state, key)]
     except KeyError:

@@ -11,6 +11,7 @@ from bot.engine.machine import step
 from bot.engine.prompts import prompt
 from bot.engine.states import State
 from bot.i18n import Catalogs
+from bot.understand import understand
 from tests.engine.conftest import make_ctx, msgids, run
 
 CTX = make_ctx(helplines=load_helplines(), partners=())
@@ -72,4 +73,5 @@ def test_typed_country_codes_names_and_aliases_pick_the_country(
 ) -> None:
     session, _ = run([Start(), Command("helplines")], ctx=CTX)
     question = prompt(session, CTX)
-    assert Catalogs.load().match_choice("en", question.buttons, typed) == choice
+    found = understand(Catalogs.load(), "en", question.buttons, typed)
+    assert (found.choice if isinstance(found, Choice) else None) == choice
