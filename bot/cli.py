@@ -266,16 +266,17 @@ def _i18n(action: str, lang: str | None = None) -> int:
         for path in export():
             print(path)
         return 0
-    catalogs = Catalogs.load()
-    reference = catalogs.msgids(catalogs.default)
+    from bot.i18n_check import check
+
     status = 0
-    for lang in catalogs.languages:
-        missing = sorted(reference - catalogs.msgids(lang))
-        if missing:
+    for name, problems in check().items():
+        if problems:
             status = 1
-            print(f"{lang}: {len(missing)} missing: {', '.join(missing[:10])}")
+            print(f"{name}: {len(problems)} problems")
+            for problem in problems[:20]:
+                print(f"  {problem}")
         else:
-            print(f"{lang}: complete ({len(reference)} messages)")
+            print(f"{name}: complete")
     return status
 
 

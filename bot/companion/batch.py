@@ -120,9 +120,10 @@ def _folder_failure(folder: str, failure: Failure) -> FileHashes:
 class Progress:
     """A one-line progress bar on a terminal; silent when the stream is not a terminal."""
 
-    def __init__(self, total: int, stream: TextIO | None = None) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None, word: str = "Hashing") -> None:
         self._stream = sys.stderr if stream is None else stream
         self._total = total
+        self._word = word
         self._done = 0
         self._shown = total > 1 and _is_terminal(self._stream)
 
@@ -133,7 +134,7 @@ class Progress:
             width = 24
             filled = width * self._done // self._total
             bar = "#" * filled + "-" * (width - filled)
-            self._stream.write(f"\rHashing [{bar}] {self._done}/{self._total}")
+            self._stream.write(f"\r{self._word} [{bar}] {self._done}/{self._total}")
             self._stream.flush()
 
     def close(self) -> None:

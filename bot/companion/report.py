@@ -3,6 +3,10 @@
 Everything here is read by someone who may be scared or upset, maybe 13 years old: short,
 plain, warm, and never blaming. "Fingerprint" is the plain word for a hash throughout.
 
+The words come from the message catalogs (``companion.*``, and the page's ``web.*`` where the
+page says the same), in the language ``reclaim hash --lang`` or the system's locale picks.
+Every function takes the :class:`~bot.i18n.Translator` to use (default: English).
+
 What belongs here: turning results into text. What does not: hashing (``hasher.py``), what goes
 into the code and how it is cut into parts (``codeplan.py``), the code format itself
 (``bot.hashes.hashcode``), argument parsing (``cli.py``).
@@ -14,9 +18,11 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import cache
 
 from bot.companion.codeplan import ITEMS_PER_CASE, CodeContents, CodePart
 from bot.companion.hasher import Failure, FileHashes, FileKind, Note
+from bot.i18n import Catalogs, Translator
 
 __all__ = [
     "ALL_FILES_FLAG",
@@ -27,6 +33,7 @@ __all__ = [
     "paste_instructions",
     "printable_path",
     "summary",
+    "translator",
 ]
 
 _CODE_WORDS = re.compile(r"#(?=end|reclaim)", re.IGNORECASE)
@@ -35,46 +42,63 @@ ALL_FILES_FLAG = "--all-files"
 """The option that puts files other than pictures and videos into the code too."""
 
 _FAILURES: dict[Failure, str] = {
-    Failure.NOT_FOUND: "couldn't find this file. Please check the name.",
-    Failure.BROKEN_LINK: "this is a shortcut to a file that isn't there any more.",
-    Failure.NOT_A_FILE: "this isn't a normal file, so it was skipped.",
-    Failure.PERMISSION_DENIED: "this device didn't let us open it (no permission).",
-    Failure.EMPTY: "this file is empty, so there is nothing to fingerprint.",
-    Failure.DAMAGED: "this picture seems to be damaged, so it couldn't be read.",
-    Failure.TRUNCATED: "this picture is incomplete. Maybe it didn't finish downloading?",
-    Failure.TOO_LARGE: "this picture is far too big to open safely, so it was skipped.",
-    Failure.READ_ERROR: "something went wrong while reading this file. Please try again.",
+    Failure.NOT_FOUND: "companion.error.not_found",
+    Failure.BROKEN_LINK: "companion.error.broken_link",
+    Failure.NOT_A_FILE: "companion.error.not_a_file",
+    Failure.PERMISSION_DENIED: "companion.error.permission_denied",
+    Failure.EMPTY: "web.error.empty",
+    Failure.DAMAGED: "web.error.damaged",
+    Failure.TRUNCATED: "web.error.truncated",
+    Failure.TOO_LARGE: "web.error.too_large",
+    Failure.READ_ERROR: "web.error.read_error",
 }
 
 _KINDS: dict[FileKind, str] = {
-    FileKind.IMAGE: "picture",
-    FileKind.VIDEO: "video",
-    FileKind.OTHER: "file",
+    FileKind.IMAGE: "companion.kind.image",
+    FileKind.VIDEO: "companion.kind.video",
+    FileKind.OTHER: "companion.kind.other",
 }
 
 
-def file_line(result: FileHashes, width: int = 0) -> str:
+@cache
+def _english() -> Translator:
+    return Catalogs.load(only=()).translator("en")
+
+
+def translator(lang: str | None = None) -> Translator:
+    """The companion's words in ``lang`` (a locale code such as ``pt-BR``; None: English)."""
+    if not lang:
+        return _english()
+    catalogs = Catalogs.load()
+    return catalogs.translator(catalogs.negotiate([lang]))
+
+
+def _tag(t: Translator, msgid: str) -> str:
+    """The column word in front of a file line, padded so the paths line up."""
+    width = max(len(t(m)) for m in ("companion.tag.ok", "companion.tag.note", "companion.tag.skip"))
+    return t(msgid).ljust(width)
+
+
+def file_line(result: FileHashes, width: int = 0, t: Translator | None = None) -> str:
     """One line about one file: ``ok``, ``note`` or ``skip``, the path, and what happened.
 
     Args:
         result: the file's result.
         width: pad the path to this many characters, to line files up.
+        t: the words to use.
     """
+    t = t or _english()
     path = printable_path(result.path).ljust(width)
     if result.error is not None:
-        return f"skip  {path}  {_FAILURES[result.error]}"
+        return f"{_tag(t, 'companion.tag.skip')}  {path}  {t(_FAILURES[result.error])}"
+    note = _tag(t, "companion.tag.note")
     if result.note is Note.LOW_QUALITY:
-        return (
-            f"note  {path}  picture, but very plain (quality {result.pdq_quality} of 100), "
-            "so its fingerprint may not find copies well."
-        )
+        return f"{note}  {path}  {t('web.file.low_quality', quality=result.pdq_quality or 0)}"
     if result.note is Note.BLANK_PICTURE:
-        return (
-            f"note  {path}  picture that is all one colour: it only gets an exact-copy fingerprint."
-        )
+        return f"{note}  {path}  {t('web.file.blank')}"
     if result.note is Note.NOT_MEDIA:
-        return f"note  {path}  not a picture or video: it only gets an exact-copy fingerprint."
-    return f"ok    {path}  {_KINDS[result.kind]}"
+        return f"{note}  {path}  {t('web.file.not_media')}"
+    return f"{_tag(t, 'companion.tag.ok')}  {path}  {t(_KINDS[result.kind])}"
 
 
 def printable_path(path: str) -> str:
@@ -93,6 +117,7 @@ def summary(
     skipped_folders: int = 0,
     contents: CodeContents | None = None,
     named_again: int = 0,
+    t: Translator | None = None,
 ) -> list[str]:
     """The closing lines: how many files have fingerprints, and what to do next.
 
@@ -101,99 +126,87 @@ def summary(
         skipped_folders: subfolders left out because ``-r`` was not given.
         contents: what went into the code, to count the copies and files left out.
         named_again: files named more than once (each was hashed once).
+        t: the words to use.
     """
+    t = t or _english()
     lines: list[str] = []
     done = sum(result.ok for result in results)
     failed = len(results) - done
     if not results:
-        lines.append("No files were found there.")
+        lines.append(t("companion.none_found"))
     elif failed == 0:
-        everything = (
-            f"all {done} files have fingerprints" if done > 1 else "your file has its fingerprint"
-        )
-        lines.append(f"Done: {everything}.")
+        lines.append(t("web.summary.all", count=done) if done > 1 else t("web.summary.one"))
     elif done == 0:
-        lines.append("No fingerprints could be made. The lines above say why.")
+        lines.append(t("web.summary.none"))
     else:
-        lines.append(
-            f"Done: {done} of {len(results)} files have fingerprints. "
-            f"{failed} couldn't be used (see above)."
-        )
+        lines.append(t("web.summary.some", done=done, total=len(results), failed=failed))
     if skipped_folders:
-        if skipped_folders == 1:
-            lines.append("1 folder inside was skipped. Add -r to include it too.")
-        else:
-            lines.append(
-                f"{skipped_folders} folders inside were skipped. Add -r to include them too."
-            )
+        lines.append(t("companion.skipped_folders", count=skipped_folders))
     if named_again:
-        files = "1 file was" if named_again == 1 else f"{named_again} files were"
-        lines.append(f"{files} named more than once, so each was fingerprinted once.")
+        lines.append(t("companion.named_again", count=named_again))
     if contents is not None and contents.copy_of:
         copies = len(contents.copy_of)
-        files = "1 file is an exact copy" if copies == 1 else f"{copies} files are exact copies"
-        lines.append(f"{files} of another one, so the code holds each only once.")
+        lines.append(t("web.summary.copies", count=copies) if copies > 1 else t("web.summary.copy"))
     if contents is not None and contents.left_out:
-        left = len(contents.left_out)
-        files = "1 file isn't" if left == 1 else f"{left} files aren't"
-        lines.append(
-            f"{files} a picture or video, so the code leaves it out. "
-            f"Add {ALL_FILES_FLAG} to include such files too."
-        )
+        lines.append(t("companion.left_out", count=len(contents.left_out), flag=ALL_FILES_FLAG))
     return lines
 
 
-def contents_lines(results: Sequence[FileHashes], contents: CodeContents) -> dict[int, str]:
+def contents_lines(
+    results: Sequence[FileHashes], contents: CodeContents, t: Translator | None = None
+) -> dict[int, str]:
     """Lines for the files that are hashed but not in the code, by index of their result.
 
     Args:
         results: every file's result.
         contents: what went into the code.
+        t: the words to use.
     """
+    t = t or _english()
+    note = _tag(t, "companion.tag.note")
     lines: dict[int, str] = {}
     for index in contents.left_out:
         path = printable_path(results[index].path)
-        lines[index] = f"note  {path}  not a picture or video, so it is left out of the code."
+        lines[index] = f"{note}  {path}  {t('web.file.left_out')}"
     for index, first in contents.copy_of.items():
         path, original = printable_path(results[index].path), printable_path(results[first].path)
-        lines[index] = f"note  {path}  the same file as {original}, so the code holds it once."
+        lines[index] = f"{note}  {path}  {t('web.file.copy_of', name=original)}"
     return lines
 
 
-def paste_instructions(parts: Sequence[CodePart]) -> list[str]:
+def paste_instructions(parts: Sequence[CodePart], t: Translator | None = None) -> list[str]:
     """What to do with the code(s) printed after these lines.
 
     The words avoid the code's own markers, so pasting these lines along with the code is
     harmless.
     """
+    t = t or _english()
     if len(parts) == 1:
-        return [
-            "Copy the code below (all of its lines) and paste it into the chat.",
-            "It holds only fingerprints, not your pictures.",
-        ]
+        return [t("web.paste.one"), t("web.paste.one_only")]
     cases = parts[0].cases
     if cases == 1:
         return [
-            f"There are many files, so the code comes in {len(parts)} parts.",
-            "Copy each part below (all of its lines) and send it as its own message.",
-            "Send all the parts before you open the case: they all go into one case.",
-            "They hold only fingerprints, not your pictures.",
+            t("web.paste.parts", parts=len(parts)),
+            t("web.paste.each"),
+            t("web.paste.same_case"),
+            t("web.paste.parts_only"),
         ]
     return [
-        f"There are many files. One case holds up to {ITEMS_PER_CASE}, so they make {cases} cases.",
-        "Copy each part below (all of its lines) and send it as its own message.",
-        "Send the parts of case 1 and open that case. Then do the same for case 2, and so on.",
-        "They hold only fingerprints, not your pictures.",
+        t("web.paste.cases", max=ITEMS_PER_CASE, cases=cases),
+        t("web.paste.each"),
+        t("web.paste.case_order"),
+        t("web.paste.parts_only"),
     ]
 
 
-def part_heading(part: CodePart) -> str:
+def part_heading(part: CodePart, t: Translator | None = None) -> str:
     """The line above one part, when there is more than one: which case and part it is."""
+    t = t or _english()
     if part.cases == 1:
-        return f"Part {part.part} of {part.parts}:"
+        return t("web.part", part=part.part, parts=part.parts)
     if part.parts == 1:
-        return f"Case {part.case} of {part.cases}:"
-    return f"Case {part.case} of {part.cases}, part {part.part} of {part.parts}:"
+        return t("web.case", case=part.case, cases=part.cases)
+    return t("web.case_part", case=part.case, cases=part.cases, part=part.part, parts=part.parts)
 
 
 def json_line(result: FileHashes) -> str:

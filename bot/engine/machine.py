@@ -472,5 +472,5 @@ def _on_lookup_result(
 def _wait(minutes: int, msgid: str) -> Effect:
     """``msgid`` with a wait in minutes, or in hours (``<msgid>_hours``) when it is long."""
     if minutes <= 90:
-        return say(msgid, minutes=max(1, minutes))
-    return say(f"{msgid}_hours", hours=math.ceil(minutes / 60))
+        return say(msgid, count=max(1, minutes))
+    return say(f"{msgid}_hours", count=math.ceil(minutes / 60))

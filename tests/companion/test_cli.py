@@ -68,7 +68,7 @@ def test_human_output_lists_files_summary_and_code(
     assert "Done: 4 of 6 files have fingerprints. 2 couldn't be used (see above)." in lines
     assert "1 folder inside was skipped. Add -r to include it too." in lines
     assert (
-        "1 file isn't a picture or video, so the code leaves it out. "
+        "Files that aren't pictures or videos, left out of the code: 1. "
         "Add --all-files to include such files too."
     ) in lines
     result = parse(out)
@@ -178,7 +178,7 @@ def test_a_file_named_twice_is_reported(folder: Path, capsys: pytest.CaptureFixt
     assert "2 files were named more than once, so each was fingerprinted once." in out
     status, out, _ = _run(capsys, beach, beach)
     assert status == 0
-    assert "1 file was named more than once, so each was fingerprinted once." in out.splitlines()
+    assert "1 file was named more than once, so it was fingerprinted once." in out.splitlines()
 
 
 def test_many_files_come_in_parts_that_each_fit_a_message(

@@ -10,17 +10,8 @@ import pytest
 
 from bot.cli import main
 from bot.companion.webtext import WEB_DIR, direction, export, render
-from bot.i18n import Catalogs, default_locales_dir
-
-AR_PO = """
-msgid ""
-msgstr ""
-"Language: ar\\n"
-"Content-Type: text/plain; charset=UTF-8\\n"
-
-msgid "web.title"
-msgstr "\u0628\u0635\u0645\u0627\u062a"
-"""
+from bot.i18n import Catalogs
+from tests.catalog_copies import copy_with
 
 
 def _messages(script: str) -> dict[str, object]:
@@ -48,14 +39,12 @@ def test_every_web_msgid_and_nothing_else_is_exported(catalogs: Catalogs) -> Non
     assert messages["web.private"] == catalogs.text("en", "web.private")
 
 
-def test_a_partial_catalog_falls_back_to_english_and_arabic_is_right_to_left(
+def test_only_complete_catalogs_are_exported_and_arabic_is_right_to_left(
     tmp_path: Path,
 ) -> None:
-    english = default_locales_dir() / "en" / "LC_MESSAGES" / "messages.po"
-    (tmp_path / "en" / "LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "en" / "LC_MESSAGES" / "messages.po").write_bytes(english.read_bytes())
-    (tmp_path / "ar" / "LC_MESSAGES").mkdir(parents=True)
-    (tmp_path / "ar" / "LC_MESSAGES" / "messages.po").write_text(AR_PO, "utf-8")
+    copy_with(tmp_path, "en", {})
+    copy_with(tmp_path, "ar", {"web.title": "\u0628\u0635\u0645\u0627\u062a"})
+    copy_with(tmp_path, "fr", {}, drop="web.copy")  # incomplete: not exported at all
     catalogs = Catalogs.load(tmp_path)
     out = tmp_path / "web"
     (out / "i18n").mkdir(parents=True)
