@@ -280,6 +280,8 @@ class Catalogs:
     def param(self, lang: str | None, value: ParamValue) -> str:
         """Render one parameter value (a msgid with its own parameters, or several lines)."""
         if isinstance(value, Msg):
+            if ":" in value.msgid:  # a computed label: a language's or a country's name
+                return self.label(lang, value.msgid)
             return self._format(lang, value.msgid, value.params)
         if isinstance(value, Lines):
             return "\n".join(self.param(lang, item) for item in value.items)
@@ -309,7 +311,8 @@ class Catalogs:
         for key, value in params:
             text = self.param(lang, value)
             # Nested messages isolate their own parts; plain values are isolated here.
-            rendered[key] = FSI + text + PDI if rtl and not isinstance(value, Msg | Lines) else text
+            nested = isinstance(value, Lines) or (isinstance(value, Msg) and ":" not in value.msgid)
+            rendered[key] = FSI + text + PDI if rtl and not nested else text
         return words.format_map(_Params(rendered))
 
     def render(self, lang: str | None, message: Say) -> Rendered:

@@ -141,13 +141,15 @@ def understand(
         return Choice(exact)
     if words.any_in(typed, "words.danger"):
         return Choice("danger") if "danger" in choices else Feeling(danger=True)
-    meant = _meaning(words, choices, typed) or _age(words, choices, typed)
-    meant = meant or _country(catalogs, words, langs, choices, typed)
+    meant = _meaning(words, choices, typed)
+    near = _near(catalogs, langs, options, typed) if meant is None else None
+    if isinstance(near, Choice):  # a slip in a label ("Undr 18") before any number in it
+        return near
+    meant = meant or _age(words, choices, typed) or _country(catalogs, words, langs, choices, typed)
     if meant is not None:
         return Choice(meant)
     if words.any_in(typed, "words.feelings"):
         return Feeling()
-    near = _near(catalogs, langs, options, typed)
     if near is not None:
         return near
     other = identify_language(catalogs, text)
@@ -201,12 +203,17 @@ def _exact(
 def _meaning(words: _Words, choices: Sequence[str], typed: str) -> str | None:
     """The one offered choice the ``words.*`` lists say the answer means (none if they differ)."""
     short = len(typed.split()) <= _SHORT_ANSWER_WORDS or _unspaced(typed)
+    unsure = any(_answers(typed, w) for w in words.list("words.unsure"))
+    if unsure and "unsure" not in choices:
+        return None  # "not sure", "no idea": neither yes nor no
     found: set[str] = set()
     for msgid, targets in _MEANINGS:
         offered = [c for c in choices if c in targets or _confirms(c, msgid)]
         if not offered or (msgid in ("words.yes", "words.no") and not short):
             continue
-        if any(_answers(typed, w) for w in words.list(msgid)):
+        yes_no = msgid in ("words.yes", "words.no")
+        match = _contains if yes_no else _answers  # "yes and no" holds both: no answer
+        if any(match(typed, w) for w in words.list(msgid)):
             found.add(offered[0])
     return found.pop() if len(found) == 1 else None
 
@@ -311,10 +318,11 @@ _loaded: dict[str, Any] = {}
 """``"model"``: py3langid's identifier once loaded; ``"langs"``: the languages it is set to."""
 
 
-def preload_identifier() -> None:
+def preload_identifier(*, wait: bool = False) -> None:
     """Load py3langid's model (about a second) in a background thread, once.
 
     Until it is loaded, :func:`identify_language` says nothing, so no answer ever waits for it.
+    ``wait``: load it now, in this thread (for tools and tests).
     """
 
     def load() -> None:
@@ -328,10 +336,13 @@ def preload_identifier() -> None:
             _loaded["model"] = model
 
     with _identifier_lock:
-        if "model" in _loaded or "loading" in _loaded:
+        if "model" in _loaded or ("loading" in _loaded and not wait):
             return
         _loaded["loading"] = True
-    threading.Thread(target=load, name="langid-load", daemon=True).start()
+    if wait:
+        load()
+    else:
+        threading.Thread(target=load, name="langid-load", daemon=True).start()
 
 
 def identify_language(catalogs: Catalogs, text: str) -> str | None:

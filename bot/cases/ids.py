@@ -131,7 +131,7 @@ def parse_pin(text: str) -> str | None:
     """
     digits: list[str] = []
     for char in text:
-        if char.isspace() or char in _SEPARATORS:
+        if char.isspace() or char in _SEPARATORS or unicodedata.category(char) == "Cf":
             continue
         value = unicodedata.decimal(char, None)
         if value is None:
@@ -283,7 +283,13 @@ def _check_value(values: list[int]) -> int:
 def _normalise(text: str) -> str:
     """Fold what people type into alphabet symbols, without judging validity."""
     folded = unicodedata.normalize("NFKC", text).upper().translate(_ALIASES)
-    return "".join(c for c in folded if not (c.isspace() or c in _SEPARATORS))
+    # Format characters (direction isolates and marks a right-to-left message put around the
+    # number, zero-width spaces) come along when the number is copied: they are not typed.
+    return "".join(
+        c
+        for c in folded
+        if not (c.isspace() or c in _SEPARATORS or unicodedata.category(c) == "Cf")
+    )
 
 
 def _format(symbols: str) -> str:

@@ -17,6 +17,8 @@ the facts behind them are in ``bot/data/helplines.toml`` and ``docs/facts.md``.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from bot.engine.effects import Button, Lines, Msg, ParamValue, Say, say
 from bot.engine.events import CaseView, PartnerView
 from bot.engine.session import Age, Context, Role, Session
@@ -274,7 +276,7 @@ def case_view(case: CaseView, ctx: Context) -> Say:
         "files": case.files,
         "hashes": ", ".join(f"{SIGNAL_NAMES.get(n, n)} {count}" for n, count in case.signals)
         or "-",
-        "created": case.created_on,
+        "created": _date(case.created_on),
     }
     if not ctx.partners:
         return Say("case.status_local", tuple(sorted(params.items())))
@@ -310,3 +312,11 @@ def partner_lines(partner: PartnerView) -> list[Msg]:
         elif count > 1:
             lines.append(Msg(f"partner.{answer}_many", (*name, ("count", count))))
     return lines
+
+
+def _date(iso: str) -> dt.date | str:
+    """A stored ``YYYY-MM-DD`` date, to be written the language's way (kept as is if odd)."""
+    try:
+        return dt.date.fromisoformat(iso)
+    except ValueError:
+        return iso

@@ -269,3 +269,11 @@ def test_verify_pin() -> None:
 )
 def test_may_hold_pin(text: str, expected: bool) -> None:
     assert ids.may_hold_pin(text) is expected
+
+
+def test_a_number_and_pin_copied_from_a_right_to_left_message_still_read() -> None:
+    number = ids.new_case_number()
+    assert ids.parse_case_number(f"\u2068{number}\u2069") == number
+    assert ids.parse_case_number(f"\u200f{number}\u200e") == number
+    assert ids.parse_pin("\u2068123456\u2069") == "123456"
+    assert ids.may_hold_pin("\u2068123456\u2069")
