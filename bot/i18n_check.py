@@ -126,6 +126,7 @@ def _catalog_problems(
 def _sources() -> Iterator[Path]:
     yield from (p for p in _ROOT.rglob("*.py") if p.name not in ("i18n_check.py",))
     yield from (_ROOT / "companion" / "web").glob("*.js")
+    yield from (_ROOT / "companion" / "web").glob("*.html")
     yield from (_ROOT / "data").glob("*.toml")
 
 
@@ -135,7 +136,7 @@ def code_msgids(families: set[str]) -> set[str]:
     found: set[str] = set()
     for path in _sources():
         for literal in _LITERAL.findall(path.read_text("utf-8")):
-            if literal.split(".")[0] in families and not _NOT_MSGIDS.match(literal):
+            if literal.split(".")[0] in families:
                 found.add(literal)
     return found
 
@@ -143,7 +144,8 @@ def code_msgids(families: set[str]) -> set[str]:
 def _usage_problems(template: set[str]) -> list[str]:
     families = {m.split(".")[0] for m in template}
     used = code_msgids(families)
-    problems = [f"{m}: used in the code but not in the template" for m in sorted(used - template)]
+    missing = sorted(m for m in used - template if not _NOT_MSGIDS.match(m))
+    problems = [f"{m}: used in the code but not in the template" for m in missing]
     for msgid in sorted(template - used):
         twin = re.sub(r"_(local|hours)$", "", msgid)
         if msgid.startswith(_DYNAMIC_PREFIXES) or (twin != msgid and twin in used):
