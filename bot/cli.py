@@ -266,11 +266,13 @@ def _i18n(action: str, lang: str | None = None) -> int:
         for path in export():
             print(path)
         return 0
-    from bot.i18n_check import check
+    from bot.i18n_check import NOT_STARTED, check
 
     status = 0
     for name, problems in check().items():
-        if problems:
+        if problems is NOT_STARTED:
+            print(f"{name}: {problems[0]}")
+        elif problems:
             status = 1
             print(f"{name}: {len(problems)} problems")
             for problem in problems[:20]:

@@ -32,6 +32,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 
 from bot.engine.effects import Lines, Msg, PageOffer, ParamValue, Say
+from bot.langcodes import match_language
 
 SOURCE_LANGUAGE = "en"
 DOMAIN = "messages"
@@ -39,16 +40,6 @@ FSI, PDI = "\u2068", "\u2069"
 """First-strong isolate and pop directional isolate (Unicode bidi isolates)."""
 
 log = logging.getLogger(__name__)
-
-LANGUAGE_ALIASES = {
-    "pt": "pt_BR",
-    "zh": "zh_Hans",
-    "zh_CN": "zh_Hans",
-    "zh_SG": "zh_Hans",
-    "tl": "fil",
-    "kmr": "ku",
-}
-"""Codes platforms send for a language whose catalog has another name."""
 
 Text = str | tuple[str, ...]
 """A message's words: one string, or one per plural form."""
@@ -224,19 +215,7 @@ class Catalogs:
 
     def find(self, wanted: str) -> str | None:
         """The catalog for one locale code, if the bot speaks it (or its base language)."""
-        code = wanted.strip().replace("-", "_")
-        if not code:
-            return None
-        parts = code.split("_")
-        base = parts[0].lower()
-        tags = [p.title() if len(p) == 4 else p.upper() for p in parts[1:]]
-        candidates = [code, "_".join([base, *tags])]
-        candidates += [LANGUAGE_ALIASES.get(c, "") for c in list(candidates)]
-        candidates += [base, LANGUAGE_ALIASES.get(base, "")]
-        for candidate in candidates:
-            if candidate and candidate in self._langs:
-                return candidate
-        return None
+        return match_language(wanted, self._langs)
 
     def _lang(self, lang: str | None) -> _Language:
         return self._langs.get(lang or self.default) or self._langs[self.default]

@@ -22,7 +22,12 @@ from babel.messages.pofile import read_po
 from bot.i18n import DOMAIN, SOURCE_LANGUAGE, default_locales_dir
 from bot.i18n_catalogs import REVIEW_NOTE
 
-__all__ = ["LIMITS", "MOSTLY_ENGLISH", "check", "code_msgids"]
+__all__ = ["LIMITS", "MOSTLY_ENGLISH", "NOT_STARTED", "check", "code_msgids"]
+
+NOT_STARTED = ["not translated yet, so not offered"]
+"""The report for a catalog made by ``reclaim i18n init`` with not one message translated: a
+place for a translator to start, not a broken catalog. One message translated and every
+problem counts."""
 
 LIMITS: dict[str, int] = {
     "button.": 40,
@@ -167,5 +172,11 @@ def check(directory: Path | None = None) -> dict[str, list[str]]:
     report["code"] = _usage_problems(set(english))
     for path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
         lang = path.parent.parent.name
-        report[lang] = _catalog_problems(lang, _read(path, lang), english)
+        catalog = _read(path, lang)
+        if lang != SOURCE_LANGUAGE and not any(
+            any(s.strip() for s in _strings(m.string)) for m in catalog if m.id
+        ):
+            report[lang] = NOT_STARTED
+            continue
+        report[lang] = _catalog_problems(lang, catalog, english)
     return report

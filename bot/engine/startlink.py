@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 from bot.engine.session import Context, Session
+from bot.langcodes import match_language
 
 __all__ = ["parse_payload", "pick_language"]
 
 _PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_LANG_TOKEN = re.compile(r"^[a-z]{2,3}(?:_[A-Za-z]{2})?$")
+_LANG_TOKEN = re.compile(r"^[A-Za-z]{2,3}(?:_[A-Za-z]{2,4})?$")
 _COUNTRY_TOKEN = re.compile(r"^c_([A-Za-z]{2})$")
 _REFERRAL_TOKEN = re.compile(r"^r_([A-Za-z0-9_]{1,60})$")
 
@@ -43,8 +44,8 @@ def parse_payload(session: Session, payload: str, ctx: Context) -> tuple[Session
             if referral.group(1) in ctx.referrals:
                 code = referral.group(1)
                 session = session.with_(referral=code)
-        elif _LANG_TOKEN.match(token) and token in ctx.languages:
-            lang = token
+        elif _LANG_TOKEN.match(token) and (found_lang := match_language(token, ctx.languages)):
+            lang = found_lang
     known = ctx.referral(code) if code else None
     if known is not None:
         # The helpline's language and country, unless the link itself names them.
@@ -60,15 +61,12 @@ def parse_payload(session: Session, payload: str, ctx: Context) -> tuple[Session
 
 
 def pick_language(hint: str | None, ctx: Context) -> str:
-    """The platform's language hint if the bot speaks it (or its base language), or the default.
+    """The platform's language hint if the bot speaks it (through an alias or its base
+    language), or the default.
 
     Args:
         hint: the platform's language code for the person (for example ``pt-BR``), if any.
         ctx: what the bot speaks.
     """
-    if hint:
-        base = hint.replace("-", "_")
-        for candidate in (base, base.split("_")[0].lower()):
-            if candidate in ctx.languages:
-                return candidate
-    return ctx.default_language
+    found = match_language(hint, ctx.languages) if hint else None
+    return found or ctx.default_language

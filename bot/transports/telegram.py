@@ -47,6 +47,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.config import ConfigError, Settings
 from bot.engine.events import Choice
 from bot.i18n import Catalogs
+from bot.langcodes import LANGUAGE_ALIASES
 from bot.runtime import Runtime
 from bot.transports.telegram_logging import keep_logs_private
 from bot.transports.telegram_retry import Policy, pause
@@ -89,6 +90,15 @@ ANSWER_WITHIN = 2.0
 POLL_TIMEOUT = 30
 _SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _API_LANGUAGE = re.compile(r"^[a-z]{2}$")
+
+
+def api_language(lang: str) -> str | None:
+    """The two-letter code Telegram uses for a catalog (``pt_BR`` is ``pt``, ``fil`` is
+    ``tl``), or ``None`` when the Bot API has none for it."""
+    if _API_LANGUAGE.match(lang):
+        return lang
+    short = [code for code, target in LANGUAGE_ALIASES.items() if target == lang]
+    return next((code for code in short if _API_LANGUAGE.match(code)), None)
 
 
 class _Answer:
@@ -212,9 +222,11 @@ async def publish_profile(transport: TelegramTransport, catalogs: Catalogs) -> N
     out of the menu while there is only one language.
     """
     commands = [c for c in MENU_COMMANDS if c != "language" or len(catalogs.languages) > 1]
-    codes = [None, *(lang for lang in catalogs.languages if _API_LANGUAGE.match(lang))]
-    for code in codes:
-        lang = code or catalogs.default
+    codes: list[tuple[str | None, str]] = [(None, catalogs.default)]
+    for lang in catalogs.languages:
+        if (code := api_language(lang)) is not None:
+            codes.append((code, lang))
+    for code, lang in codes:
         bot = transport.bot
         calls: list[tuple[str, Callable[[], Awaitable[bool]]]] = [
             (

@@ -139,7 +139,7 @@ def test_startup_sets_menu_and_descriptions(bot: BotProcess, emu: BotApiEmulator
     for language in ("", "en"):
         commands = emu.commands[("all_private_chats", language)]
         names = [c["command"] for c in commands]
-        # No /language while there is only one language.
+        # /language is offered: the bot speaks more than one.
         assert names == [
             "start",
             "help",
@@ -147,12 +147,17 @@ def test_startup_sets_menu_and_descriptions(bot: BotProcess, emu: BotApiEmulator
             "status",
             "withdraw",
             "helplines",
+            "language",
             "cancel",
             "forget",
         ]
         assert all(c["description"] for c in commands)
         assert emu.descriptions[("description", language)].startswith("I help people")
         assert 0 < len(emu.descriptions[("short_description", language)]) <= 120
+    # Each complete catalog is published under its own language code, in its own words.
+    assert emu.descriptions[("description", "fr")].startswith("J'aide les gens")
+    assert emu.descriptions[("description", "ar")].startswith("أساعد الناس")
+    assert ("all_private_chats", "pt") in emu.commands
     polls = emu.calls_to("getUpdates")
     assert polls[0].params["allowed_updates"] == [
         "message",
@@ -211,14 +216,18 @@ def test_whole_conversation_by_typed_labels(bot: BotProcess, emu: BotApiEmulator
     check_status(person, emu, number, pin)
 
 
+FRENCH_COUNTRY_QUESTION = "Dans quel pays es-tu ?"
+
+
 def test_deep_link_carries_referral_and_country(bot: BotProcess, emu: BotApiEmulator) -> None:
     person = new_person(emu, language_code="fr")
     emu.user_sends_command(person.user, "/start", "fr-c_GB-r_helpline42")
-    person.expect("The people who sent you here asked me to help.")
+    # The link picks French and says who sent the person.
+    person.expect("Les personnes qui t'ont envoyé ici m'ont demandé de t'aider.")
     person.question()
     emu.user_sends_command(person.user, "/helplines")
     # the country is asked again (the linked one first); typed names and aliases work
-    person.expect("Which country are you in?")
+    person.expect(FRENCH_COUNTRY_QUESTION)
     person.say("UK")
     person.expect("Revenge Porn Helpline")
 

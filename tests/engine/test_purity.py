@@ -16,7 +16,12 @@ from bot.i18n import Catalogs
 
 PACKAGE = Path(bot.__file__).parent
 ENGINE_FILES = sorted((PACKAGE / "engine").glob("*.py"))
-PURE_FILES = [*ENGINE_FILES, PACKAGE / "hashes" / "hashcode.py", PACKAGE / "hashes" / "signals.py"]
+PURE_FILES = [
+    *ENGINE_FILES,
+    PACKAGE / "hashes" / "hashcode.py",
+    PACKAGE / "hashes" / "signals.py",
+    PACKAGE / "langcodes.py",
+]
 
 FORBIDDEN = {
     "asyncio",
@@ -38,7 +43,7 @@ FORBIDDEN = {
     "urllib",
     "PIL",
 }
-ALLOWED_BOT_IMPORTS = ("bot.engine", "bot.hashes", "bot.cases.ids")
+ALLOWED_BOT_IMPORTS = ("bot.engine", "bot.hashes", "bot.cases.ids", "bot.langcodes")
 
 
 def _imports(path: Path) -> set[str]:

@@ -72,3 +72,28 @@ def test_known_codes_name_their_helpline() -> None:
     assert ctx.referral("Dbcode1234ab") == LINKS[0]
     assert ctx.referral("helpline_7") == Referral("helpline_7", "UK line")
     assert ctx.referral("nobody") is None
+
+
+MANY = ("en", "fr", "pt_BR", "zh_Hans", "fil")
+
+
+@pytest.mark.parametrize(
+    ("hint", "expected"),
+    [
+        ("pt-br", "pt_BR"),
+        ("pt", "pt_BR"),
+        ("zh-hans", "zh_Hans"),
+        ("zh-CN", "zh_Hans"),
+        ("tl", "fil"),
+    ],
+)
+def test_a_hint_finds_a_catalog_kept_under_another_name(hint: str, expected: str) -> None:
+    assert pick_language(hint, make_ctx(languages=MANY)) == expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"), [("zh_Hans", "zh_Hans"), ("pt_BR-c_br", "pt_BR"), ("pt", "pt_BR")]
+)
+def test_a_link_may_name_a_catalog_with_a_script_or_region(payload: str, expected: str) -> None:
+    session, _ = parse_payload(Session(), payload, make_ctx(languages=MANY))
+    assert session.lang == expected

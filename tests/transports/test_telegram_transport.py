@@ -256,9 +256,15 @@ async def test_profile_is_published_per_language(
     english = Catalogs.load()
     messages = {"en": {m: english.text("en", m) for m in english.msgids("en")}}
     messages["fr"] = {"telegram.command.start": "Recommencer"}
-    messages["pt_BR"] = {}
+    messages["pt_BR"] = {"telegram.command.start": "Começar de novo"}
+    messages["zh_Hans"] = {}
+    messages["ku"] = {}
     await publish_profile(transport, Catalogs(messages))
-    assert set(emu.commands) == {("all_private_chats", c) for c in ("", "en", "fr")}
+    # Telegram knows Brazilian Portuguese as "pt" and simplified Chinese as "zh".
+    codes = ("", "en", "fr", "pt", "zh", "ku")
+    assert set(emu.commands) == {("all_private_chats", c) for c in codes}
+    portuguese = {c["command"]: c["description"] for c in emu.commands[("all_private_chats", "pt")]}
+    assert portuguese["start"] == "Começar de novo"
     french = {c["command"]: c["description"] for c in emu.commands[("all_private_chats", "fr")]}
     assert french["start"] == "Recommencer"
     assert french["help"] == english.text("en", "telegram.command.help")
