@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean chromium web synapse
+.PHONY: run test lint bench clean chromium web synapse i18n
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,13 @@ $(SYNAPSE_STAMP):
 web:
 	npm ci --prefix web --no-audit --no-fund
 	node web/build.mjs
+
+# The message catalogs: template from the English, every catalog updated, the page's words
+# exported. See docs/translating.md.
+i18n: $(STAMP)
+	$(BIN)/python -m bot i18n extract
+	$(BIN)/python -m bot i18n update
+	$(BIN)/python -m bot i18n web
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
