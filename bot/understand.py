@@ -44,7 +44,6 @@ __all__ = [
 
 Understood = Choice | Guess | Feeling | OtherLanguage
 
-_FOLD = re.compile(r"[\W_]+", re.UNICODE)
 _YES = ("yes", "go", "hash", "open", "withdraw")
 _NO = ("no", "later", "cancel", "keep")
 _MEANINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -67,11 +66,25 @@ _LANGID_CODES = {"pt_BR": "pt", "zh_Hans": "zh", "fil": "tl"}
 """Catalog codes py3langid names differently."""
 
 
+_ACCENTED_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC", "ARABIC", "HEBREW")
+"""Scripts whose marks people often leave out when typing (accents, Arabic and Hebrew vowel
+signs): folded away. In other scripts (Devanagari, Tamil, Thai, Khmer...) a mark is part of the
+spelling, so it stays, and it never splits a word."""
+
+
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation and spacing as single spaces."""
     text = unicodedata.normalize("NFKD", text).casefold()
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _FOLD.sub(" ", text).strip()
+    out: list[str] = []
+    accented = False
+    for char in text:
+        if unicodedata.category(char).startswith("M"):
+            if not accented:
+                out.append(char)
+            continue
+        accented = unicodedata.name(char, "").startswith(_ACCENTED_SCRIPTS)
+        out.append(char if char.isalnum() else " ")
+    return " ".join("".join(out).split())
 
 
 def _unspaced(text: str) -> bool:

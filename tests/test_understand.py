@@ -10,7 +10,13 @@ import pytest
 from bot.engine.effects import Button
 from bot.engine.events import Choice, Feeling, Guess, OtherLanguage
 from bot.i18n import Catalogs
-from bot.understand import feeling_in, identify_language, preload_identifier, understand
+from bot.understand import (
+    feeling_in,
+    fold,
+    identify_language,
+    preload_identifier,
+    understand,
+)
 from tests.catalog_copies import copy_with
 
 ROLE = (
@@ -124,3 +130,23 @@ def test_another_language_is_recognised_only_when_it_is_spoken(tmp_path: Path) -
     assert understand(catalogs, "es", ROLE, typed) is None  # already speaking it
     assert identify_language(catalogs, "Ich habe solche Angst und weiss nicht weiter") != "de"
     assert identify_language(catalogs, "ok") is None  # too short to tell
+
+
+@pytest.mark.parametrize(
+    ("typed", "folded"),
+    [
+        ("Café, OK_x!", "cafe ok x"),  # Latin accents go: people often leave them out
+        ("أَنَا", "انا"),  # and so do Arabic vowel signs
+        ("ฆ่าตัวตาย", "ฆ่าตัวตาย"),  # Thai vowel and tone marks are the spelling
+        ("मैं पंद्रह", "मैं पंद्रह"),  # and so are Devanagari's
+    ],
+)
+def test_folding_keeps_the_marks_a_script_spells_with(typed: str, folded: str) -> None:
+    assert fold(typed) == folded
+
+
+def test_a_danger_word_is_found_inside_a_longer_thai_or_hindi_message() -> None:
+    catalogs = Catalogs.load()
+    assert feeling_in(catalogs, "th", "ตอนนี้ฉันอยากฆ่าตัวตาย") == Feeling(danger=True)
+    hindi_danger = catalogs.words("hi", "words.danger")[0]
+    assert feeling_in(catalogs, "hi", f"मुझे लगता है {hindi_danger}") == Feeling(danger=True)

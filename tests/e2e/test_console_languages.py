@@ -1,4 +1,4 @@
-"""Whole conversations in other languages, typed as people type: the console as a real process.
+"""Whole conversations in Spanish, Arabic and Hindi, typed as people type, in a real console.
 
 Each journey answers in free words (no numbers, no button labels where a person would not use
 them), gets a case number and a PIN, and looks the case up, all in the chosen language. The
@@ -32,6 +32,7 @@ def _start(lang: str, msgid: str) -> str:
 JOURNEYS = {
     "es": ["soy yo", "no", "tenía 15", "sí"],
     "ar": ["انا", "لا", "عمري ١٥", "نعم"],
+    "hi": ["main", "nahi", "मैं पंद्रह की थी", "haan"],
 }
 
 
