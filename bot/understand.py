@@ -226,7 +226,8 @@ def _meaning(words: _Words, choices: Sequence[str], typed: str) -> str | None:
             continue
         yes_no = msgid in ("words.yes", "words.no")
         match = _contains if yes_no else _answers  # "yes and no" holds both: no answer
-        if any(match(typed, w) for w in words.list(msgid)):
+        # A bare number ("18+" folds to "18") is the age reader's: "18 and under" is not adult.
+        if any(match(typed, w) for w in words.list(msgid) if not w.isdigit()):
             found.add(offered[0])
     return found.pop() if len(found) == 1 else None
 
@@ -263,6 +264,8 @@ def _age(words: _Words, choices: Sequence[str], typed: str) -> str | None:
     ages = [n for n in _numbers(words, typed) if 0 < n < 120]
     if not ages:
         return None
+    if min(ages) == 18 and typed != "18":
+        return None  # "18 and under", "18 se kam": on the border with words beside it, ask again
     return "under18" if min(ages) < 18 else "adult"
 
 

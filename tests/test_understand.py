@@ -150,3 +150,13 @@ def test_a_danger_word_is_found_inside_a_longer_thai_or_hindi_message() -> None:
     assert feeling_in(catalogs, "th", "ตอนนี้ฉันอยากฆ่าตัวตาย") == Feeling(danger=True)
     hindi_danger = catalogs.words("hi", "words.danger")[0]
     assert feeling_in(catalogs, "hi", f"मुझे लगता है {hindi_danger}") == Feeling(danger=True)
+
+
+@pytest.mark.parametrize("typed", ["18 and under", "18 or younger", "18 se kam", "18 peksha kami"])
+def test_words_beside_an_18_are_never_read_as_adult(english: Catalogs, typed: str) -> None:
+    assert understand(english, "en", AGE, typed) != Choice("adult")
+
+
+@pytest.mark.parametrize("typed", ["18", "18+", "over 18", "I was 25"])
+def test_an_adult_age_is_still_read_as_adult(english: Catalogs, typed: str) -> None:
+    assert understand(english, "en", AGE, typed) == Choice("adult")
