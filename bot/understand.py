@@ -24,7 +24,7 @@ import difflib
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -214,22 +214,43 @@ def _exact(
 
 
 def _meaning(words: _Words, choices: Sequence[str], typed: str) -> str | None:
-    """The one offered choice the ``words.*`` lists say the answer means (none if they differ)."""
-    short = len(typed.split()) <= _SHORT_ANSWER_WORDS or _unspaced(typed)
+    """The one offered choice the ``words.*`` lists say the answer means (none if they differ).
+
+    The conversation's language is asked first and the default one only when it finds nothing,
+    so a word that means one thing in one language and another elsewhere (the Vietnamese "k",
+    "không", and the English "k", "okay") is read in the person's language.
+    """
     unsure = any(_answers(typed, w) for w in words.list("words.unsure"))
     if unsure and "unsure" not in choices:
-        return None  # "not sure", "no idea": neither yes nor no
-    found: set[str] = set()
+        return None  # "not sure", "no sé", "no idea": neither yes nor no, in any language
+    read = [_meaning_in(_Words(words.catalogs, (lang,)), choices, typed) for lang in words.langs]
+    meant = next((m for m in read if m is not None), None)
+    if meant == "adult" and "under18" in read:
+        return None  # never adult while any language reads it as under 18: ask again
+    return meant
+
+
+def _meaning_in(words: _Words, choices: Sequence[str], typed: str) -> str | None:
+    short = len(typed.split()) <= _SHORT_ANSWER_WORDS or _unspaced(typed)
+    found: list[tuple[str, str]] = []
     for msgid, targets in _MEANINGS:
         offered = [c for c in choices if c in targets or _confirms(c, msgid)]
-        if not offered or (msgid in ("words.yes", "words.no") and not short):
+        if not offered:
             continue
         yes_no = msgid in ("words.yes", "words.no")
-        match = _contains if yes_no else _answers  # "yes and no" holds both: no answer
+        match: Callable[[str, str], bool] = _contains if yes_no else _answers  # "yes and no": both
+        if yes_no and not short:
+            match = str.__eq__  # a long message counts only as a whole phrase ("oui s'il te plaît")
         # A bare number ("18+" folds to "18") is the age reader's: "18 and under" is not adult.
-        if any(match(typed, w) for w in words.list(msgid) if not w.isdigit()):
-            found.add(offered[0])
-    return found.pop() if len(found) == 1 else None
+        found += [(offered[0], w) for w in words.list(msgid) if not w.isdigit() and match(typed, w)]
+    # A phrase inside a longer one that matched is part of it: "no soy yo" is not "soy yo",
+    # "जी नहीं" is not "जी", "ไม่ใช่" is not "ใช่".
+    meanings = {
+        choice
+        for choice, phrase in found
+        if not any(len(longer) > len(phrase) and _contains(longer, phrase) for _, longer in found)
+    }
+    return meanings.pop() if len(meanings) == 1 else None
 
 
 def _confirms(choice: str, msgid: str) -> bool:
@@ -264,7 +285,7 @@ def _age(words: _Words, choices: Sequence[str], typed: str) -> str | None:
     ages = [n for n in _numbers(words, typed) if 0 < n < 120]
     if not ages:
         return None
-    if min(ages) == 18 and typed != "18":
+    if min(ages) == 18 and not (typed.isdigit() and int(typed) == 18):
         return None  # "18 and under", "18 se kam": on the border with words beside it, ask again
     return "under18" if min(ages) < 18 else "adult"
 

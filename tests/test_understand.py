@@ -1,5 +1,5 @@
 """Typed answers understood in the person's own words (English here; every language in
-tests/test_languages.py)."""
+tests/test_understand_languages.py)."""
 
 from __future__ import annotations
 
