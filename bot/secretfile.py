@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Final
 
 from bot.cases.keycheck import Verdict, check_database
+from bot.cases.sessions import sessions_path
 from bot.config import ConfigError, reason
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,11 @@ MIN_SECRET_BYTES: Final = 32
 """The shortest secret accepted, from the file or ``RECLAIM_SECRET``."""
 _TEMP_PREFIX: Final = ".secret.key."
 _DATABASE_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")
+_RELAY_SUFFIXES: Final = (".relay-lock", ".relay-state.json")
+"""The relay's files beside the database (``bot/relay/runner.py``: lock_path, state_path)."""
+_OUR_FOLDERS: Final = ("exports", "matrix")
+"""Folders Reclaim makes in the data directory: the JSON Lines sink's (``bot/relay/sinks``)
+and the Matrix login and crypto store (``bot/transports/matrix_state.py``)."""
 
 
 class SecretError(ConfigError):
@@ -178,10 +184,18 @@ def prepare_directory(directory: Path, database_name: str) -> None:
     except OSError as exc:
         problem = reason(exc)
         raise SecretError(f"cannot use the data directory {directory}: {problem}") from exc
-    ours = {SECRET_FILE, *(database_name + suffix for suffix in _DATABASE_SUFFIXES)}
+    sessions = Path(sessions_path(directory / database_name)).name
+    ours = {
+        SECRET_FILE,
+        *(database_name + suffix for suffix in _DATABASE_SUFFIXES),
+        *(sessions + suffix for suffix in _DATABASE_SUFFIXES),
+        *(database_name + suffix for suffix in _RELAY_SUFFIXES),
+    }
     for name in sorted(ours.intersection(names)):
         _tighten(directory / name, 0o600)
-    if _is_loose(directory) and all(n in ours or n.startswith(_TEMP_PREFIX) for n in names):
+    if _is_loose(directory) and all(
+        n in ours or n in _OUR_FOLDERS or n.startswith(_TEMP_PREFIX) for n in names
+    ):
         _tighten(directory, 0o700)
     elif _is_loose(directory):
         log.warning(

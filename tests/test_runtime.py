@@ -12,6 +12,7 @@ import pytest
 
 from bot.cases import ids
 from bot.cases.lockout import FREE_FAILURES
+from bot.cases.sessions import sessions_path
 from bot.cases.store import Store
 from bot.config import Settings
 from bot.engine.events import Command, Event, GroupChat, Media, MediaKind, Start, Text
@@ -49,11 +50,14 @@ async def open_case(
 
 
 def dump_database(path: Path) -> str:
-    """Every cell of every table, plus the raw bytes of the file and its WAL."""
-    with sqlite3.connect(path) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        cells = [repr(row) for table in tables for row in db.execute(f"SELECT * FROM {table}")]
-    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    """Every cell of every table of the database and its sessions file, plus the raw bytes of
+    both files and their logs."""
+    cells = []
+    for file in (path, Path(sessions_path(path))):
+        with sqlite3.connect(file) as db:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            cells += [repr(row) for table in tables for row in db.execute(f"SELECT * FROM {table}")]
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.stem + "*"))
     return "\n".join(cells) + raw.decode("latin-1")
 
 
@@ -381,7 +385,7 @@ async def test_stored_times_keep_the_minute_and_no_finer(
     minute = int(clock.now // 60)
     assert f'"start-msg@{minute}"' in stored
     assert f"@{int(clock.now)}" not in stored
-    with sqlite3.connect(tmp_path / "reclaim.sqlite3") as db:
+    with sqlite3.connect(sessions_path(tmp_path / "reclaim.sqlite3")) as db:
         (expires_at,) = db.execute("SELECT expires_at FROM sessions").fetchone()
     assert expires_at % 60 == 0
     assert 0 <= expires_at - (clock.now + runtime.settings.session_ttl) < 60

@@ -117,6 +117,27 @@ def test_loose_files_of_a_reclaim_directory_are_tightened(
     assert "could be read by other users (mode 644); now 600" in caplog.text
 
 
+def test_every_file_and_folder_reclaim_makes_counts_as_its_own(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Sessions file, relay lock and state, JSON Lines exports, the Matrix store."""
+    directory = tmp_path / "data"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    files = (DB, "reclaim.sessions.sqlite3", "reclaim.sessions.sqlite3-wal")
+    files += (f"{DB}.relay-lock", f"{DB}.relay-state.json")
+    for name in files:
+        (directory / name).write_bytes(b"x")
+        (directory / name).chmod(0o644)
+    (directory / "exports").mkdir()
+    (directory / "matrix").mkdir()
+    with caplog.at_level(logging.WARNING):
+        prepare_directory(directory, DB)
+    assert mode(directory) == 0o700
+    assert {name: mode(directory / name) for name in files} == dict.fromkeys(files, 0o600)
+    assert "can be read by other users" not in caplog.text
+
+
 def test_a_shared_directory_is_reported_not_changed(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1,11 +1,15 @@
-"""SQLite storage for conversation sessions, anonymous cases, their hashes and the relay outbox.
+"""SQLite storage for anonymous cases, their hashes and the relay outbox, and the way in to
+conversation sessions.
 
 Belongs here: the one ``Store`` class and its typed results.
 Does not belong here: opening the database file, connection settings and migrations
 (``schema.py``), what a case's holder may see of it and the SQL that reads it
 (``caseinfo.py``), helplines' referral codes and counts (``referrals.py``), the rules for
 case numbers and PINs (``ids.py``), checking a number and PIN and the guards against guessing
-(``lockout.py``), the limits on opening cases (``quotas.py``), outbox entries and their
+(``lockout.py``), the limits on opening cases (``quotas.py``), the sessions file, which lives
+beside the database and is written without the database thread (``sessions.py``; the store
+opens it with the database, except for the relay and the other commands that hold no
+conversation), outbox entries and their
 payloads (``outbox.py``), delivering them to sinks (the relay), and anything about who a
 person is: the database holds no chat or user ids, usernames, phone
 numbers, message text, or precise times on cases.
@@ -40,7 +44,7 @@ from typing import Final, Self
 
 import aiosqlite
 
-from bot.cases import ids, lockout, outbox, quotas, referrals, schema
+from bot.cases import ids, lockout, outbox, quotas, referrals, schema, sessions
 
 # Re-exported: callers keep importing these from the store; the alias form marks them as such.
 from bot.cases.caseinfo import CaseInfo as CaseInfo  # noqa: PLC0414
@@ -87,8 +91,11 @@ class Store:
         scrypt_n: int,
         pin_executor: Executor | None = None,
         limits: CaseLimits = quotas.DEFAULT_LIMITS,
+        sessions_at: str = ":memory:",
     ) -> None:
         self._db = db
+        self._sessions_at = sessions_at
+        self._sessions: sessions.SessionFile | None = None
         self._pepper = pepper
         self._scrypt_n = scrypt_n
         self._pin_executor = pin_executor
@@ -104,6 +111,7 @@ class Store:
         scrypt_n: int = ids.SCRYPT_N,
         pin_executor: Executor | None = None,
         limits: CaseLimits = quotas.DEFAULT_LIMITS,
+        open_sessions: bool = True,
     ) -> Store:
         """Open (creating if needed) and migrate the database at ``path``.
 
@@ -114,6 +122,8 @@ class Store:
             pin_executor: where PIN hashing runs (``pinwork.pin_workers()`` in the bot); None
                 for the event loop's default threads. The caller shuts it down.
             limits: how many cases may be opened per chat per day and in total per hour.
+            open_sessions: open the sessions file beside it too (the bot); False for processes
+                that never hold a conversation (the relay, the partner and helpline commands).
 
         Returns:
             The open store.
@@ -126,12 +136,22 @@ class Store:
             raise ValueError(f"pepper must be at least {MIN_PEPPER_BYTES} bytes")
         ids.check_scrypt_n(scrypt_n)
         db = await schema.open_database(path)
-        return cls(db, pepper, scrypt_n, pin_executor, limits)
+        store = cls(db, pepper, scrypt_n, pin_executor, limits, sessions.sessions_path(path))
+        if open_sessions:
+            try:
+                await store._session_file()
+            except BaseException:
+                await store.close()
+                raise
+        return store
 
     async def close(self) -> None:
-        """Close the connection (SQLite checkpoints the WAL into the main file)."""
+        """Close the connections (SQLite checkpoints each WAL into its file)."""
         async with self._lock:
             await self._db.close()
+        if self._sessions is not None:
+            self._sessions.close()
+            self._sessions = None
 
     async def __aenter__(self) -> Self:
         return self
@@ -142,55 +162,55 @@ class Store:
     # Sessions -------------------------------------------------------------------------------
 
     async def load_session(self, key: str, now: float) -> str | None:
-        """Return the session data under ``key``, or None if absent or expired (then deleted)."""
+        """Return the session data under ``key``, or None if absent or expired (then erased)."""
         _check_session_key(key)
-        # Single statements run in autocommit mode: each is atomic on its own, and skipping
-        # BEGIN/COMMIT saves two round trips to the database thread on every message.
-        async with self._lock:
-            rows = await self._db.execute_fetchall(
-                "SELECT data, expires_at FROM sessions WHERE key = ?", (key,)
-            )
-            row = next(iter(rows), None)
-            if row is None:
-                return None
-            if row[1] <= now:
-                await self._db.execute("DELETE FROM sessions WHERE key = ?", (key,))
-                await self._scrub()
-                return None
-            return str(row[0])
+        return (await self._session_file()).load(key, now)
 
     async def save_session(self, key: str, data: str, expires_at: float) -> None:
         """Create or replace the session under ``key`` (a chat key, never a raw id)."""
         _check_session_key(key)
-        async with self._lock:
-            await self._db.execute(
-                "INSERT INTO sessions (key, data, expires_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (key) DO UPDATE SET data = excluded.data, "
-                "expires_at = excluded.expires_at",
-                (key, data, expires_at),
-            )
+        (await self._session_file()).save(key, data, expires_at)
 
     async def delete_session(self, key: str) -> None:
         """Forget the session under ``key``, if any, leaving no copy in any database file."""
         _check_session_key(key)
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM sessions WHERE key = ?", (key,))
-        async with self._lock:
-            await self._scrub()
+        (await self._session_file()).delete(key)
 
     async def purge_expired_sessions(self, now: float) -> int:
-        """Delete every session expired at ``now`` (scrubbed as by :meth:`delete_session`).
+        """Delete every session expired at ``now`` (erased as by :meth:`delete_session`).
 
         Returns:
             How many sessions were deleted.
         """
-        async with self._transaction() as db:
-            cursor = await db.execute("DELETE FROM sessions WHERE expires_at <= ?", (now,))
-            removed = cursor.rowcount
-        if removed:
+        return (await self._session_file()).purge(now)
+
+    async def _session_file(self) -> sessions.SessionFile:
+        """The sessions file, opened on first use; sessions an older Reclaim kept in the main
+        database are moved into it then, and erased from the main database."""
+        if self._sessions is not None:
+            return self._sessions
+        opened = sessions.SessionFile.open(self._sessions_at)
+        try:
             async with self._lock:
-                await self._scrub()
-        return removed
+                rows = [
+                    (str(k), str(d), float(e))
+                    for k, d, e in await self._db.execute_fetchall(
+                        "SELECT key, data, expires_at FROM sessions"
+                    )
+                ]
+                if rows:
+                    opened.save_many(rows)
+                    await self._db.execute("DELETE FROM sessions")
+                    await self._scrub()
+                    log.info("sessions moved to their own file: %d", len(rows))
+        except BaseException:
+            opened.close()
+            raise
+        if self._sessions is None:
+            self._sessions = opened
+        else:  # another caller opened it while this one waited for the lock
+            opened.close()
+        return self._sessions
 
     # Cases ----------------------------------------------------------------------------------
 
@@ -403,11 +423,10 @@ class Store:
     async def _scrub(self) -> None:
         """Copy the write-ahead log into the database and empty it; call holding the lock.
 
-        Every write of a session appends a new copy of its page to the WAL, so the log holds
-        earlier versions of a conversation until it is checkpointed and truncated. With
-        ``secure_delete`` on, the deleted row is zeroed in the page that the checkpoint
-        writes back; truncating removes the older copies. It costs one fsync, so it runs
-        when a session is erased, never on an ordinary message.
+        Used after sessions an older Reclaim kept here were moved to the sessions file: the
+        WAL holds earlier copies of their pages until it is checkpointed and truncated. With
+        ``secure_delete`` on, the deleted rows are zeroed in the pages the checkpoint writes
+        back; truncating removes the older copies.
         """
         rows = list(await self._db.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)"))
         if rows and rows[0][0]:

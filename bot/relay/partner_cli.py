@@ -55,7 +55,7 @@ async def open_store(
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         raise ConfigError(f"cannot open the database {database}: {reason(exc)}") from exc
     try:
-        store = await Store.open(database, pepper=derive_key(secret, "pin"))
+        store = await Store.open(database, pepper=derive_key(secret, "pin"), open_sessions=False)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         raise ConfigError(f"cannot open the database {database}: {reason(exc)}") from exc
     try:

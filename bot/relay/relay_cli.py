@@ -51,7 +51,7 @@ async def open_store(
     database = settings.database_path
     try:
         secret = await load_secret(database, os.environ if env is None else env)
-        store = await Store.open(database, pepper=derive_key(secret, "pin"))
+        store = await Store.open(database, pepper=derive_key(secret, "pin"), open_sessions=False)
     except (OSError, sqlite3.Error, RuntimeError) as exc:
         raise ConfigError(f"cannot open the database {database}: {reason(exc)}") from exc
     try:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from bot.cases import ids
+from bot.cases.sessions import sessions_path
 from bot.cases.store import CaseInfo, Store
 from bot.hashes.items import HashItem, ItemKind
 from tests.cases.database import (
@@ -64,7 +65,7 @@ async def test_expired_session_is_deleted_on_load(store: Store, db_path: Path) -
     await store.save_session(KEY, "data", T0 + 10)
     assert await store.load_session(KEY, T0 + 9.5) == "data"
     assert await store.load_session(KEY, T0 + 10) is None
-    assert rows(db_path, "SELECT COUNT(*) FROM sessions") == [(0,)]
+    assert rows(Path(sessions_path(db_path)), "SELECT COUNT(*) FROM sessions") == [(0,)]
 
 
 async def test_purge_expired_sessions(store: Store) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from bot.cases.sessions import sessions_path
 from bot.cases.store import Store
-from tests.cases.database import KEY, T0
+from tests.cases.database import FAST_SCRYPT_N, KEY, PEPPER, T0, raw
 
 OTHER_KEY = "b" * 64
 
@@ -71,7 +72,35 @@ async def test_purged_sessions_leave_nothing(store: Store, db_path: Path) -> Non
 async def test_ordinary_saves_do_not_checkpoint(store: Store, db_path: Path) -> None:
     """The scrub costs an fsync, so only erasing pays for it: messages just append to the WAL."""
     await write_versions(store, KEY, 3)
-    wal = db_path.with_name(db_path.name + "-wal")
+    wal = Path(sessions_path(db_path) + "-wal")
     before = wal.stat().st_size
     await write_versions(store, KEY, 3, start=3)
     assert wal.stat().st_size > before > 0
+
+
+async def test_sessions_an_older_database_kept_move_to_their_file_and_leave_nothing(
+    db_path: Path,
+) -> None:
+    """Before sessions had a file of their own they lived in the main database."""
+    store = await Store.open(db_path, pepper=PEPPER, scrypt_n=FAST_SCRYPT_N, open_sessions=False)
+    await store.close()
+    data, marker = session_data(1)
+    with raw(db_path) as db:
+        db.execute("INSERT INTO sessions VALUES (?, ?, ?)", (KEY, data, T0 + 3600))
+    assert found_in_files(db_path.parent, [marker]) == [marker.decode()]
+    store = await Store.open(db_path, pepper=PEPPER, scrypt_n=FAST_SCRYPT_N)
+    try:
+        assert await store.load_session(KEY, T0) == data
+        with raw(db_path) as db:
+            assert db.execute("SELECT COUNT(*) FROM sessions").fetchone() == (0,)
+        await store.delete_session(KEY)
+        assert found_in_files(db_path.parent, [marker]) == []
+    finally:
+        await store.close()
+
+
+async def test_a_store_that_never_touches_sessions_never_makes_their_file(db_path: Path) -> None:
+    """The relay opens the store too, beside the bot: it must not open the bot's sessions."""
+    store = await Store.open(db_path, pepper=PEPPER, scrypt_n=FAST_SCRYPT_N, open_sessions=False)
+    await store.close()
+    assert not Path(sessions_path(db_path)).exists()

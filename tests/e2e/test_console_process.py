@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.cases.sessions import sessions_path
 from bot.hashes import hashcode
 from bot.hashes.items import HashItem, ItemKind
 from tests.e2e.console_process import ROOT, ConsoleProcess
@@ -64,8 +65,9 @@ def test_start_to_case_to_status_to_withdraw_to_forget(
     assert console.close() == 0
 
     db = tmp_path / "data" / "reclaim.sqlite3"
-    with sqlite3.connect(db) as conn:
+    with sqlite3.connect(sessions_path(db)) as conn:
         assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone() == (0,)
+    with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT state FROM cases").fetchall() == [("withdrawn",)]
     secret = tmp_path / "data" / "secret.key"
     assert secret.stat().st_mode & 0o777 == 0o600

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cases.sessions import sessions_path
 from bot.config import Settings
 from bot.i18n import Catalogs
 from tests.e2e import synapse as synapse_module
@@ -385,7 +386,7 @@ async def test_telegram_and_matrix_run_together_in_one_process(
 
 
 def stored_sessions(data_dir: Path) -> int:
-    with sqlite3.connect(data_dir / "reclaim.sqlite3") as conn:
+    with sqlite3.connect(sessions_path(data_dir / "reclaim.sqlite3")) as conn:
         count: int = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
         return count
 

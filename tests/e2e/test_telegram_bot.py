@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bot.cases.sessions import sessions_path
 from bot.chatkeys import derive_chat_key
 from bot.config import derive_key
 from bot.i18n import Catalogs
@@ -88,7 +89,7 @@ def answered(emu: BotApiEmulator, query_id: str) -> dict[str, object]:
 
 
 def session_keys(data_dir: Path) -> set[str]:
-    with sqlite3.connect(data_dir / "reclaim.sqlite3") as conn:
+    with sqlite3.connect(sessions_path(data_dir / "reclaim.sqlite3")) as conn:
         return {row[0] for row in conn.execute("SELECT key FROM sessions")}
 
 
