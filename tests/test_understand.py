@@ -152,6 +152,12 @@ def test_a_danger_word_is_found_inside_a_longer_thai_or_hindi_message() -> None:
     assert feeling_in(catalogs, "hi", f"मुझे लगता है {hindi_danger}") == Feeling(danger=True)
 
 
+@pytest.mark.parametrize("typed", ["18 or younger", "18 and under", "not an adult", "not over 18"])
+def test_18_or_younger_is_under_18(english: Catalogs, typed: str) -> None:
+    """The safe side, not "Did you mean 18 or older?"."""
+    assert understand(english, "en", AGE, typed) == Choice("under18")
+
+
 @pytest.mark.parametrize("typed", ["18 and under", "18 or younger", "18 se kam", "18 peksha kami"])
 def test_words_beside_an_18_are_never_read_as_adult(english: Catalogs, typed: str) -> None:
     assert understand(english, "en", AGE, typed) != Choice("adult")

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import pytest
 
 from bot.cases import ids
+from bot.data import load_helplines
 from bot.engine import prompts
 from bot.engine.effects import Effect, Lines, Msg, OpenCase, ParamValue, Say
 from bot.engine.events import (
@@ -281,3 +282,42 @@ def test_codes_pasted_after_no_file_are_routed_by_the_age_given() -> None:
     assert session.state is State.CONFIRM_CASE
     _, effects = step(session, Choice("open"), NO_PARTNERS)
     assert [e.route for e in effects if isinstance(e, OpenCase)] == ["takeitdown"]
+
+
+_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+_DOTTED = re.compile(r"\b[a-z_]+(?:\.[a-z_0-9]+)+\b")
+"""Shaped like a msgid (``ask.role``); one that is a msgid was shown as it is."""
+
+
+CATALOGS = Catalogs.load()
+
+
+@pytest.fixture(scope="module")
+def reachable_says() -> set[Say]:
+    """Every message reachable with the shipped helplines and languages, with and without
+    partners."""
+    real = {"helplines": load_helplines(), "languages": CATALOGS.languages, "flood_limit": 10**9}
+    effects = [*_walk(make_ctx(partners=(), **real))[0], *_walk(make_ctx(**real))[0]]
+    return {e for e in effects if isinstance(e, Say)}
+
+
+@pytest.mark.parametrize("lang", CATALOGS.languages)
+def test_every_reachable_message_renders_in_every_language(
+    lang: str, reachable_says: set[Say]
+) -> None:
+    """Each message a person could meet, in each offered language: whole, filled, translated."""
+    catalogs = CATALOGS
+    says = reachable_says
+    assert len(says) > 80
+    for say in says:
+        rendered = catalogs.render(lang, say)
+        assert rendered.text.strip(), say.msgid
+        words = [rendered.text, *(label for _, label in rendered.buttons), rendered.page_label]
+        for text in words:
+            unfilled = _PLACEHOLDER.findall(text)
+            shown_as_ids = [m for m in _DOTTED.findall(text) if catalogs.text("en", m) != m]
+            assert not unfilled and not shown_as_ids, (say.msgid, text)
+        if lang != "en":
+            english = catalogs.render("en", say)
+            long_english = len(english.text) > 80 and not english.text.startswith("#reclaim")
+            assert not long_english or rendered.text != english.text, say.msgid
