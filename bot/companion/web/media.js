@@ -313,8 +313,10 @@
 
   /**
    * Watches a file's bytes go by (the chunks read for MD5) and tells whether the picture in it is
-   * complete: a JPEG needs an end-of-image marker after its first scan, a PNG its IEND chunk.
-   * Pillow reports such files as truncated, and the browser may draw them half grey instead.
+   * complete, as Pillow judges it: a JPEG needs an end-of-image marker after its first scan, a PNG
+   * its IEND chunk, a GIF every data block of its first frame (the trailer may be missing), and a
+   * WebP the whole length its RIFF header gives. Pillow reports cut-off JPEG, PNG and GIF files as
+   * truncated and a cut-off WebP as damaged; the browser may draw them half grey instead.
    * @param {Uint8Array} head the header bytes read before
    */
   function endWatcher(head) {
@@ -322,13 +324,19 @@
     const layout = startsWith(head, [0xff, 0xd8, 0xff]) ? jpegLayout(head) : null;
     const jpeg = layout !== null && layout.scan >= 0;
     const png = startsWith(head, [0x89, 0x50, 0x4e, 0x47]) && ascii(head, 12, 16) === "IHDR";
+    const gif = head.length >= 13 && (ascii(head, 0, 6) === "GIF87a" || ascii(head, 0, 6) === "GIF89a");
+    const webp = head.length >= 12 && ascii(head, 0, 4) === "RIFF" && ascii(head, 8, 12) === "WEBP";
+    const riffEnd = webp ? 8 + (head[4] | (head[5] << 8) | (head[6] << 16)) + head[7] * 2 ** 24 : 0;
+    const frame = gif ? gifFrameWatcher() : null;
     const scan = jpeg ? layout.scan : 0;
     let seenEnd = false;
     let previous = -1;
+    let seen = 0;
     let tail = new Uint8Array(0);
     return {
       /** @param {Uint8Array} chunk @param {number} offset where the chunk starts in the file */
       feed(chunk, offset) {
+        seen = Math.max(seen, offset + chunk.length);
         if (jpeg && !seenEnd) {
           if (previous === 0xff && chunk[0] === 0xd9 && offset - 1 >= scan) seenEnd = true;
           let i = Math.max(0, scan - offset);
@@ -346,14 +354,90 @@
           joined.set(chunk.subarray(chunk.length - fromChunk), keep - fromChunk);
           tail = joined;
         }
+        if (frame) frame.feed(chunk);
       },
       /** @returns {boolean} true when the bytes seen end before the picture does */
       truncated() {
-        if (jpeg) return !seenEnd;
-        if (png) return ascii(tail, 4, 8) !== "IEND";
-        return false;
+        return this.error() !== null;
+      },
+      /** @returns {?string} the error Pillow gives the bytes seen ("truncated", "damaged"), or null */
+      error() {
+        if (jpeg) return seenEnd ? null : "truncated";
+        if (png) return ascii(tail, 4, 8) === "IEND" ? null : "truncated";
+        if (frame) return frame.cut() ? "truncated" : null;
+        if (webp) return seen < riffEnd ? "damaged" : null;
+        return null;
       },
     };
+  }
+
+  /**
+   * Follows a GIF's blocks up to the end of its first frame's image data, byte by byte, so any
+   * chunk size works. Pillow reads only the first frame: it calls the file truncated when that
+   * frame's data blocks stop short, and damaged when the frame's descriptor is missing (the
+   * browser cannot draw that either, so only the first case needs telling).
+   */
+  function gifFrameWatcher() {
+    const GCT = 13;
+    let step = "header"; // header, skip, block, label, sublen, subskip, descriptor, lzw, data, datalen, done
+    let need = GCT; // bytes left in the current fixed-size part
+    let packed = 0;
+    let after = "block"; // where a skip goes on
+    let inImage = false;
+    let dataBlocks = 0;
+    let at = 0;
+    return {
+      /** @param {Uint8Array} chunk */
+      feed(chunk) {
+        let i = 0;
+        while (i < chunk.length && step !== "done") {
+          if (step === "skip" || step === "subskip" || step === "data") {
+            const take = Math.min(need, chunk.length - i);
+            need -= take;
+            i += take;
+            at += take;
+            if (need === 0) step = step === "skip" ? after : step === "data" ? "datalen" : "sublen";
+            continue;
+          }
+          const byte = chunk[i];
+          i += 1;
+          at += 1;
+          if (step === "header") {
+            if (at === 11) packed = byte;
+            if (--need === 0) skipTable(packed, "block");
+          } else if (step === "block") {
+            if (byte === 0x2c) { step = "descriptor"; need = 9; }
+            else if (byte === 0x21) step = "label";
+            else step = "done"; // the trailer, or something Pillow stops at
+          } else if (step === "label") {
+            step = "sublen";
+          } else if (step === "sublen") {
+            if (byte === 0) step = "block";
+            else { step = "subskip"; need = byte; }
+          } else if (step === "descriptor") {
+            if (--need === 0) { inImage = true; skipTable(byte, "lzw"); }
+          } else if (step === "lzw") {
+            step = "datalen";
+          } else if (step === "datalen") {
+            if (byte === 0) step = "done";
+            else { step = "data"; need = byte; dataBlocks += 1; }
+          }
+        }
+      },
+      /** @returns {boolean} true when the first frame's data stops short */
+      cut() {
+        if (!inImage || step === "done") return false;
+        if (step === "datalen") return dataBlocks === 0; // every block whole: only the end is missing
+        return true;
+      },
+    };
+
+    /** A colour table follows when bit 7 of ``flags`` is set: 3 * 2^(size + 1) bytes. */
+    function skipTable(flags, next) {
+      const size = flags & 0x80 ? 3 * 2 ** ((flags & 7) + 1) : 0;
+      if (size) { step = "skip"; need = size; after = next; }
+      else step = next;
+    }
   }
 
   const media = {

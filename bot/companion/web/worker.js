@@ -399,15 +399,16 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     if (!bitmap) {
       if (plan.heif) return result("image", { md5, note: "heic_not_decoded" });
       if (plan.kind !== "image") return result("other", { md5, note: "not_media" });
-      if (watcher.truncated()) return result("image", { error: "truncated" });
+      if (watcher.error()) return result("image", { error: watcher.error() });
       if (stored && stored.width * stored.height > BROWSER_DECODE_PIXELS) {
         return result("image", { error: "too_large" });
       }
       return result("image", { error: "damaged" });
     }
     try {
-      // The browser draws what it has of a cut-off picture; Pillow calls it truncated.
-      if (watcher.truncated()) return result("image", { error: "truncated" });
+      // The browser draws what it has of a cut-off picture; Pillow calls it truncated (damaged,
+      // for a WebP).
+      if (watcher.error()) return result("image", { error: watcher.error() });
       if (bitmap.width === 0 || bitmap.height === 0) return result("image", { error: "damaged" });
       if (bitmap.width * bitmap.height > MAX_PIXELS) return result("image", { error: "too_large" });
       // Browsers apply EXIF orientation to JPEG and PNG; Chromium ignores it in WebP.

@@ -1,5 +1,6 @@
 // Runs media.js under Node on files named on the command line and prints, per file, what the
-// worker would learn from it before decoding: {size, truncated: [per chunk size], orientation}.
+// worker would learn from it before decoding: {size, truncated: [per chunk size], error: [per
+// chunk size], orientation}.
 //   node media_check.js <web folder> <file>...     Used by test_media_node.py.
 "use strict";
 const fs = require("fs");
@@ -12,14 +13,16 @@ const CHUNK_SIZES = [1, 2, 3, 7, 4096, 1 << 20];
 const answers = files.map((file) => {
   const data = new Uint8Array(fs.readFileSync(file));
   const head = data.subarray(0, media.HEADER_SIZE);
-  const truncated = CHUNK_SIZES.map((size) => {
+  const watchers = CHUNK_SIZES.map((size) => {
     const watcher = media.endWatcher(head);
     for (let at = 0; at < data.length; at += size) watcher.feed(data.subarray(at, at + size), at);
-    return watcher.truncated();
+    return watcher;
   });
+  const truncated = watchers.map((watcher) => watcher.truncated());
+  const error = watchers.map((watcher) => watcher.error());
   const plan = media.classify(path.basename(file), data.subarray(0, media.SNIFF_SIZE));
   return {
-    size: media.headerSize(head), truncated, orientation: media.webpOrientation(head), plan,
+    size: media.headerSize(head), truncated, error, orientation: media.webpOrientation(head), plan,
   };
 });
 console.log(JSON.stringify(answers));

@@ -189,6 +189,7 @@ def _jpeg(picture: Image.Image, **options: Any) -> bytes:
 
 def _cases() -> dict[str, bytes]:
     whole = _jpeg(photo(1000, 800, 7), quality=90)
+    gif = _saved(photo(300, 200, 4).quantize(64), "GIF")
     return {
         "plain.jpg": _jpeg(photo(640, 480, 1), quality=90),
         "low.png": _png(photo(640, 480, 2, soft=True).filter(ImageFilter.GaussianBlur(40))),
@@ -198,6 +199,10 @@ def _cases() -> dict[str, bytes]:
         "empty.mp4": b"",
         "cut.jpg": whole[: len(whole) * 2 // 3],
         "cut.png": _png(photo(600, 400, 3))[:20_000],
+        "cut.gif": gif[: len(gif) // 2],  # Pillow: truncated
+        "no-trailer.gif": gif[:-1],  # Pillow: whole
+        # Pillow: damaged
+        "cut.webp": _saved(photo(600, 400, 5), "WEBP", quality=80)[:15_000],
         "clip.mp4": b"\x00\x00\x00\x20ftypisom\x00\x00\x02\x00" + os.urandom(300_000),
         "old.mov": b"\x00\x00\x10\x00moov\x00\x00\x00\x6cmvhd" + os.urandom(1000),
         "clip.webm": b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81" + os.urandom(1000),
@@ -212,8 +217,12 @@ def _cases() -> dict[str, bytes]:
 
 
 def _png(picture: Image.Image) -> bytes:
+    return _saved(picture, "PNG")
+
+
+def _saved(picture: Image.Image, kind: str, **options: object) -> bytes:
     out = io.BytesIO()
-    picture.save(out, "PNG")
+    picture.save(out, kind, **options)
     return out.getvalue()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.companion.hasher import hash_file
 from tests.companion.pictures import photo, save
 from tests.companion.web.conftest import WEB_ROOT
 
@@ -93,3 +94,35 @@ def test_kinds_from_names_and_first_bytes(
     plan = answer["plan"]
     assert isinstance(plan, dict)
     assert (plan["kind"], plan["decode"]) == (kind, decode)
+
+
+def test_cut_off_gif_and_webp_get_the_error_the_companion_gives(tmp_path: Path) -> None:
+    """Pillow reads a GIF's first frame: cut inside its data it is truncated, cut after its
+    data (the trailer missing) it is whole; a cut-off WebP is damaged."""
+    picture = photo(160, 120, seed=2)
+    gif = save(picture.quantize(64), tmp_path / "a.gif").read_bytes()
+    frames = tmp_path / "two.gif"
+    first = picture.quantize(64)
+    first.save(frames, save_all=True, append_images=[picture.rotate(90).quantize(64)])
+    two = frames.read_bytes()
+    webp = save(picture, tmp_path / "b.webp", quality=80).read_bytes()
+    lossless = save(picture, tmp_path / "c.webp", lossless=True).read_bytes()
+    cases = {
+        "in-data.gif": gif[: len(gif) // 2],
+        "last-byte-of-data.gif": gif[:-3],
+        "no-trailer.gif": gif[:-1],
+        "no-end-block.gif": gif[:-2],
+        "second-frame-cut.gif": two[: len(two) * 3 // 4],
+        "cut.webp": webp[: len(webp) * 2 // 3],
+        "cut-lossless.webp": lossless[:-5],
+    }
+    paths = []
+    for name, data in cases.items():
+        paths.append(tmp_path / name)
+        paths[-1].write_bytes(data)
+    answers = _check(paths)
+    for path, answer in zip(paths, answers, strict=True):
+        python = hash_file(path)
+        expected = None if python.error is None else str(python.error)
+        assert answer["error"] == [expected] * 6, path.name
+    assert {a["error"][0] for a in answers} == {None, "truncated", "damaged"}
