@@ -269,7 +269,7 @@ class Runtime:
         if isinstance(event, Text):
             event = self._understood(session, event)
         if incoming_ref is not None:
-            session = _remember(session, incoming_ref, now)
+            session = _remember(session, [incoming_ref], now)
         await self.refresh(now)
         ctx = self.context(now)
         log.debug("event %s in state %s", type(event).__name__, session.state.value)
@@ -287,13 +287,16 @@ class Runtime:
             await self._save(key, session, expires_at)
             saved = session
         pending: deque[Effect] = deque(first)
+        sent: list[str] = []  # references of replies, recorded in the session in one copy
         while pending:
             effect = pending.popleft()
             if isinstance(effect, Say):
                 ref = await transport.send(chat_id, self.catalogs.render(session.lang, effect))
                 if ref is not None and keep:
-                    session = _remember(session, ref, now)
-            elif isinstance(effect, DeleteIncoming):
+                    sent.append(ref)
+                continue
+            session, sent = _remember(session, sent, now), []
+            if isinstance(effect, DeleteIncoming):
                 if incoming_ref is not None and await transport.delete(chat_id, incoming_ref):
                     session = session.with_(visible=_without(session.visible, incoming_ref))
             elif isinstance(effect, LeaveChat):
@@ -311,6 +314,7 @@ class Runtime:
                     await self._save(key, session, expires_at)
                     saved = session
                 pending.extendleft(reversed(more))
+        session = _remember(session, sent, now)
         if keep and session is not saved:  # message references recorded while sending
             await self._save(key, session, expires_at)
 
@@ -411,9 +415,12 @@ def _minutes_until(until: float, now: float) -> int:
     return max(0, int((until - now + 59) // 60))
 
 
-def _remember(session: Session, ref: str, now: float) -> Session:
-    """Record a message reference with the minute it was sent in (``ref@minutes``)."""
-    visible = (*session.visible, f"{ref}@{int(now // REF_MINUTE)}")[-VISIBLE_LIMIT:]
+def _remember(session: Session, refs: list[str], now: float) -> Session:
+    """Record message references with the minute they were sent in (``ref@minutes``)."""
+    if not refs:
+        return session
+    minute = int(now // REF_MINUTE)
+    visible = (*session.visible, *(f"{ref}@{minute}" for ref in refs))[-VISIBLE_LIMIT:]
     return session.with_(visible=visible)
 
 
