@@ -244,8 +244,12 @@ class Catalogs:
         return tuple(w.strip() for w in text.split("|") if w.strip())
 
     def label(self, lang: str | None, label: str) -> str:
-        """Render a button label (a msgid, or a computed ``language:``/``territory:`` one)."""
+        """Render a button label: a msgid, or a computed one: ``language:`` and ``territory:``
+        (names from the locale data) or ``name:`` (a name said the same in every language,
+        such as a platform's)."""
         family, _, code = label.partition(":")
+        if family == "name" and code:
+            return code
         try:
             if family == "language" and code:
                 name = str(Locale.parse(code).get_display_name(code) or code)

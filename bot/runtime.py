@@ -35,6 +35,8 @@ from bot.cases import caseinfo, referrals
 from bot.cases import store as case_store
 from bot.chatkeys import ChatKeys
 from bot.config import Settings, derive_key
+from bot.data import platforms
+from bot.engine import where
 from bot.engine.effects import (
     Button,
     DeleteIncoming,
@@ -59,6 +61,7 @@ from bot.engine.events import (
     CaseWithdrawn,
     Event,
     GroupChat,
+    LinkGiven,
     LookupPaused,
     PartnerView,
     Text,
@@ -133,6 +136,7 @@ class Runtime:
         self._case_limit_key = derive_key(secret, "case-limits")
         self._lookup_limit_key = derive_key(secret, "lookup-limits")
         self._helplines = helplines
+        self._platforms = platforms.platform_forms()
         # Who cases go to and which referral codes exist, read from the database at most every
         # ``partners_every`` seconds; until the first read, the push partners in the settings.
         self._partners_every = partners_every
@@ -163,6 +167,7 @@ class Runtime:
             default_language=self.settings.default_language,
             helplines=self._helplines,
             partners=self._partners,
+            platforms=self._platforms,
             referral_links=self._referral_links,
             max_items=self.settings.max_items,
             flood_limit=self.settings.flood_limit,
@@ -249,10 +254,16 @@ class Runtime:
             return understand.feeling_in(self.catalogs, session.lang, event.text) or event
         if not session.options or session.state in TEXT_STATES:
             return event
+        # Only the site of a link is looked at, here, in memory; the engine gets its key.
+        linked, site = platforms.find_link(event.text)
+        if linked:
+            return LinkGiven(site.key if site is not None else None)
         options = session.options
         if session.state is State.ASK_LANGUAGE:  # every language, not only this page's
             everyone = tuple(Button(f"lang:{c}", f"language:{c}") for c in self.catalogs.languages)
             options = (*options, *everyone)
+        if session.state is State.ASK_WHERE:  # every platform, not only those with a button
+            options = where.every_option(self._platforms)
         found = understand.understand(self.catalogs, session.lang, options, event.text)
         return found if found is not None else event
 

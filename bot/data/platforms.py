@@ -11,6 +11,7 @@ Does not belong here: validating the files for reviewers (``bot/data/check.py``)
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,17 @@ from importlib import resources
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.engine.session import PlatformForms
+
 FORM_KINDS = frozenset({"intimate", "legal", "copyright"})
+_LINKISH = re.compile(
+    r"^(?:https?://|www\.)"
+    r"|^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|me|tv|io|co|app|gg|ly|xxx|info|biz|to)(?:/|$)"
+    r"|^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2}/",
+    re.IGNORECASE,
+)
+"""A word that is a link: a scheme, ``www.``, a host name under a common top-level domain, or
+one under a country's domain followed by a path. "my.name", "e.g." and "15.5" are not."""
 """``intimate``: the platform's report form or help page for intimate images shared without
 consent; ``legal``: its legal removal form (privacy or other law); ``copyright``: its copyright
 (DMCA) notice form."""
@@ -229,3 +240,39 @@ def services_for(
     """The hash services that name this platform among their participants."""
     chosen = load_participants() if services is None else services
     return tuple(service for service in chosen if service.includes(platform.key))
+
+
+def platform_forms(
+    platforms: Iterable[Platform] | None = None, services: Iterable[Service] | None = None
+) -> tuple[PlatformForms, ...]:
+    """The directory as the conversation uses it (``Context.platforms``)."""
+    chosen = tuple(load_participants() if services is None else services)
+    found = []
+    for platform in load_platforms() if platforms is None else platforms:
+        forms = {kind: platform.form(kind) for kind in FORM_KINDS}
+        found.append(
+            PlatformForms(
+                key=platform.key,
+                name=platform.name,
+                **{kind: form.url if form else "" for kind, form in forms.items()},
+                services=tuple(service.name for service in services_for(platform, chosen)),
+            )
+        )
+    return tuple(found)
+
+
+def find_link(
+    text: str, platforms: Iterable[Platform] | None = None
+) -> tuple[bool, Platform | None]:
+    """Whether a message holds a link, and the directory's platform for the first one (``None``
+    for a site the directory does not know).
+
+    Only hosts are looked at; nothing of the message is kept.
+    """
+    for word in text.split():
+        if not _LINKISH.search(word):
+            continue
+        host = host_of(word.strip("<>()[]{}\"'.,;!?"))
+        if host is not None:
+            return True, platform_for_domain(host, platforms)
+    return False, None

@@ -54,12 +54,3 @@ def outcome(role: Role | None, age: Age | None, *, relayed: bool = False) -> lis
     messages.append(say("route.report_first"))
     messages.append(say("route.limits"))
     return messages
-
-
-def without_file(age: Age | None) -> list[Say]:
-    """What to do when the images are not on a device the person can use."""
-    messages = [say("nofile.explain")]
-    if age in (Age.UNDER_18, Age.UNSURE):
-        messages.append(say("nofile.cybertipline"))
-    messages.append(say("nofile.report_platform"))
-    return messages

@@ -79,6 +79,15 @@ class OtherLanguage:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkGiven:
+    """A message holding a link, as the runtime saw it: only the directory key of the site it
+    points to (``None`` for a site the directory does not know). The link itself never reaches
+    the engine, and the message is deleted where the platform allows."""
+
+    platform: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     """A slash command other than ``/start``; ``name`` is lower case without the slash."""
 
@@ -210,6 +219,7 @@ UserEvent = (
     | Feeling
     | Guess
     | OtherLanguage
+    | LinkGiven
     | Command
     | Media
     | Edited

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 
 from bot.cases import ids
-from bot.engine import answers, eligibility, guards, page, prompts, startlink, steps
+from bot.engine import answers, eligibility, guards, page, prompts, startlink, steps, where
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -57,6 +57,7 @@ from bot.engine.events import (
     Feeling,
     GroupChat,
     Guess,
+    LinkGiven,
     LookupPaused,
     Media,
     OtherLanguage,
@@ -151,7 +152,20 @@ def _dispatch(session: Session, event: UserEvent, ctx: Context) -> Step:
         return _on_choice(session, event.choice, ctx)
     if isinstance(event, Feeling | Guess | OtherLanguage):
         return answers.on_understood(session, event, ctx)
+    if isinstance(event, LinkGiven):
+        return _on_link(session, event, ctx)
     return _on_text(session, event, ctx)
+
+
+def _on_link(session: Session, event: LinkGiven, ctx: Context) -> Step:
+    """A pasted link: only its site is known here; the message goes, and the link with it."""
+    platform = next((p for p in ctx.platforms if p.key == event.platform), None)
+    if session.state is State.ASK_WHERE:
+        choice = f"where:{platform.key}" if platform is not None else where.OTHER
+        said = [say("where.link_seen"), *where.answer(choice, session.age, ctx)]
+        return _go(session, choice, ctx, DeleteIncoming(), *said)
+    session, asked = _ask(session, ctx)
+    return session, [DeleteIncoming(), *where.link_seen(platform), *asked]
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -219,8 +233,12 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
         offered = {b.choice for b in session.options}
     if state is State.ASK_LANGUAGE and choice.removeprefix("lang:") in ctx.languages:
         offered.add(choice)  # a language from another page of the list, typed by name
+    if state is State.ASK_WHERE and where.is_answer(choice, ctx):
+        offered.add(choice)  # a platform without a button of its own, typed by name
     if choice not in offered:
         return _reask(session, ctx, "choice.stale")
+    if state is State.ASK_WHERE:
+        return _go(session, choice, ctx, *where.answer(choice, session.age, ctx))
     if state is State.ASK_ROLE:
         role = {"me": Role.SELF, "helping": Role.HELPING}.get(choice)
         if choice == "danger":
@@ -243,9 +261,7 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
         return _go(session, choice, ctx)
     if state is State.ASK_FILE:
         if choice == "no":
-            return _go(
-                session.with_(has_file=False), choice, ctx, *eligibility.without_file(session.age)
-            )
+            return _go(session.with_(has_file=False), choice, ctx, say("nofile.explain"))
         route = eligibility.route_for(session.age)
         messages = eligibility.outcome(session.role, session.age, relayed=bool(ctx.partners))
         return _go(session.with_(has_file=True, route=route), choice, ctx, *messages)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bot.engine import where
 from bot.engine.effects import Button, Lines, Msg, ParamValue, Say, say
 from bot.engine.events import CaseView, PartnerView
 from bot.engine.session import Age, Context, Role, Session
@@ -145,6 +146,8 @@ def prompt(session: Session, ctx: Context) -> Say:
         return say("ask.age_helping" if helping else "ask.age", _AGE_BUTTONS)
     if state is State.ASK_FILE:
         return say("ask.file_helping" if helping else "ask.file", (YES, NO))
+    if state is State.ASK_WHERE:
+        return say("ask.where", where.buttons(ctx.platforms))
     if state is State.ASK_COUNTRY:
         # The country given before (a deep link, an earlier answer) comes first.
         order = sorted(ctx.countries, key=lambda c: c != session.country)

@@ -76,6 +76,20 @@ class Referral:
 
 
 @dataclass(frozen=True, slots=True)
+class PlatformForms:
+    """Where a platform takes removal requests, as the directory (``bot/data/platforms.toml``)
+    lists them: its report form for intimate pictures, its legal and copyright forms (empty
+    when it has none), and the hash services that name it as taking part."""
+
+    key: str
+    name: str
+    intimate: str = ""
+    legal: str = ""
+    copyright: str = ""
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Everything outside the session that one step may depend on."""
 
@@ -84,6 +98,8 @@ class Context:
     default_language: str = "en"
     helplines: tuple[Helpline, ...] = ()
     partners: tuple[str, ...] = ()
+    platforms: tuple[PlatformForms, ...] = ()
+    """The platform directory the "where is it posted" question offers."""
     """Public names of the services cases are passed on to. Empty: nothing is passed on, and
     no message may say otherwise."""
     referral_links: tuple[Referral, ...] = ()

@@ -39,6 +39,7 @@ class State(StrEnum):
     ASK_THREAT = "ask_threat"
     ASK_AGE = "ask_age"
     ASK_FILE = "ask_file"
+    ASK_WHERE = "ask_where"
     ROUTED = "routed"
     AWAIT_HASHES = "await_hashes"
     CONFIRM_CASE = "confirm_case"
@@ -87,7 +88,8 @@ TRANSITIONS: dict[tuple[State, str], State] = {
     (S.ASK_AGE, "adult"): S.ASK_FILE,
     (S.ASK_AGE, "unsure"): S.ASK_FILE,
     (S.ASK_FILE, "yes"): S.ROUTED,
-    (S.ASK_FILE, "no"): S.MENU,
+    (S.ASK_FILE, "no"): S.ASK_WHERE,
+    (S.ASK_WHERE, "where"): S.MENU,
     (S.ROUTED, "hash"): S.AWAIT_HASHES,
     (S.ROUTED, "talk"): S.ASK_COUNTRY,
     (S.ROUTED, "later"): S.MENU,
@@ -116,7 +118,7 @@ TRANSITIONS: dict[tuple[State, str], State] = {
     (S.ASK_LANGUAGE, "lang"): S.RESUME,
     (S.ASK_LANGUAGE, "langpage"): S.ASK_LANGUAGE,
 }
-"""Choices such as ``lang:fr`` or ``country:GB`` are looked up by their prefix."""
+"""Choices such as ``lang:fr``, ``country:GB`` or ``where:tiktok`` are looked up by their prefix."""
 
 
 def advance(state: State, symbol: str) -> State:
@@ -128,7 +130,9 @@ def advance(state: State, symbol: str) -> State:
     if symbol in COMMANDS:
         return COMMANDS[symbol]
     key = (
-        symbol.split(":", 1)[0] if symbol.startswith(("lang:", "langpage:", "country:")) else symbol
+        symbol.split(":", 1)[0]
+        if symbol.startswith(("lang:", "langpage:", "country:", "where:"))
+        else symbol
     )
     try:
         return TRANSITIONS[(state, key)]

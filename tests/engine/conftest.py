@@ -9,7 +9,7 @@ import pytest
 from bot.engine.effects import Effect, Say
 from bot.engine.events import Event
 from bot.engine.machine import step
-from bot.engine.session import Context, Helpline, Session
+from bot.engine.session import Context, Helpline, PlatformForms, Session
 
 HELPLINES = (
     Helpline("US", "Tipline", "helpline.about.cybertipline", "1-800", "minors"),
@@ -20,6 +20,19 @@ HELPLINES = (
 
 
 PARTNERS = ("StopNCII",)
+
+PLATFORMS = (
+    PlatformForms(
+        "instagram",
+        "Instagram",
+        intimate="https://help.instagram.example/intimate",
+        copyright="https://help.instagram.example/copyright",
+        services=("Take It Down", "StopNCII.org"),
+    ),
+    PlatformForms("x", "X", intimate="https://x.example/ncii", legal="https://x.example/legal"),
+    PlatformForms("youtube", "YouTube", legal="https://youtube.example/privacy"),
+)
+"""A small directory: Instagram and X have buttons, YouTube is understood when typed."""
 
 
 def make_ctx(now: float = 1_000_000.0, **overrides: object) -> Context:
@@ -34,6 +47,7 @@ def make_ctx(now: float = 1_000_000.0, **overrides: object) -> Context:
         "helplines": HELPLINES,
         "token": "test-token",
         "partners": PARTNERS,
+        "platforms": PLATFORMS,
     }
     values.update(overrides)
     return Context(**values)  # type: ignore[arg-type]

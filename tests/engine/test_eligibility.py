@@ -38,13 +38,3 @@ def test_outcome_names_the_service_then_its_limits(role: Role | None, age: Age, 
     assert said[0] == first
     assert said[-2:] == ["route.report_first", "route.limits"]
     assert all(isinstance(m, Say) for m in eligibility.outcome(role, age))
-
-
-@pytest.mark.parametrize(
-    ("age", "tipline"), [(Age.UNDER_18, True), (Age.UNSURE, True), (Age.ADULT, False)]
-)
-def test_without_the_file_minors_get_the_cybertipline(age: Age, tipline: bool) -> None:
-    said = [m.msgid for m in eligibility.without_file(age)]
-    assert said[0] == "nofile.explain"
-    assert ("nofile.cybertipline" in said) is tipline
-    assert said[-1] == "nofile.report_platform"

@@ -63,7 +63,11 @@ REACH: dict[State, list[Event]] = {
         *[Start(), Choice("me"), Choice("no"), Choice("adult"), Choice("yes")],
         *[Choice("hash"), Text(CODE)],
     ],
-    State.MENU: [Start(), Choice("me"), Choice("no"), Choice("adult"), Choice("no")],
+    State.ASK_WHERE: [Start(), Choice("me"), Choice("no"), Choice("adult"), Choice("no")],
+    State.MENU: [
+        *[Start(), Choice("me"), Choice("no"), Choice("adult"), Choice("no")],
+        Choice("where:unknown"),
+    ],
     State.CONFIRM_WITHDRAW: [Start(), Command("withdraw")],
     State.ASK_CASE_NUMBER: [Start(), Command("status")],
     State.ASK_PIN: [Start(), Command("status"), Text(ids.new_case_number())],
@@ -87,8 +91,8 @@ JOURNEYS = [
     ("me", "no", "unsure", "yes", ["route.unsure", "route.takeitdown"], State.ROUTED, "takeitdown"),
     ("helping", "no", "under18", "yes", ["route.takeitdown_helping"], State.ROUTED, "takeitdown"),
     ("helping", "no", "adult", "yes", ["route.stopncii_helping"], State.ROUTED, "stopncii"),
-    ("me", "no", "under18", "no", ["nofile.explain", "nofile.cybertipline"], State.MENU, None),
-    ("me", "no", "adult", "no", ["nofile.explain", "nofile.report_platform"], State.MENU, None),
+    ("me", "no", "under18", "no", ["nofile.explain", "ask.where"], State.ASK_WHERE, None),
+    ("me", "no", "adult", "no", ["nofile.explain", "ask.where"], State.ASK_WHERE, None),
 ]
 
 
@@ -521,6 +525,7 @@ def test_language_with_one_catalog_says_so() -> None:
 
 def test_helplines_are_filtered_by_country_and_age() -> None:
     session, _ = run([Start(), Choice("me"), Choice("no"), Choice("under18"), Choice("no")])
+    session, _ = run([Choice("where:unknown")], session)
     session, effects = run([Choice("talk"), Choice("country:US")], session)
     names = [dict(e.params).get("name") for e in effects if isinstance(e, Say)]
     assert "Tipline" in names

@@ -15,6 +15,7 @@ import pytest
 
 from bot.cases import ids
 from bot.data import load_helplines
+from bot.data.platforms import platform_forms
 from bot.engine import prompts
 from bot.engine.effects import Effect, Lines, Msg, OpenCase, ParamValue, Say
 from bot.engine.events import (
@@ -29,6 +30,7 @@ from bot.engine.events import (
     Choice,
     Command,
     Event,
+    LinkGiven,
     LookupPaused,
     PartnerView,
     Start,
@@ -86,7 +88,10 @@ RESULTS: list[Event] = [
     LookupPaused(60),
     LookupPaused(600),
 ]
-TEXTS: list[Event] = [Text(CODE), Text("hello"), Text(ids.new_case_number()), Text("123456")]
+TEXTS: list[Event] = [
+    *[Text(CODE), Text("hello"), Text(ids.new_case_number()), Text("123456")],
+    *[LinkGiven("instagram"), LinkGiven("youtube"), LinkGiven(None)],
+]
 COMMANDS: list[Event] = [
     Command(name)
     for name in ("help", "status", "withdraw", "hash", "helplines", "language", "cancel")
@@ -296,7 +301,12 @@ CATALOGS = Catalogs.load()
 def reachable_says() -> set[Say]:
     """Every message reachable with the shipped helplines and languages, with and without
     partners."""
-    real = {"helplines": load_helplines(), "languages": CATALOGS.languages, "flood_limit": 10**9}
+    real = {
+        "helplines": load_helplines(),
+        "platforms": platform_forms(),
+        "languages": CATALOGS.languages,
+        "flood_limit": 10**9,
+    }
     effects = [*_walk(make_ctx(partners=(), **real))[0], *_walk(make_ctx(**real))[0]]
     return {e for e in effects if isinstance(e, Say)}
 
