@@ -15,20 +15,10 @@ from bot.engine.effects import Button
 from bot.engine.events import Choice
 from bot.i18n import Catalogs
 from bot.understand import understand
+from tests.test_understand import AGE, ROLE, YES_NO
 
 CATALOGS = Catalogs.load()
 
-YES_NO = (Button("yes", "button.yes"), Button("no", "button.no"))
-ROLE = (
-    Button("me", "button.me"),
-    Button("helping", "button.helping"),
-    Button("danger", "button.danger"),
-)
-AGE = (
-    Button("under18", "button.under18"),
-    Button("adult", "button.adult"),
-    Button("unsure", "button.unsure"),
-)
 QUESTIONS = (
     ("words.yes", YES_NO, "yes"),
     ("words.no", YES_NO, "no"),
