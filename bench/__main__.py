@@ -12,6 +12,7 @@ BENCHMARKS = [
     "bench.bench_web",
     "bench.bench_feed",
     "bench.bench_relay",
+    "bench.bench_webhook",
 ]
 
 
