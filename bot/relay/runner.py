@@ -1,6 +1,8 @@
 """The relay as a whole: the dispatch loop, one worker per push partner, and the partner API.
 
 Belongs here: starting and stopping the relay's tasks on an open store (``relay_running``),
+when the backfill for push partners added later runs (at start, then every
+``backfill_every``),
 the lock that lets one process at a time send to push partners, and the small state file that
 ``reclaim relay status`` reads the breakers from. Does not belong here: opening the store and
 the command line (``relay_cli.py``), dispatching (``dispatch.py``), a sink's loop
@@ -36,7 +38,7 @@ from typing import Any
 
 from bot.cases.store import Store
 from bot.config import ConfigError, Settings, reason
-from bot.relay import dispatch
+from bot.relay import backfill, dispatch
 from bot.relay.backoff import Breaker, RetrySchedule
 from bot.relay.server import PartnerApi, start_partner_api
 from bot.relay.sinks import HttpTimeouts, Sink, build_sinks
@@ -67,6 +69,8 @@ class RelayTuning:
         timeouts: the HTTP sinks' timeouts.
         stop_grace: seconds a stopping relay waits for sends under way before abandoning them.
         lock_retry: seconds between tries to take the sender lock another process holds.
+        backfill_every: seconds between looks for open cases a push partner has no job for
+            (at start, then this often: another relay with older settings may dispatch).
     """
 
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
@@ -76,6 +80,7 @@ class RelayTuning:
     timeouts: HttpTimeouts = field(default_factory=HttpTimeouts)
     stop_grace: float = 10.0
     lock_retry: float = 5.0
+    backfill_every: float = 600.0
 
 
 def lock_path(database: Path) -> Path:
@@ -213,10 +218,26 @@ class Relay:
             self.wake()
         return total
 
+    async def backfill_once(self) -> int:
+        """Queue the open cases each push partner has no job for (see ``backfill.py``)."""
+        names = [s.name for s in self._settings.sinks]
+        found = await backfill.backfill_sinks(self._store, names, self._clock())
+        for name, count in found.items():
+            log.info(
+                "relay: %s was given %d open cases dispatched before it was added", name, count
+            )
+        if found:
+            self.wake()
+        return sum(found.values())
+
     async def _dispatch_forever(self) -> None:
+        next_backfill = 0.0
         while not self._stop.is_set():
             try:
                 await self.dispatch_once()
+                if time.monotonic() >= next_backfill:
+                    await self.backfill_once()
+                    next_backfill = time.monotonic() + self._tuning.backfill_every
             except (sqlite3.Error, OSError) as exc:
                 log.warning("relay: dispatching failed (%s); trying again", type(exc).__name__)
             self._write_state()
