@@ -17,8 +17,11 @@ senders would send each job twice. So sending needs the sender lock, an ``flock`
 few seconds, taking over when the other one stops. The kernel drops the lock when its holder
 dies, however it dies.
 
-The state file ``<database>.relay-state.json`` (owner-only) holds each sink's breaker state and
-counts of this run's deliveries and failed tries, and nothing about any case.
+The state file ``<database>.relay-state.json`` (owner-only) holds each sink's breaker (its
+state for ``reclaim relay status``, and the snapshot a restarted relay takes up, so delivery
+state survives restarts: jobs in the database, breakers here) and counts of this run's
+deliveries and failed tries, and nothing about any case. The lock holder writes it every
+dispatch round, whenever a breaker opens or closes, and on stopping.
 """
 
 from __future__ import annotations
@@ -175,6 +178,7 @@ class Relay:
                     max_cooldown=max(tuning.breaker_cooldown, 600.0),
                 ),
                 clock=clock,
+                on_breaker_change=self._write_state,
             )
             for sink in sinks
         }
@@ -182,7 +186,7 @@ class Relay:
 
     def start(self) -> None:
         """Start the dispatch loop and the sending side (with the sender lock, if free now)."""
-        self.lock.try_acquire()
+        self._take_lock()
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="relay-dispatch"),
             asyncio.create_task(self._send_forever(), name="relay-send"),
@@ -202,7 +206,33 @@ class Relay:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._write_state()  # the breakers as they are now, for the next relay
         self.lock.release()
+
+    def _take_lock(self) -> bool:
+        """Take the sender lock if free; on taking it, give the workers the saved breakers.
+
+        The breakers are read back before this relay writes the state file for the first time,
+        so a relay restarted (or taking over from another) while a sink's breaker was open
+        keeps it open for the rest of its cool-down.
+        """
+        if self.lock.held:
+            return True
+        if not self.lock.try_acquire():
+            return False
+        saved = _read_saved_sinks(state_path(self._settings.database_path))
+        now = self._clock()
+        for name, worker in self.workers.items():
+            entry = saved.get(name)
+            snapshot = entry.get("breaker_state") if isinstance(entry, dict) else None
+            if worker.breaker.restore(snapshot, now) and worker.breaker.state != "closed":
+                log.info(
+                    "relay: %s was paused when the relay last stopped; it stays paused for "
+                    "%.0f s more",
+                    name,
+                    max(worker.breaker.reopens_at() - now, 0.0),
+                )
+        return True
 
     async def dispatch_once(self) -> int:
         """Dispatch queued outbox entries (all of them, a hundred at a time)."""
@@ -247,7 +277,7 @@ class Relay:
     async def _send_forever(self) -> None:
         said = False
         while not self._stop.is_set():
-            if self.lock.try_acquire():
+            if self._take_lock():
                 break
             if not said:
                 log.info(
@@ -271,6 +301,7 @@ class Relay:
             "sinks": {
                 name: {
                     "breaker": w.breaker.state,
+                    "breaker_state": w.breaker.snapshot(),
                     "delivered": w.delivered,
                     "failed_tries": w.failed,
                 }
@@ -286,6 +317,16 @@ class Relay:
             os.replace(temporary, path)
         except OSError as exc:
             log.debug("relay: the state file could not be written (%s)", type(exc).__name__)
+
+
+def _read_saved_sinks(path: Path) -> dict[str, Any]:
+    """The ``sinks`` of the state file a relay wrote, whether or not one runs now ({} if none)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sinks = state.get("sinks") if isinstance(state, dict) else None
+    return sinks if isinstance(sinks, dict) else {}
 
 
 async def _start_partner_api(

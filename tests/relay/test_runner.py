@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -129,3 +131,31 @@ async def test_a_missing_webhook_secret_stops_the_relay_before_it_starts(
     with pytest.raises(ConfigError, match="HOOK_SECRET"):
         async with relay_running(store, TEST_SECRET, settings, env={}, tuning=FAST):
             pytest.fail("started without the webhook's secret")
+
+
+async def test_a_breaker_open_when_the_relay_stopped_is_still_open_after_a_restart(
+    store: Store, tmp_path: Path
+) -> None:
+    partner = FakePartner(plan=[500, 500])
+    tuning = dataclasses.replace(FAST, breaker_threshold=2, breaker_cooldown=60.0)
+    async with serving(partner) as url:
+        settings = settings_for(tmp_path / "reclaim.sqlite3", url, tmp_path / "out")
+        await open_cases(store, 3)
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=tuning) as relay:
+
+            async def paused() -> bool:
+                return relay.workers["Hotline"].breaker.state == "open"
+
+            await eventually(paused, "the failing sink's breaker opens")
+        assert partner.requests == 2
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=tuning) as again:
+            breaker = again.workers["Hotline"].breaker
+            assert breaker.state == "open"
+            assert breaker.reopens_at() > time.time() + 50
+            await asyncio.sleep(0.3)
+            assert partner.requests == 2  # nothing sent while the restored breaker is open
+            state = read_state(settings.database_path)
+            assert state is not None
+            assert state["sinks"]["Hotline"]["breaker"] == "open"
+            assert again.workers["Export"].breaker.state == "closed"
+    assert partner.deliveries == []
