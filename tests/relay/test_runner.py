@@ -16,6 +16,7 @@ from bot.config import ConfigError, Settings, SinkSettings
 from bot.hashes.items import HashItem, ItemKind
 from bot.relay.backoff import RetrySchedule
 from bot.relay.runner import RelayTuning, read_state, relay_running
+from bot.relay.sinks import HttpTimeouts
 from tests.conftest import TEST_SECRET
 from tests.relay.sinks.partners import FakePartner, serving
 
@@ -159,3 +160,32 @@ async def test_a_breaker_open_when_the_relay_stopped_is_still_open_after_a_resta
             assert state["sinks"]["Hotline"]["breaker"] == "open"
             assert again.workers["Export"].breaker.state == "closed"
     assert partner.deliveries == []
+
+
+async def test_an_hma_copy_whose_answer_was_lost_leaves_the_bank_when_the_case_is_withdrawn(
+    store: Store, tmp_path: Path
+) -> None:
+    partner = FakePartner(plan=["lost"], hang_for=1.0)
+    tuning = dataclasses.replace(FAST, timeouts=HttpTimeouts(connect=0.5, total=0.3))
+    async with serving(partner) as url:
+        settings = Settings(
+            data_dir=tmp_path, sinks=(SinkSettings("Bank", "hma", url=url, bank="reclaim"),)
+        )
+        item = HashItem(ItemKind.IMAGE, (("pdq", "c" * 64),))
+        case = await store.open_case([item], "stopncii", 1_764_000_000)
+        assert isinstance(case, CaseCredentials)
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=tuning):
+
+            async def banked() -> bool:
+                return await states(store) == [("Bank", "delivered", 1)]
+
+            await eventually(banked, "the retry banks the hash")
+            assert partner.hashes_in() == [{"pdq": "c" * 64}] * 2  # one copy's id never learnt
+            await store.withdraw_case(case.number, case.pin, 1_764_000_000)
+
+            async def emptied() -> bool:
+                return partner.hashes_in() == [] and await states(store) == [
+                    ("Bank", "delivered", 2)
+                ]
+
+            await eventually(emptied, "the withdrawal removes both copies")
