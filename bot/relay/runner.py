@@ -3,11 +3,10 @@
 Belongs here: starting and stopping the relay's tasks on an open store (``relay_running``),
 when the backfill for push partners added later runs (at start, then every
 ``backfill_every``), the lock that lets one process at a time send to push partners, and the
-small state file that keeps the breakers. Does not belong here: opening the store and
-the command line (``relay_cli.py``), dispatching (``dispatch.py``), the backfill itself
-(``backfill.py``), a sink's loop
-(``worker.py``), and the partner API itself (``server.py``, started through
-``_start_partner_api``).
+small state file that keeps the breakers. Does not belong here: opening the store and the
+command line (``relay_cli.py``), dispatching (``dispatch.py``), the backfill itself
+(``backfill.py``), a sink's loop (``worker.py``), and the partner API itself (``server.py``,
+started through ``_start_partner_api``).
 
 Several processes may share one database (``reclaim relay`` beside ``reclaim console``, or
 ``reclaim run`` beside ``reclaim relay``). Dispatching is safe from any of them (each outbox
