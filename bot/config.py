@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import os
 import re
@@ -235,8 +236,8 @@ def _sinks(raw: Any, path: Path) -> tuple[SinkSettings, ...]:
             if key in table and not isinstance(table[key], str):
                 raise ConfigError(f"{where}: {key} must be a string")
         url = str(table.get("url", ""))
-        if kind in ("hma", "webhook") and urlsplit(url).scheme not in ("http", "https"):
-            raise ConfigError(f"{where}: url must be an http:// or https:// address")
+        if kind in ("hma", "webhook"):
+            _check_sink_url(kind, url, where)
         if kind == "hma" and not table.get("bank"):
             raise ConfigError(f"{where}: an hma partner needs the bank to add hashes to")
         if kind == "webhook" and not table.get("secret_env"):
@@ -259,6 +260,34 @@ def _sinks(raw: Any, path: Path) -> tuple[SinkSettings, ...]:
             )
         )
     return tuple(sinks)
+
+
+def _check_sink_url(kind: str, url: str, where: str) -> None:
+    """An HMA bank's or a webhook's address: http(s) with a host; a webhook's only over HTTPS,
+    or plain HTTP to this machine (``localhost``, 127.0.0.0/8, ``::1``), so hashes and
+    signatures cross no network unencrypted."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError as exc:
+        raise ConfigError(f"{where}: url {url!r} is not a web address") from exc
+    if parts.scheme not in ("http", "https") or not host:
+        raise ConfigError(f"{where}: url must be an http:// or https:// address with a host")
+    if kind == "webhook" and parts.scheme != "https" and not _loopback(host):
+        raise ConfigError(
+            f"{where}: a webhook's url must be an https:// address "
+            "(http:// is allowed only to a loopback address such as 127.0.0.1)"
+        )
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_listen(value: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,74 @@ def test_the_mini_app_needs_https() -> None:
     secure = load_settings({"RECLAIM_PUBLIC_URL": "https://x.org/"}, Path("/nonexistent"))
     assert mini_app_problem(secure) is None
     assert mini_app_problem(Settings()) is None
+
+
+def webhook_at(tmp_path: Path, url: str) -> Path:
+    config = tmp_path / "reclaim.toml"
+    config.write_text(
+        f'[[partners]]\nname = "Hotline"\nkind = "webhook"\nurl = "{url}"\nsecret_env = "S"\n'
+    )
+    return config
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://hotline.example.org/reclaim",
+        "https://203.0.113.7:8443/hook",
+        "http://127.0.0.1:8080/hook",
+        "http://127.8.9.10/hook",
+        "http://localhost:8080/hook",
+        "http://[::1]:8080/hook",
+    ],
+)
+def test_a_webhook_is_https_or_on_this_machine(tmp_path: Path, url: str) -> None:
+    (sink,) = load_settings({}, webhook_at(tmp_path, url)).sinks
+    assert sink.url == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://hotline.example.org/reclaim",
+        "http://203.0.113.7/hook",
+        "http://10.0.0.5/hook",
+        "http://[::ffff:10.0.0.5]/hook",
+        "http://localhost.example.org/hook",
+    ],
+)
+def test_a_webhook_over_plain_http_to_another_machine_is_refused_in_one_line(
+    tmp_path: Path, url: str
+) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings({}, webhook_at(tmp_path, url))
+    message = str(refused.value)
+    assert "\n" not in message
+    assert "partner 'Hotline'" in message
+    assert "must be an https:// address" in message
+
+
+def test_an_hma_bank_may_still_be_reached_over_http(tmp_path: Path) -> None:
+    config = tmp_path / "reclaim.toml"
+    config.write_text(
+        '[[partners]]\nname = "Bank"\nkind = "hma"\nurl = "http://hma:5000"\nbank = "B"\n'
+    )
+    (sink,) = load_settings({}, config).sinks
+    assert sink.url == "http://hma:5000"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https:///hook", "url must be an http:// or https:// address with a host"),
+        ("ftp://hotline.example.org/", "url must be an http:// or https:// address with a host"),
+        ("http://[::1/hook", "url 'http://[::1/hook' is not a web address"),
+        ("https://hotline.example.org:port/", "is not a web address"),
+    ],
+)
+def test_a_malformed_partner_url_is_refused_in_one_line(
+    tmp_path: Path, url: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as refused:
+        load_settings({}, webhook_at(tmp_path, url))
+    assert "\n" not in str(refused.value)

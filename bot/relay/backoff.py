@@ -24,6 +24,10 @@ half-open   failure                                open
 
 While open, nothing is sent to the sink: its jobs keep waiting in the database. Half-open lets
 one delivery through as a probe. The cool-down doubles each time a probe fails, up to a cap.
+
+``snapshot`` and ``restore`` carry a breaker over a restart (the runner keeps the snapshot in
+its state file): a sink that was paused stays paused for the rest of its cool-down instead of
+being hit by a fresh burst of tries.
 """
 
 from __future__ import annotations
@@ -142,6 +146,55 @@ class Breaker:
             self.current_cooldown = self.cooldown
             self._open(now)
 
+    def snapshot(self) -> dict[str, float | int | str]:
+        """What :meth:`restore` needs to carry the breaker over a restart (JSON-ready)."""
+        return {
+            "state": self.state,
+            "failures": self.failures,
+            "opened_at": self.opened_at,
+            "cooldown": self.current_cooldown,
+        }
+
+    def restore(self, saved: object, now: float) -> bool:
+        """Take up the state a :meth:`snapshot` saved, as far as it makes sense at ``now``.
+
+        Anything malformed leaves the breaker as it is. An opening time after ``now`` (the
+        clock stepped back) counts as ``now``, and the cool-down is kept within this
+        breaker's bounds, so a saved state can never pause a sink for longer than
+        ``max_cooldown`` from now.
+
+        Returns:
+            True if the saved state was taken up.
+        """
+        if not isinstance(saved, dict):
+            return False
+        state = saved.get("state")
+        failures, opened_at, cooldown = (
+            _number(saved.get(k)) for k in ("failures", "opened_at", "cooldown")
+        )
+        if (
+            state not in ("closed", "open", "half-open")
+            or failures is None
+            or opened_at is None
+            or cooldown is None
+        ):
+            return False
+        self.state = state
+        self.failures = max(int(failures), 0)
+        self.opened_at = min(opened_at, now)
+        if state == "closed":
+            self.current_cooldown = 0.0
+        else:
+            self.current_cooldown = min(max(cooldown, self.cooldown), self.max_cooldown)
+        return True
+
     def _open(self, now: float) -> None:
         self.state = "open"
         self.opened_at = now
+
+
+def _number(value: object) -> float | None:
+    """``value`` as a float if it is a JSON number (not a boolean), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)

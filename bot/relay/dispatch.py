@@ -12,6 +12,8 @@ dispatched again from scratch) or everything written; nothing is half passed on.
 Withdrawing: a partner that already has the case (``delivered``) is asked to remove it
 (``withdraw_queued``; a push partner gets a withdraw job). A push partner that never received
 it has its open job cancelled and its delivery row removed: there is nothing to take back.
+This holds for every push partner with an open job for the case, even one this relay's
+settings do not name; its withdraw job waits until a relay that names it sends it.
 Feed records held by no other active case turn ``Withdrawn``, so consumers drop them.
 """
 
@@ -27,7 +29,7 @@ from bot.cases import outbox
 from bot.cases.store import OutboxEntry, Store
 from bot.relay import records
 
-__all__ = ["DISPATCHER", "active_feed_partners", "dispatch_pending"]
+__all__ = ["DISPATCHER", "active_feed_partners", "dispatch_pending", "job_payload", "queue_job"]
 
 DISPATCHER = "relay"
 """What outbox entries are marked delivered to once dispatched."""
@@ -87,9 +89,9 @@ async def _dispatch_open(
         "ON CONFLICT (case_id, partner) DO NOTHING",
         [(entry.case_id, name, today) for name in partners],
     )
-    body = _job_payload(signals)
+    body = job_payload(signals)
     for sink in sinks:
-        await _queue_job(db, sink, entry.case_id, "open", body, now)
+        await queue_job(db, sink, entry.case_id, "open", body, now)
 
 
 async def _dispatch_withdraw(
@@ -112,9 +114,16 @@ async def _dispatch_withdraw(
                 (record_id,),
             )
             await _touch_record(db, signal, "Active" if active else "Withdrawn", now)
-    # Push partners: cancel what was never sent; ask to remove what was.
-    body = _job_payload(signals)
-    for sink in sinks:
+    # Push partners: cancel what was never sent; ask to remove what was. Every partner that
+    # has an open job for the case is asked, configured here or not: another relay with other
+    # settings may have queued it (a partner added later, see ``backfill.py``).
+    body = job_payload(signals)
+    holders = await db.execute_fetchall(
+        "SELECT DISTINCT sink FROM push_jobs WHERE case_id = ? AND kind = 'open' ORDER BY sink",
+        (entry.case_id,),
+    )
+    targets = [*sinks, *(str(r[0]) for r in holders if str(r[0]) not in sinks)]
+    for sink in targets:
         cursor = await db.execute(
             "UPDATE push_jobs SET state = 'cancelled', payload = NULL, next_attempt = 0, "
             "done_on = ? WHERE sink = ? AND case_id = ? AND kind = 'open' "
@@ -133,7 +142,7 @@ async def _dispatch_withdraw(
             (sink, entry.case_id),
         )
         if sent:
-            await _queue_job(db, sink, entry.case_id, "withdraw", body, now)
+            await queue_job(db, sink, entry.case_id, "withdraw", body, now)
     # Feed partners that fetched the case will see the Withdrawn records on their next fetch.
     await db.execute(
         "UPDATE deliveries SET state = 'withdraw_queued', updated_on = ? "
@@ -165,7 +174,7 @@ async def _touch_record(
     return int(row[0])
 
 
-def _job_payload(signals: Sequence[records.Signal]) -> str:
+def job_payload(signals: Sequence[records.Signal]) -> str:
     """What a push job carries: the hashes partners receive, nothing about the case."""
     items = [
         {"item": s.item_index, "signal": s.signal, "type": s.feed_type, "value": s.value}
@@ -174,7 +183,7 @@ def _job_payload(signals: Sequence[records.Signal]) -> str:
     return json.dumps({"hashes": items}, separators=(",", ":"))
 
 
-async def _queue_job(
+async def queue_job(
     db: aiosqlite.Connection, sink: str, case_id: int, kind: str, body: str, now: float
 ) -> None:
     await db.execute(

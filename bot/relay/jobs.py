@@ -90,6 +90,8 @@ class Job:
         queued_hour: the Unix hour the job was queued (for the dead-letter rule).
         refs: what the sink gave back for this case's hashes so far (HMA content ids).
         payload: the raw payload, kept to re-queue the hashes if a withdrawal overtook a send.
+        shared: for a withdraw job, what the sink gave back for the same hashes in other open
+            cases (a sink looking for copies of the hashes it never learnt must leave these).
     """
 
     id: int
@@ -102,6 +104,7 @@ class Job:
     queued_hour: int
     refs: Mapping[RefKey, str] = field(default_factory=dict)
     payload: str = field(default="", repr=False)
+    shared: frozenset[str] = field(default=frozenset(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,18 +145,22 @@ async def due(store: Store, sink: str, now: float, limit: int = 50) -> list[Job]
         jobs = []
         for row in rows:
             refs = await _refs(db, sink, int(row[1]))
+            kind = cast(JobKind, row[2])  # the schema's CHECK allows nothing else
+            hashes = parse_hashes(str(row[3]))
+            shared = await _shared_refs(db, sink, int(row[1]), hashes) if kind == "withdraw" else ()
             jobs.append(
                 Job(
                     id=int(row[0]),
                     sink=sink,
                     case_id=int(row[1]),
-                    kind=cast(JobKind, row[2]),  # the schema's CHECK allows nothing else
-                    hashes=parse_hashes(str(row[3])),
+                    kind=kind,
+                    hashes=hashes,
                     idempotency_key=str(row[4]),
                     attempts=int(row[5]),
                     queued_hour=int(row[6]),
                     refs=refs,
                     payload=str(row[3]),
+                    shared=frozenset(shared),
                 )
             )
     return jobs
@@ -320,6 +327,24 @@ async def _refs(db: aiosqlite.Connection, sink: str, case_id: int) -> dict[RefKe
         (sink, case_id),
     )
     return {(int(r[0]), str(r[1])): str(r[2]) for r in rows}
+
+
+async def _shared_refs(
+    db: aiosqlite.Connection, sink: str, case_id: int, hashes: Sequence[JobHash]
+) -> set[str]:
+    """What ``sink`` gave back for ``hashes`` in open cases other than ``case_id`` (an open case
+    keeps its values in ``case_hashes``; a withdrawn one's are cleared, and its own withdraw
+    job removes its references)."""
+    found: set[str] = set()
+    for item in hashes:
+        rows = await db.execute_fetchall(
+            "SELECT r.ref FROM push_refs AS r JOIN case_hashes AS h ON h.case_id = r.case_id "
+            "AND h.item_index = r.item_index AND h.signal = r.signal "
+            "WHERE r.sink = ? AND r.case_id <> ? AND h.signal = ? AND h.value = ?",
+            (sink, case_id, item.signal, item.value),
+        )
+        found.update(str(r[0]) for r in rows)
+    return found
 
 
 async def _store_refs(db: aiosqlite.Connection, job: Job, refs: Mapping[RefKey, str]) -> None:

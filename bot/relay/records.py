@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +27,7 @@ __all__ = [
     "feed_time",
     "partner_ref",
     "signals",
+    "signals_of_rows",
 ]
 
 FEED_HOUR: Final = 3600
@@ -72,6 +74,17 @@ def signals(payload: str) -> list[Signal]:
             feed_type = FEED_TYPES.get((item.get("kind"), name))
             if feed_type is not None and isinstance(value, str) and value:
                 found.append(Signal(index, name, feed_type, value))
+    return found
+
+
+def signals_of_rows(rows: Sequence[tuple[int, str, str, str | None]]) -> list[Signal]:
+    """The hashes partners receive from stored hash rows ``(item index, item kind, signal,
+    value)``, in the order given; rows without a value (a withdrawn case's) are skipped."""
+    found: list[Signal] = []
+    for index, kind, name, value in rows:
+        feed_type = FEED_TYPES.get((kind, name))
+        if feed_type is not None and value:
+            found.append(Signal(index, name, feed_type, value))
     return found
 
 

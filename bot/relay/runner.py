@@ -1,11 +1,12 @@
 """The relay as a whole: the dispatch loop, one worker per push partner, and the partner API.
 
 Belongs here: starting and stopping the relay's tasks on an open store (``relay_running``),
-the lock that lets one process at a time send to push partners, and the small state file that
-``reclaim relay status`` reads the breakers from. Does not belong here: opening the store and
-the command line (``relay_cli.py``), dispatching (``dispatch.py``), a sink's loop
-(``worker.py``), and the partner API itself (``server.py``, started through
-``_start_partner_api``).
+when the backfill for push partners added later runs (at start, then every
+``backfill_every``), the lock that lets one process at a time send to push partners, and the
+small state file that keeps the breakers. Does not belong here: opening the store and the
+command line (``relay_cli.py``), dispatching (``dispatch.py``), the backfill itself
+(``backfill.py``), a sink's loop (``worker.py``), and the partner API itself (``server.py``,
+started through ``_start_partner_api``).
 
 Several processes may share one database (``reclaim relay`` beside ``reclaim console``, or
 ``reclaim run`` beside ``reclaim relay``). Dispatching is safe from any of them (each outbox
@@ -15,8 +16,11 @@ senders would send each job twice. So sending needs the sender lock, an ``flock`
 few seconds, taking over when the other one stops. The kernel drops the lock when its holder
 dies, however it dies.
 
-The state file ``<database>.relay-state.json`` (owner-only) holds each sink's breaker state and
-counts of this run's deliveries and failed tries, and nothing about any case.
+The state file ``<database>.relay-state.json`` (owner-only) holds each sink's breaker (its
+state for ``reclaim relay status``, and the snapshot a restarted relay takes up, so delivery
+state survives restarts: jobs in the database, breakers here) and counts of this run's
+deliveries and failed tries, and nothing about any case. The lock holder writes it every
+dispatch round, whenever a breaker opens or closes, and on stopping.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Any
 
 from bot.cases.store import Store
 from bot.config import ConfigError, Settings, reason
-from bot.relay import dispatch
+from bot.relay import backfill, dispatch
 from bot.relay.backoff import Breaker, RetrySchedule
 from bot.relay.server import PartnerApi, start_partner_api
 from bot.relay.sinks import HttpTimeouts, Sink, build_sinks
@@ -67,6 +71,8 @@ class RelayTuning:
         timeouts: the HTTP sinks' timeouts.
         stop_grace: seconds a stopping relay waits for sends under way before abandoning them.
         lock_retry: seconds between tries to take the sender lock another process holds.
+        backfill_every: seconds between looks for open cases a push partner has no job for
+            (at start, then this often: another relay with older settings may dispatch).
     """
 
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
@@ -76,6 +82,7 @@ class RelayTuning:
     timeouts: HttpTimeouts = field(default_factory=HttpTimeouts)
     stop_grace: float = 10.0
     lock_retry: float = 5.0
+    backfill_every: float = 600.0
 
 
 def lock_path(database: Path) -> Path:
@@ -170,6 +177,7 @@ class Relay:
                     max_cooldown=max(tuning.breaker_cooldown, 600.0),
                 ),
                 clock=clock,
+                on_breaker_change=self._write_state,
             )
             for sink in sinks
         }
@@ -177,7 +185,7 @@ class Relay:
 
     def start(self) -> None:
         """Start the dispatch loop and the sending side (with the sender lock, if free now)."""
-        self.lock.try_acquire()
+        self._take_lock()
         self._tasks = [
             asyncio.create_task(self._dispatch_forever(), name="relay-dispatch"),
             asyncio.create_task(self._send_forever(), name="relay-send"),
@@ -197,7 +205,33 @@ class Relay:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._write_state()  # the breakers as they are now, for the next relay
         self.lock.release()
+
+    def _take_lock(self) -> bool:
+        """Take the sender lock if free; on taking it, give the workers the saved breakers.
+
+        The breakers are read back before this relay writes the state file for the first time,
+        so a relay restarted (or taking over from another) while a sink's breaker was open
+        keeps it open for the rest of its cool-down.
+        """
+        if self.lock.held:
+            return True
+        if not self.lock.try_acquire():
+            return False
+        saved = _read_saved_sinks(state_path(self._settings.database_path))
+        now = self._clock()
+        for name, worker in self.workers.items():
+            entry = saved.get(name)
+            snapshot = entry.get("breaker_state") if isinstance(entry, dict) else None
+            if worker.breaker.restore(snapshot, now) and worker.breaker.state != "closed":
+                log.info(
+                    "relay: %s was paused when the relay last stopped; it stays paused for "
+                    "%.0f s more",
+                    name,
+                    max(worker.breaker.reopens_at() - now, 0.0),
+                )
+        return True
 
     async def dispatch_once(self) -> int:
         """Dispatch queued outbox entries (all of them, a hundred at a time)."""
@@ -213,10 +247,26 @@ class Relay:
             self.wake()
         return total
 
+    async def backfill_once(self) -> int:
+        """Queue the open cases each push partner has no job for (see ``backfill.py``)."""
+        names = [s.name for s in self._settings.sinks]
+        found = await backfill.backfill_sinks(self._store, names, self._clock())
+        for name, count in found.items():
+            log.info(
+                "relay: %s was given %d open cases dispatched before it was added", name, count
+            )
+        if found:
+            self.wake()
+        return sum(found.values())
+
     async def _dispatch_forever(self) -> None:
+        next_backfill = 0.0
         while not self._stop.is_set():
             try:
                 await self.dispatch_once()
+                if time.monotonic() >= next_backfill:
+                    await self.backfill_once()
+                    next_backfill = time.monotonic() + self._tuning.backfill_every
             except (sqlite3.Error, OSError) as exc:
                 log.warning("relay: dispatching failed (%s); trying again", type(exc).__name__)
             self._write_state()
@@ -226,7 +276,7 @@ class Relay:
     async def _send_forever(self) -> None:
         said = False
         while not self._stop.is_set():
-            if self.lock.try_acquire():
+            if self._take_lock():
                 break
             if not said:
                 log.info(
@@ -250,6 +300,7 @@ class Relay:
             "sinks": {
                 name: {
                     "breaker": w.breaker.state,
+                    "breaker_state": w.breaker.snapshot(),
                     "delivered": w.delivered,
                     "failed_tries": w.failed,
                 }
@@ -265,6 +316,16 @@ class Relay:
             os.replace(temporary, path)
         except OSError as exc:
             log.debug("relay: the state file could not be written (%s)", type(exc).__name__)
+
+
+def _read_saved_sinks(path: Path) -> dict[str, Any]:
+    """The ``sinks`` of the state file a relay wrote, whether or not one runs now ({} if none)."""
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    sinks = state.get("sinks") if isinstance(state, dict) else None
+    return sinks if isinstance(sinks, dict) else {}
 
 
 async def _start_partner_api(

@@ -7,9 +7,9 @@ job is due or it is woken. Does not belong here: dispatching outbox entries into
 (``sinks/``), and starting the loops (``runner.py``).
 
 Everything a job's fate depends on is in its row, so the loop keeps nothing that a restart
-would miss, except the breaker, which starts closed again (a sink still down opens it after a
-few tries). Logs name the sink, counts and kinds of failure only; never a case, a reference or
-a hash value.
+would miss, except the breaker: the runner saves it in its state file (``on_breaker_change``
+says when it opened or closed) and gives it back to the worker of the next relay. Logs name
+the sink, counts and kinds of failure only; never a case, a reference or a hash value.
 
 Stopping: ``stop`` is looked at between jobs, so a send under way is finished and marked. If
 the runner cannot wait that long it cancels the loop: the send is abandoned, the job stays
@@ -63,6 +63,7 @@ class SinkWorker:
         breaker: Breaker | None = None,
         clock: Callable[[], float] = time.time,
         batch: int = 50,
+        on_breaker_change: Callable[[], None] | None = None,
     ) -> None:
         self.sink = sink
         self.breaker = breaker or Breaker()
@@ -75,6 +76,7 @@ class SinkWorker:
         self._clock = clock
         self._batch = batch
         self._dead_reported: int | None = None
+        self._on_breaker_change = on_breaker_change
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set (set :attr:`wake` too, so a sleep ends at once)."""
@@ -119,16 +121,18 @@ class SinkWorker:
     async def _try(self, job: Job) -> None:
         outcome = await self.sink.deliver(job)
         now = self._clock()
+        was = self.breaker.state
         if outcome.ok:
             await asyncio.shield(jobs.mark_done(self._store, job, now, outcome.added))
             self.delivered += 1
-            if self.breaker.state != "closed":
+            if was != "closed":
                 log.info("relay: %s takes deliveries again", self.sink.name)
             self.breaker.success()
+            self._breaker_changed(was)
             return
         self.failed += 1
-        was = self.breaker.state
         self.breaker.failure(now)
+        self._breaker_changed(was)
         if self.breaker.state == "open" and was != "open":
             log.warning(
                 "relay: %s is failing (%s); pausing it for %.0f s",
@@ -144,6 +148,11 @@ class SinkWorker:
         )
         if dead:
             await self._report_dead()
+
+    def _breaker_changed(self, was: str) -> None:
+        """Tell the runner when the breaker opened or closed, so its state file keeps up."""
+        if self.breaker.state != was and self._on_breaker_change is not None:
+            self._on_breaker_change()
 
     async def _record_failure(
         self,

@@ -133,3 +133,50 @@ def test_a_breaker_refuses_settings_that_cannot_work(
 ) -> None:
     with pytest.raises(ValueError, match="threshold"):
         Breaker(threshold=threshold, cooldown=cooldown, max_cooldown=max_cooldown)
+
+
+def test_a_breaker_snapshot_carries_an_open_breaker_over_a_restart() -> None:
+    before = Breaker(threshold=1, cooldown=30.0, max_cooldown=600.0)
+    before.failure(1000.0)
+    after = Breaker(threshold=1, cooldown=30.0, max_cooldown=600.0)
+    assert after.restore(before.snapshot(), 1010.0)
+    assert (after.state, after.failures, after.reopens_at()) == ("open", 1, 1030.0)
+    assert not after.allows(1029.0)
+    assert after.allows(1030.0)
+    assert after.state == "half-open"
+
+
+@pytest.mark.parametrize(
+    ("saved", "state", "reopens_at"),
+    [
+        # the clock stepped back: the cool-down counts from now, not from the future
+        ({"state": "open", "failures": 5, "opened_at": 9e9, "cooldown": 30.0}, "open", 1030.0),
+        # a cool-down past this breaker's bounds is brought within them
+        ({"state": "open", "failures": 5, "opened_at": 1000, "cooldown": 1e9}, "open", 1600.0),
+        ({"state": "open", "failures": 5, "opened_at": 1000, "cooldown": 0}, "open", 1030.0),
+        ({"state": "closed", "failures": 2, "opened_at": 0, "cooldown": 9.0}, "closed", 0.0),
+    ],
+)
+def test_a_restored_breaker_stays_within_its_bounds(
+    saved: dict[str, object], state: BreakerState, reopens_at: float
+) -> None:
+    breaker = Breaker(threshold=5, cooldown=30.0, max_cooldown=600.0)
+    assert breaker.restore(saved, 1000.0)
+    assert (breaker.state, breaker.reopens_at()) == (state, reopens_at)
+
+
+@pytest.mark.parametrize(
+    "saved",
+    [
+        None,
+        "open",
+        {"state": "ajar", "failures": 1, "opened_at": 1, "cooldown": 30},
+        {"state": "open", "failures": True, "opened_at": 1, "cooldown": 30},
+        {"state": "open", "failures": 1, "opened_at": "1", "cooldown": 30},
+        {"state": "open", "failures": 1, "opened_at": 1},
+    ],
+)
+def test_a_malformed_snapshot_leaves_the_breaker_closed(saved: object) -> None:
+    breaker = Breaker()
+    assert not breaker.restore(saved, 1000.0)
+    assert breaker.state == "closed"

@@ -144,3 +144,21 @@ async def test_the_outbox_count_is_what_waits_for_dispatch(store: Store) -> None
     assert await jobs.outbox_queued(store) == 1
     await dispatch.dispatch_pending(store, NOW, sinks=[])
     assert await jobs.outbox_queued(store) == 0
+
+
+async def test_a_withdraw_job_knows_what_other_open_cases_hold_of_its_hashes(
+    store: Store,
+) -> None:
+    first = await opened(store)
+    await opened(store)
+    withdrawn = await opened(store)
+    for ref, job in zip(("17", "18", "19"), await jobs.due(store, SINK, NOW), strict=True):
+        await jobs.mark_done(store, job, NOW, {(0, "pdq"): ref})
+    await store.withdraw_case(withdrawn.number, withdrawn.pin, NOW)
+    await store.withdraw_case(first.number, first.pin, NOW)
+    await dispatch.dispatch_pending(store, NOW, sinks=[SINK])
+    by_case = {job.case_id: job for job in await jobs.due(store, SINK, NOW)}
+    # The first case's search must leave the second case's content (open, same picture);
+    # the other withdrawn case's content is its own withdrawal's to remove.
+    assert by_case[1].shared == frozenset({"18"})
+    assert by_case[3].shared == frozenset({"18"})

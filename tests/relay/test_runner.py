@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from bot.config import ConfigError, Settings, SinkSettings
 from bot.hashes.items import HashItem, ItemKind
 from bot.relay.backoff import RetrySchedule
 from bot.relay.runner import RelayTuning, read_state, relay_running
+from bot.relay.sinks import HttpTimeouts
 from tests.conftest import TEST_SECRET
 from tests.relay.sinks.partners import FakePartner, serving
 
@@ -129,3 +132,60 @@ async def test_a_missing_webhook_secret_stops_the_relay_before_it_starts(
     with pytest.raises(ConfigError, match="HOOK_SECRET"):
         async with relay_running(store, TEST_SECRET, settings, env={}, tuning=FAST):
             pytest.fail("started without the webhook's secret")
+
+
+async def test_a_breaker_open_when_the_relay_stopped_is_still_open_after_a_restart(
+    store: Store, tmp_path: Path
+) -> None:
+    partner = FakePartner(plan=[500, 500])
+    tuning = dataclasses.replace(FAST, breaker_threshold=2, breaker_cooldown=60.0)
+    async with serving(partner) as url:
+        settings = settings_for(tmp_path / "reclaim.sqlite3", url, tmp_path / "out")
+        await open_cases(store, 3)
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=tuning) as relay:
+
+            async def paused() -> bool:
+                return relay.workers["Hotline"].breaker.state == "open"
+
+            await eventually(paused, "the failing sink's breaker opens")
+        assert partner.requests == 2
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=tuning) as again:
+            breaker = again.workers["Hotline"].breaker
+            assert breaker.state == "open"
+            assert breaker.reopens_at() > time.time() + 50
+            await asyncio.sleep(0.3)
+            assert partner.requests == 2  # nothing sent while the restored breaker is open
+            state = read_state(settings.database_path)
+            assert state is not None
+            assert state["sinks"]["Hotline"]["breaker"] == "open"
+            assert again.workers["Export"].breaker.state == "closed"
+    assert partner.deliveries == []
+
+
+async def test_an_hma_copy_whose_answer_was_lost_leaves_the_bank_when_the_case_is_withdrawn(
+    store: Store, tmp_path: Path
+) -> None:
+    partner = FakePartner(plan=["lost"], hang_for=1.0)
+    tuning = dataclasses.replace(FAST, timeouts=HttpTimeouts(connect=0.5, total=0.3))
+    async with serving(partner) as url:
+        settings = Settings(
+            data_dir=tmp_path, sinks=(SinkSettings("Bank", "hma", url=url, bank="reclaim"),)
+        )
+        item = HashItem(ItemKind.IMAGE, (("pdq", "c" * 64),))
+        case = await store.open_case([item], "stopncii", 1_764_000_000)
+        assert isinstance(case, CaseCredentials)
+        async with relay_running(store, TEST_SECRET, settings, env=ENV, tuning=tuning):
+
+            async def banked() -> bool:
+                return await states(store) == [("Bank", "delivered", 1)]
+
+            await eventually(banked, "the retry banks the hash")
+            assert partner.hashes_in() == [{"pdq": "c" * 64}] * 2  # one copy's id never learnt
+            await store.withdraw_case(case.number, case.pin, 1_764_000_000)
+
+            async def emptied() -> bool:
+                return partner.hashes_in() == [] and await states(store) == [
+                    ("Bank", "delivered", 2)
+                ]
+
+            await eventually(emptied, "the withdrawal removes both copies")

@@ -1,10 +1,14 @@
 """A push partner on loopback for the tests and the bench: an HMA bank and a webhook in one.
 
-It speaks the part of HMA's curation API Reclaim uses (``POST /c/bank/<bank>/signal``,
-``DELETE /c/bank/<bank>/content/<id>``) and receives webhook deliveries on ``POST /hook``,
+It speaks the part of HMA's APIs Reclaim uses (``POST /c/bank/<bank>/signal``,
+``DELETE /c/bank/<bank>/content/<id>``, which like HMA's deletes that id in whatever bank holds
+it, ``GET /c/bank/<bank>/content/<id>?include_signals=true``, and ``GET /m/raw_lookup``, which
+like HMA's index returns PDQ matches within distance 31 and is absent with ``matcher=False``)
+and receives webhook deliveries on ``POST /hook``,
 checking each signature with ``bot.relay.signing.verify`` (a bad one gets 401). It fails on
 purpose as told: ``plan`` holds what the next requests get (a status code, ``"hang"`` to answer
-after the client gave up, ``"slow"`` to send the body in slow pieces), and ``fail_rate`` makes
+after the client gave up, ``"lost"`` to do what was asked and answer after the client gave up,
+``"slow"`` to send the body in slow pieces), and ``fail_rate`` makes
 that share of requests answer 500 at random.
 """
 
@@ -48,6 +52,8 @@ class FakePartner:
     seconds after accepting it: a sender killed meanwhile has sent it but not marked it."""
     latency: float = 0.0
     """Seconds every webhook delivery takes."""
+    matcher: bool = True
+    """Serve ``/m/raw_lookup`` (an HMA with the matcher role on the same address)."""
     banks: dict[str, dict[int, dict[str, str]]] = field(default_factory=lambda: {"reclaim": {}})
     deliveries: list[Delivery] = field(default_factory=list)
     requests: int = 0
@@ -58,6 +64,9 @@ class FakePartner:
         self.app = web.Application(middlewares=[self._misbehave])
         self.app.router.add_post("/c/bank/{bank}/signal", self._add_signal)
         self.app.router.add_delete("/c/bank/{bank}/content/{content}", self._delete_content)
+        self.app.router.add_get("/c/bank/{bank}/content/{content}", self._show_content)
+        if self.matcher:
+            self.app.router.add_get("/m/raw_lookup", self._raw_lookup)
         self.app.router.add_post("/hook", self._hook)
 
     @web.middleware
@@ -70,6 +79,10 @@ class FakePartner:
             action = 500
         if action == "hang":
             await asyncio.sleep(self.hang_for)
+        elif action == "lost":
+            response = await handler(request)  # type: ignore[operator]
+            await asyncio.sleep(self.hang_for)
+            return response  # type: ignore[no-any-return]
         elif action == "slow":
             response = web.StreamResponse(status=200)
             await response.prepare(request)
@@ -95,8 +108,33 @@ class FakePartner:
         bank = self.banks.get(request.match_info["bank"])
         if bank is None:
             return web.json_response({"message": "bank not found"}, status=404)
-        removed = bank.pop(int(request.match_info["content"]), None)
-        return web.json_response({"deleted": int(removed is not None)})
+        content = int(request.match_info["content"])
+        removed = [b.pop(content) for b in self.banks.values() if content in b]
+        return web.json_response({"deleted": len(removed)})
+
+    async def _show_content(self, request: web.Request) -> web.Response:
+        if request.match_info["bank"] not in self.banks:
+            return web.json_response({"message": "bank not found"}, status=404)
+        content = int(request.match_info["content"])
+        for name, bank in self.banks.items():
+            if content in bank:
+                shown: dict[str, object] = {"id": content, "bank": {"name": name}}
+                if request.query.get("include_signals") == "true":
+                    shown["signals"] = bank[content]
+                return web.json_response(shown)
+        return web.json_response({"message": "content not found"}, status=404)
+
+    async def _raw_lookup(self, request: web.Request) -> web.Response:
+        kind, value = request.query["signal_type"], request.query["signal"]
+        wanted = set(request.query["banks"].split(",")) if "banks" in request.query else None
+        matches = [
+            content
+            for name, bank in self.banks.items()
+            if wanted is None or name in wanted
+            for content, signals in sorted(bank.items())
+            if kind in signals and _near(kind, signals[kind], value)
+        ]
+        return web.json_response({"matches": matches})
 
     async def _hook(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -114,6 +152,13 @@ class FakePartner:
     def hashes_in(self, bank: str = "reclaim") -> list[dict[str, str]]:
         """The signals the bank holds, in the order they were added."""
         return [self.banks[bank][k] for k in sorted(self.banks[bank])]
+
+
+def _near(kind: str, held: str, asked: str) -> bool:
+    """HMA's match rule for the fake's index: PDQ within 31 bits, anything else exactly."""
+    if kind == "pdq":
+        return bin(int(held, 16) ^ int(asked, 16)).count("1") <= 31
+    return held == asked
 
 
 @asynccontextmanager

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from bot.config import SinkSettings
+from bot.relay.jobs import JobHash
 from bot.relay.sinks import HttpTimeouts
-from bot.relay.sinks.hma import HmaSink, add_request, content_id, remove_request
+from bot.relay.sinks.hma import (
+    HmaSink,
+    add_request,
+    content_id,
+    content_request,
+    holds,
+    lookup_matches,
+    lookup_request,
+    remove_request,
+)
 from tests.relay.sinks.jobmaker import PDQ, VIDEO_MD5, make_job
 from tests.relay.sinks.partners import FakePartner, closed_port, serving
 
@@ -130,3 +142,96 @@ async def test_the_api_key_goes_in_a_bearer_header() -> None:
     assert (refused.ok, refused.reason) == (False, "status 401")
     assert accepted.ok
     assert len(partner.hashes_in()) == 2
+
+
+def test_lookups_ask_hmas_index_for_this_bank_and_read_both_answer_shapes() -> None:
+    (image, video) = make_job("Bank A").hashes
+    assert lookup_request("https://hma.example/", "my bank", image).url == (
+        f"https://hma.example/m/raw_lookup?signal_type=pdq&signal={PDQ}&banks=my+bank"
+    )
+    assert "signal_type=video_md5" in lookup_request("https://hma.example", "b", video).url
+    assert content_request("https://hma.example", "b", "42").url == (
+        "https://hma.example/c/bank/b/content/42?include_signals=true"
+    )
+    assert lookup_matches({"matches": [3, 4]}) == ["3", "4"]
+    assert lookup_matches({"matches": [{"bank_content_id": 5, "distance": "0"}]}) == ["5"]
+    assert lookup_matches({"matches": [True, "6", None]}) == []
+    assert lookup_matches([1, 2]) == []
+
+
+def test_only_content_of_this_bank_with_exactly_this_hash_is_ours() -> None:
+    image = JobHash(0, "pdq", "ImagePDQ", PDQ)
+    ours = {"id": 5, "bank": {"name": "reclaim"}, "signals": {"pdq": PDQ.upper()}}
+    assert holds(ours, "reclaim", image)
+    assert not holds({**ours, "bank": {"name": "partner-own"}}, "reclaim", image)
+    assert not holds({**ours, "signals": {"pdq": "e" + PDQ[1:]}}, "reclaim", image)
+    assert not holds({**ours, "signals": {"video_md5": PDQ}}, "reclaim", image)
+    assert not holds({"id": 5, "bank": {"name": "reclaim"}}, "reclaim", image)  # no signals
+    assert not holds(None, "reclaim", image)
+
+
+async def test_a_copy_banked_under_an_id_never_learnt_is_found_and_removed_on_withdrawal() -> None:
+    # HMA takes the picture's hash but its answer never arrives (the try times out): the
+    # retry banks it again, and only the second content id is kept.
+    partner = FakePartner(plan=["lost"], hang_for=1.0)
+    async with serving(partner) as url:
+        sink = hma(url)
+        lost = await sink.deliver(make_job("Bank A"))
+        retried = await sink.deliver(make_job("Bank A"))
+        assert (lost.ok, lost.reason, lost.added) == (False, "timeout", {})
+        assert retried.added == {(0, "pdq"): "102", (1, "md5"): "103"}
+        assert partner.hashes_in() == [{"pdq": PDQ}, {"pdq": PDQ}, {"video_md5": VIDEO_MD5}]
+        outcome = await sink.deliver(make_job("Bank A", "withdraw", refs=dict(retried.added)))
+        await sink.close()
+    assert outcome.ok
+    assert sorted(outcome.removed) == [(0, "pdq"), (1, "md5")]
+    assert partner.hashes_in() == []
+
+
+async def test_the_search_leaves_other_cases_near_matches_and_other_banks_alone() -> None:
+    near = "e" + PDQ[1:]  # one bit away: a match in HMA's index, but another picture
+    partner = FakePartner(
+        banks={
+            "reclaim": {
+                201: {"pdq": PDQ},  # this case's kept content
+                202: {"pdq": PDQ},  # another open case's kept content, same picture
+                203: {"pdq": near},
+                204: {"pdq": PDQ},  # a copy never learnt: this one goes
+            },
+            "partner-own": {205: {"pdq": PDQ}},
+        }
+    )
+    async with serving(partner) as url:
+        sink = hma(url)
+        job = dataclasses.replace(
+            make_job("Bank A", "withdraw", refs={(0, "pdq"): "201"}), shared=frozenset({"202"})
+        )
+        outcome = await sink.deliver(job)
+        await sink.close()
+    assert outcome.ok
+    assert sorted(partner.banks["reclaim"]) == [202, 203]
+    assert sorted(partner.banks["partner-own"]) == [205]
+
+
+async def test_without_a_matcher_on_that_address_only_the_kept_ids_are_deleted() -> None:
+    # The limit the README states: an HMA that cannot look hashes up here keeps the copy.
+    partner = FakePartner(matcher=False, banks={"reclaim": {301: {"pdq": PDQ}, 302: {"pdq": PDQ}}})
+    async with serving(partner) as url:
+        sink = hma(url)
+        outcome = await sink.deliver(make_job("Bank A", "withdraw", refs={(0, "pdq"): "302"}))
+        await sink.close()
+    assert outcome.ok
+    assert outcome.removed == ((0, "pdq"),)
+    assert partner.hashes_in() == [{"pdq": PDQ}]
+
+
+async def test_a_failing_lookup_keeps_the_deletions_done_and_is_tried_again() -> None:
+    partner = FakePartner(plan=["ok", 500], banks={"reclaim": {401: {"pdq": PDQ}}})
+    async with serving(partner) as url:
+        sink = hma(url)
+        first = await sink.deliver(make_job("Bank A", "withdraw", refs={(0, "pdq"): "401"}))
+        second = await sink.deliver(make_job("Bank A", "withdraw"))
+        await sink.close()
+    assert (first.ok, first.reason, first.removed) == (False, "lookup status 500", ((0, "pdq"),))
+    assert second.ok
+    assert partner.hashes_in() == []
