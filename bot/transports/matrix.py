@@ -355,7 +355,9 @@ async def run_matrix(runtime: Runtime, settings: Settings, stop: asyncio.Event) 
             if not await _logged_in(client, settings, state, stop):
                 log.info("Matrix: stopping")
                 return
-            transport = MatrixTransport(client, runtime.catalogs)
+            transport = MatrixTransport(
+                client, runtime.catalogs, lambda room_id: runtime.language(NAME, room_id)
+            )
             log.info("Matrix: logged in; syncing")
             try:
                 await sync_forever(client, Router(runtime, transport), state, stop)
