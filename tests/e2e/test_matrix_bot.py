@@ -10,10 +10,14 @@ run`` process: ``test_matrix_restarts.py``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.engine.events import Event, Text
+from bot.transports import matrix
 from tests.e2e.matrix_person import bot_settings, running_bot
 from tests.e2e.matrix_talk import (
     CATALOGS,
@@ -154,3 +158,39 @@ async def test_a_kicked_bot_keeps_nothing_of_the_conversation(
         assert stored_sessions(data) == 1
         await person.client.room_kick(room, bot.user_id)
         await until(lambda: stored_sessions(data) == 0)
+
+
+async def test_one_failing_event_does_not_stop_the_bot(
+    synapse: Synapse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An event the router can't map, and one whose handling raises: each is skipped alone."""
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")) as runtime,
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, GREETING)
+        real_action, real_handle = matrix._action, runtime.handle
+
+        def action(room_id: str, source: Mapping[str, Any], *args: Any) -> Any:
+            if source.get("content", {}).get("body") == "unmappable":
+                raise KeyError("an event of a shape no one foresaw")
+            return real_action(room_id, source, *args)
+
+        async def handle(transport: Any, chat_id: str, event: Event, *args: Any) -> None:
+            if isinstance(event, Text) and event.text == "unhandled":
+                raise ValueError("a bug in handling one event")
+            await real_handle(transport, chat_id, event, *args)
+
+        monkeypatch.setattr(matrix, "_action", action)
+        monkeypatch.setattr(runtime, "handle", handle)
+        for bad in ("unmappable", "unhandled"):
+            before = len(person.said(room))
+            await person.say(room, bad)
+            await person.say(room, "1")
+            await person.expect(room, "asking for money", after=before)
+            # Back to the first question for the next round.
+            before = len(person.said(room))
+            await person.say(room, "/cancel")
+            await person.expect(room, GREETING, after=before)
