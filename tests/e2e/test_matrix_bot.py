@@ -160,6 +160,36 @@ async def test_a_kicked_bot_keeps_nothing_of_the_conversation(
         await until(lambda: stored_sessions(data) == 0)
 
 
+async def test_the_bots_own_lines_come_in_the_conversations_language(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")) as runtime,
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id)
+        await person.expect(room, GREETING)
+        for typed in ("/language", "Deutsch"):
+            before = len(person.said(room))
+            await person.say(room, typed)
+            await person.wait(lambda before=before: len(person.said(room)) > before)
+        assert await runtime.language("matrix", room) == "de"
+        before = len(person.said(room))
+        await person.send(room, LOCKED, kind="m.room.encrypted")
+        await person.expect(room, CATALOGS.text("de", "matrix.unreadable"), after=before)
+        address = await person.upload(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+        before = len(person.said(room))
+        await person.send(room, {"msgtype": "m.image", "body": "ich.png", "url": address})
+        await person.expect(room, CATALOGS.text("de", "media.refused"), after=before)
+        await person.expect(room, CATALOGS.text("de", "matrix.media.remove"), after=before)
+    assert not any(
+        CATALOGS.text("en", msgid) in notice.body
+        for notice in person.said(room)
+        for msgid in ("matrix.unreadable", "matrix.media.remove")
+    )
+
+
 async def test_one_failing_event_does_not_stop_the_bot(
     synapse: Synapse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
