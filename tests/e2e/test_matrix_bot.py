@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from bot.companion.codeplan import code_parts
 from bot.engine.events import Event, Text
+from bot.hashes.items import HashItem, ItemKind
 from bot.transports import matrix
 from tests.e2e.matrix_person import bot_settings, running_bot
 from tests.e2e.matrix_talk import (
@@ -31,6 +33,7 @@ from tests.e2e.matrix_talk import (
     until,
 )
 from tests.e2e.synapse import Synapse
+from tests.samples import CREDENTIALS, MD5, PDQ
 
 GROUP_LINE = CATALOGS.text("en", "group.leaving")
 LOCKED = {
@@ -188,6 +191,37 @@ async def test_the_bots_own_lines_come_in_the_conversations_language(
         for notice in person.said(room)
         for msgid in ("matrix.unreadable", "matrix.media.remove")
     )
+
+
+async def test_a_code_pasted_in_several_messages_opens_one_case(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    items = [
+        HashItem(ItemKind.IMAGE, (("pdq", PDQ), ("md5", MD5))),
+        HashItem(ItemKind.IMAGE, (("pdq", "a5" * 32), ("md5", "3" * 32))),
+        HashItem(ItemKind.FILE, (("md5", "2" * 32),)),
+    ]
+    parts = code_parts(items, per_part=1)
+    assert len(parts) == 3
+    bot = register(synapse, "bot")
+    async with (
+        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
+        person_for(synapse, tmp_path) as person,
+    ):
+        room = await person.dm(bot.user_id, encrypted=True)
+        await reach_code_prompt(person, room)
+        for part in parts:
+            before = len(person.said(room))
+            await person.say(room, part.text)
+            await person.wait(lambda before=before: len(person.said(room)) > before)
+        await person.expect(room, "pictures: 2, videos and other files: 1", after=before)
+        before = len(person.said(room))
+        await person.say(room, "Open my case")
+        opened = await person.expect(room, "Case number:", after=before)
+        found = CREDENTIALS.search(opened.body)
+        assert found
+        PRIVATE.update(found.groups())
+    assert sum("Case number:" in notice.body for notice in person.said(room)) == 1
 
 
 async def test_one_failing_event_does_not_stop_the_bot(
