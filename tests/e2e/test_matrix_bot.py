@@ -65,9 +65,11 @@ async def test_a_whole_conversation_in_a_plain_direct_chat(
         await reach_code_prompt(person, room)
         number, _ = await open_case(person, room)
         assert number
+        assert stored_sessions(data) == 1
         before = len(person.said(room))
         await person.say(room, "/forget")
         await person.expect(room, CATALOGS.text("en", "forget.done"), after=before)
+        assert stored_sessions(data) == 0  # erased before the bot said so
         await person.left(room, bot.user_id)
         # The bot's own messages before /forget were redacted.
         assert greeting.event_id in person.redacted
