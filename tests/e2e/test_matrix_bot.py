@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -260,3 +261,19 @@ async def test_one_failing_event_does_not_stop_the_bot(
             before = len(person.said(room))
             await person.say(room, "/cancel")
             await person.expect(room, GREETING, after=before)
+
+
+async def test_the_companion_page_is_linked_with_a_public_address(
+    synapse: Synapse, tmp_path: Path
+) -> None:
+    bot = register(synapse, "bot")
+    settings = replace(
+        bot_settings(synapse, bot, tmp_path / "data"), public_url="https://reclaim.example.org/"
+    )
+    async with running_bot(settings), person_for(synapse, tmp_path) as person:
+        room = await person.dm(bot.user_id)
+        await reach_code_prompt(person, room)
+    address = "https://reclaim.example.org/companion/?lang=en"
+    linked = [notice for notice in person.said(room) if address in notice.body]
+    assert linked, [notice.body for notice in person.said(room)]
+    assert f'<a href="{address}">' in linked[-1].content["formatted_body"]
