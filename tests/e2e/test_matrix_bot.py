@@ -2,9 +2,11 @@
 
 One homeserver serves the module; each test starts its own bot account on it (the bot runs in
 the test's event loop on a real store) and its own people. Whole conversations run in a plain
-and in an encrypted direct chat; a group room is left; a person who leaves or removes the bot
-ends the conversation. Media: ``test_matrix_media.py``; restarts, failures and the ``reclaim
-run`` process: ``test_matrix_restarts.py``.
+and in an encrypted direct chat, a code is pasted in several parts, the page is linked, the
+bot's own lines follow the conversation's language, and one failing event is skipped alone; a
+group room is left; a person who leaves or removes the bot ends the conversation. Media:
+``test_matrix_media.py``; restarts, homeserver failures and the ``reclaim run`` process:
+``test_matrix_restarts.py``.
 """
 
 from __future__ import annotations
