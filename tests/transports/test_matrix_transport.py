@@ -6,8 +6,10 @@ would be sent, so these tests need no Synapse (the end-to-end ones do).
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
+import pytest
 from nio import MatrixRoom, RoomRedactError, RoomSendResponse
 
 from bot.engine.events import Command, Start, Text
@@ -80,6 +82,18 @@ async def test_the_removal_ask_is_in_the_conversations_language(
 async def test_a_room_without_a_conversation_gets_the_default_language(
     runtime: Runtime, catalogs: Catalogs
 ) -> None:
+    transport, client = transport_for(runtime)
+    await transport.say(ROOM, UNREADABLE)
+    assert [c["body"] for c in client.sent] == [catalogs.text("en", UNREADABLE)]
+
+
+async def test_a_failing_database_still_lets_the_line_through_in_the_default_language(
+    runtime: Runtime, catalogs: Catalogs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def unreadable(key: str, now: float) -> str | None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(runtime.store, "load_session", unreadable)
     transport, client = transport_for(runtime)
     await transport.say(ROOM, UNREADABLE)
     assert [c["body"] for c in client.sent] == [catalogs.text("en", UNREADABLE)]
