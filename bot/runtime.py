@@ -206,6 +206,20 @@ class Runtime:
         raw = await self.store.load_session(key, now)
         return session_from_json(raw) if raw else Session()
 
+    async def language(self, transport: str, chat_id: str) -> str | None:
+        """The language a chat's conversation is in, for a transport's own lines.
+
+        Read from the session (from memory when it is recent). None, meaning the default
+        language, for a chat with no conversation or when the database fails.
+        """
+        key = await self.session_key(transport, chat_id)
+        try:
+            session = await self.load(key, self.clock())
+        except sqlite3.Error as error:
+            log.error("the database failed: %s", type(error).__name__)
+            return None
+        return session.lang
+
     async def _save(self, key: str, session: Session, expires_at: float) -> None:
         await self.store.save_session(key, session_to_json(session), expires_at)
         self._cache[key] = (session, expires_at)

@@ -12,8 +12,8 @@ invites, leaving old messages unanswered. Every run's first sync asks for the fu
 rooms, so the bot knows which rooms are encrypted before it says anything there.
 
 Sync errors and a homeserver that is away: the bot logs one line per try and tries again with
-doubling pauses up to :data:`MAX_PAUSE`, from the saved position. One bad event is logged by
-type and skipped; the others are handled.
+doubling pauses up to :data:`MAX_PAUSE`, from the saved position. One bad event (one that
+can't be mapped, or whose handling fails) is logged by type and skipped; the others are handled.
 
 Privacy: nothing here logs a room id, a user id or any text, and matrix-nio's own logs (which
 name rooms and users) are silenced. Media is never downloaded: no ``mxc://`` address or
@@ -194,7 +194,11 @@ class Router:
                     await _logged("a notice", self.transport.say(room_id, UNREADABLE))
                 continue
             source: Mapping[str, Any] = getattr(event, "source", {}) or {}
-            action = _action(room_id, source, self.client.user_id, members, self.transport)
+            try:
+                action = _action(room_id, source, self.client.user_id, members, self.transport)
+            except Exception as exc:  # an event of a shape no one foresaw: skip it alone
+                log.warning("Matrix: an event failed: %s", type(exc).__name__)
+                continue
             if action is None:
                 continue
             await _logged("an event", self._act(action))
@@ -355,7 +359,9 @@ async def run_matrix(runtime: Runtime, settings: Settings, stop: asyncio.Event) 
             if not await _logged_in(client, settings, state, stop):
                 log.info("Matrix: stopping")
                 return
-            transport = MatrixTransport(client, runtime.catalogs)
+            transport = MatrixTransport(
+                client, runtime.catalogs, lambda room_id: runtime.language(NAME, room_id)
+            )
             log.info("Matrix: logged in; syncing")
             try:
                 await sync_forever(client, Router(runtime, transport), state, stop)

@@ -6,6 +6,10 @@ one; lost at a restart, when typing the label still works) and which incoming ev
 (so a media event the bot may not redact is answered with a request to remove it). What does
 not: syncing, logging in, or mapping events (``matrix.py``, ``matrix_events.py``).
 
+The transport's own lines (the request to remove a media message, the request to send an
+unreadable message again) are in the language of the room's conversation, which the runtime
+is asked for (``language``); the transport keeps no language of its own.
+
 Encrypted rooms: before each send, the devices of the room's members that the bot has not seen
 before are trusted (trust on first use), so the message is encrypted for them without anyone
 verifying anything; matrix-nio keeps that trust, and the bot's own keys, in the crypto store.
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from nio import (
@@ -36,6 +41,8 @@ REMEMBERED_ROOMS = 10_000
 """Rooms whose last options (and pending media) are kept in memory; the oldest are dropped."""
 REMOVE_ASK = "matrix.media.remove"
 _T = TypeVar("_T")
+Language = Callable[[str], Awaitable[str | None]]
+"""A room's conversation language (None: the default), e.g. ``Runtime.language`` for Matrix."""
 
 
 class MatrixTransport:
@@ -43,9 +50,12 @@ class MatrixTransport:
 
     name = NAME
 
-    def __init__(self, client: AsyncClient, catalogs: Catalogs) -> None:
+    def __init__(
+        self, client: AsyncClient, catalogs: Catalogs, language: Language | None = None
+    ) -> None:
         self.client = client
         self.catalogs = catalogs
+        self._language = language
         self._buttons: OrderedDict[str, tuple[tuple[str, str], ...]] = OrderedDict()
         self._media: OrderedDict[str, set[str]] = OrderedDict()
 
@@ -111,8 +121,9 @@ class MatrixTransport:
         await self.client.room_forget(chat_id)
 
     async def say(self, room_id: str, msgid: str) -> str | None:
-        """Send one of the transport's own lines (in the default language)."""
-        return await self._send(room_id, plain_notice(self.catalogs.text(None, msgid)))
+        """Send one of the transport's own lines, in the language of the room's conversation."""
+        lang = await self._language(room_id) if self._language is not None else None
+        return await self._send(room_id, plain_notice(self.catalogs.text(lang, msgid)))
 
     # --- sending -------------------------------------------------------------------------------
 
