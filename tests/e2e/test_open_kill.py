@@ -16,7 +16,7 @@ from pathlib import Path
 from tests.e2e.console_process import ConsoleProcess
 from tests.samples import CODE, CREDENTIALS
 
-KILLS = 50
+KILLS = 30
 SEED = 20261202
 NUMBER = re.compile(r"Case number: (\S+)")
 ENV = {
