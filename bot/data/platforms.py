@@ -23,6 +23,9 @@ from urllib.parse import urlsplit
 from bot.engine.session import PlatformForms
 
 FORM_KINDS = frozenset({"intimate", "legal", "copyright"})
+"""``intimate``: the platform's report form or help page for intimate images shared without
+consent; ``legal``: its legal removal form (privacy or other law); ``copyright``: its copyright
+(DMCA) notice form."""
 _LINKISH = re.compile(
     r"^(?:https?://|www\.)"
     r"|^[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|me|tv|io|co|app|gg|ly|xxx|info|biz|to)(?:/|$)"
@@ -31,9 +34,6 @@ _LINKISH = re.compile(
 )
 """A word that is a link: a scheme, ``www.``, a host name under a common top-level domain, or
 one under a country's domain followed by a path. "my.name", "e.g." and "15.5" are not."""
-"""``intimate``: the platform's report form or help page for intimate images shared without
-consent; ``legal``: its legal removal form (privacy or other law); ``copyright``: its copyright
-(DMCA) notice form."""
 
 
 @dataclass(frozen=True, slots=True)

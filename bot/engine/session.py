@@ -98,10 +98,10 @@ class Context:
     default_language: str = "en"
     helplines: tuple[Helpline, ...] = ()
     partners: tuple[str, ...] = ()
-    platforms: tuple[PlatformForms, ...] = ()
-    """The platform directory the "where is it posted" question offers."""
     """Public names of the services cases are passed on to. Empty: nothing is passed on, and
     no message may say otherwise."""
+    platforms: tuple[PlatformForms, ...] = ()
+    """The platform directory the "where is it posted" question offers."""
     referral_links: tuple[Referral, ...] = ()
     """Helplines' referral codes from the database, known like the bundled helplines' codes."""
     max_items: int = 30
