@@ -41,15 +41,20 @@ def every_option(platforms: tuple[PlatformForms, ...]) -> tuple[Button, ...]:
     return tuple(dict.fromkeys((*buttons(platforms), *(_button(p) for p in platforms))))
 
 
+def _platform(choice: str, ctx: Context) -> PlatformForms | None:
+    """The directory's platform a ``where:<key>`` choice names, if any."""
+    return next((p for p in ctx.platforms if choice == f"where:{p.key}"), None)
+
+
 def is_answer(choice: str, ctx: Context) -> bool:
     """Whether ``choice`` answers the question (a platform without a button counts too)."""
-    return choice in (OTHER, UNKNOWN) or any(choice == f"where:{p.key}" for p in ctx.platforms)
+    return choice in (OTHER, UNKNOWN) or _platform(choice, ctx) is not None
 
 
 def answer(choice: str, age: Age | None, ctx: Context) -> list[Say]:
     """What to say for an answer: the platform's forms, or what helps anywhere, then the
     CyberTipline for pictures taken before 18 (or when unsure), which needs no file."""
-    platform = next((p for p in ctx.platforms if choice == f"where:{p.key}"), None)
+    platform = _platform(choice, ctx)
     said: list[Say] = []
     if platform is not None:
         said += forms(platform)
