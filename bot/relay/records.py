@@ -67,14 +67,15 @@ def signals(payload: str) -> list[Signal]:
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise ValueError("not an outbox payload")
-    found: list[Signal] = []
+    rows: list[tuple[int, str, str, str | None]] = []
     for index, item in enumerate(items):
         hashes = item.get("hashes", {}) if isinstance(item, dict) else {}
-        for name, value in hashes.items():
-            feed_type = FEED_TYPES.get((item.get("kind"), name))
-            if feed_type is not None and isinstance(value, str) and value:
-                found.append(Signal(index, name, feed_type, value))
-    return found
+        kind = str(item.get("kind")) if isinstance(item, dict) else ""
+        rows += [
+            (index, kind, str(name), value if isinstance(value, str) else None)
+            for name, value in hashes.items()
+        ]
+    return signals_of_rows(rows)
 
 
 def signals_of_rows(rows: Sequence[tuple[int, str, str, str | None]]) -> list[Signal]:

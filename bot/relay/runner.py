@@ -133,11 +133,7 @@ def read_state(database: Path) -> dict[str, Any] | None:
     if not lock_path(database).exists() or probe.try_acquire():
         probe.release()
         return None
-    try:
-        state = json.loads(state_path(database).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) else {}
+    return _read_state_file(state_path(database))
 
 
 class Relay:
@@ -318,13 +314,18 @@ class Relay:
             log.debug("relay: the state file could not be written (%s)", type(exc).__name__)
 
 
-def _read_saved_sinks(path: Path) -> dict[str, Any]:
-    """The ``sinks`` of the state file a relay wrote, whether or not one runs now ({} if none)."""
+def _read_state_file(path: Path) -> dict[str, Any]:
+    """The state file a relay wrote ({} if there is none or it is unreadable)."""
     try:
         state = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    sinks = state.get("sinks") if isinstance(state, dict) else None
+    return state if isinstance(state, dict) else {}
+
+
+def _read_saved_sinks(path: Path) -> dict[str, Any]:
+    """The ``sinks`` of the state file a relay wrote, whether or not one runs now ({} if none)."""
+    sinks = _read_state_file(path).get("sinks")
     return sinks if isinstance(sinks, dict) else {}
 
 
