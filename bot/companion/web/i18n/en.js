@@ -60,7 +60,7 @@ self.Reclaim.text = {
   "web.request.dmca.about": "About my photo or video: {text}",
   "web.request.dmca.accurate": "The information in this notice is accurate, and under penalty of perjury, I am the copyright owner or authorized to act for the owner.",
   "web.request.dmca.good_faith": "I have a good faith belief that this use of the material is not authorized by the copyright owner, its agent, or the law.",
-  "web.request.dmca.guide.forward": "Sites may pass a copyright notice on to the person who posted it: Instagram, for one, gives them the name and email in it. An email address that doesn't show your name can help.",
+  "web.request.dmca.guide.forward": "Sites may show a copyright notice to the person who posted it: Instagram, for one, gives them the name and email in it. An email address that doesn't show your name can help.",
   "web.request.dmca.guide.own": "Only send this for a photo or video you took yourself: it says, under penalty of perjury, that you own the copyright.",
   "web.request.dmca.material": "The material that infringes it, to be removed, is at:",
   "web.request.dmca.opening": "This is a notice of copyright infringement under the DMCA (17 U.S.C. 512(c)(3)).",
