@@ -9,9 +9,9 @@ itself (HTML, scripts, words), and the address people are given (``Settings.page
 The files are listed once, when the server starts: a request can only ever reach a name in
 that list, so no path (``..``, encoded slashes, backslashes, NUL) can leave the folder, and
 folders are never listed. Only GET and HEAD are answered (others get 405). Every answer carries
-the page's Content-Security-Policy (the Mini App entry's own policy for ``miniapp.html``,
-which Telegram shows in a frame and which loads Telegram's script) and the other protective
-headers. ETags let a browser revalidate without downloading a file again.
+the page's Content-Security-Policy (the Mini App entries' own policy for ``miniapp.html`` and
+``request-miniapp.html``, which Telegram shows in a frame and which load Telegram's script) and
+the other protective headers. ETags let a browser revalidate without downloading a file again.
 
 Privacy: there is no access log, and nothing here writes an address, a path or a query string
 anywhere (aiohttp's own error lines are cut down to the error's type).
@@ -38,6 +38,8 @@ WEB_ROOT = Path(bot.companion.__file__).resolve().parent / "web"
 """The page's folder inside the package."""
 INDEX = "index.html"
 MINIAPP = "miniapp.html"
+MINI_APPS = frozenset({MINIAPP, "request-miniapp.html"})
+"""The entries Telegram opens as Mini Apps: the hashing page and the request composer."""
 PAGE_PREFIX = PAGE_PATH
 """Where the bot's own process serves the page (``reclaim web`` serves it at ``/``)."""
 
@@ -140,7 +142,7 @@ def content_type(name: str) -> str:
 
 def security_headers(name: str | None) -> dict[str, str]:
     """Headers every answer carries; ``name`` is the file served (None for an error)."""
-    miniapp = name == MINIAPP
+    miniapp = name in MINI_APPS
     headers = {
         "Content-Security-Policy": MINIAPP_CSP if miniapp else INDEX_CSP,
         "X-Content-Type-Options": "nosniff",

@@ -51,28 +51,47 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class PageOffer:
-    """The companion page, offered to make the fingerprints on the device in hand.
+    """A page of the companion, offered to use on the device in hand.
 
     Transports show it their own way: Telegram as a keyboard button that opens the page as a
-    Mini App (it sends the code back by itself), other platforms as a link to open in a
-    browser (the person copies the code back).
+    Mini App, other platforms as a link to open in a browser. By default it is the hashing
+    page (which sends the code back by itself inside Telegram; elsewhere the person copies
+    it back); ``plain``, ``mini_app`` and ``fragment`` name another page, such as the
+    removal-request composer.
 
     Attributes:
         url: the page's public folder, ending in ``/`` (``https://example.org/companion/``).
         lang: the conversation's language, so the page speaks it too.
         label: the msgid of the button's label.
+        plain: the entry for a plain browser (``""``: the folder's ``index.html``).
+        mini_app: the entry Telegram opens as a Mini App.
+        fragment: a choice the page starts with, as ``(name, value)`` pairs. Sent in the
+            address's fragment, which a browser never sends to any server, with the language
+            beside it; only for values that say nothing about the person (a law, a platform).
     """
 
     url: str
     lang: str
     label: str
+    plain: str = ""
+    mini_app: str = "miniapp.html"
+    fragment: tuple[tuple[str, str], ...] = ()
 
-    def entry(self, name: str = "") -> str:
-        """The address of one of the page's entries (``""``: the plain browser page; or
-        ``"miniapp.html"``), with ``?lang=``."""
-        # Language codes are letters and "_" (``pt_BR``); anything else is left out, not escaped.
-        lang = "".join(c for c in self.lang if c.isascii() and (c.isalnum() or c in "_-"))
-        return f"{self.url}{name}?lang={lang}"
+    def entry(self, name: str | None = None) -> str:
+        """The address of one of the page's entries (``None``: :attr:`plain`; or a name such
+        as :attr:`mini_app`), with ``?lang=``, or with ``#lang=...`` and :attr:`fragment`."""
+        page = self.plain if name is None else name
+        lang = _safe(self.lang)
+        if not self.fragment:
+            return f"{self.url}{page}?lang={lang}"
+        pairs = (("lang", lang), *((_safe(k), _safe(v)) for k, v in self.fragment))
+        return f"{self.url}{page}#" + "&".join(f"{k}={v}" for k, v in pairs)
+
+
+def _safe(value: str) -> str:
+    """Letters, digits, ``_`` and ``-`` of a value (language codes such as ``pt_BR``, keys):
+    anything else is left out, not escaped."""
+    return "".join(c for c in value if c.isascii() and (c.isalnum() or c in "_-"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,7 +162,7 @@ def _on_link(session: Session, event: LinkGiven, ctx: Context) -> Step:
     platform = next((p for p in ctx.platforms if p.key == event.platform), None)
     if session.state is State.ASK_WHERE:
         choice = f"where:{platform.key}" if platform is not None else where.OTHER
-        said = [say("where.link_seen"), *where.answer(choice, session.age, ctx)]
+        said = [say("where.link_seen"), *where.answer(choice, session, ctx)]
         return _go(session, choice, ctx, DeleteIncoming(), *said)
     session, asked = _ask(session, ctx)
     return session, [DeleteIncoming(), *where.link_seen(platform), *asked]
@@ -238,7 +238,7 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     if choice not in offered:
         return _reask(session, ctx, "choice.stale")
     if state is State.ASK_WHERE:
-        return _go(session, choice, ctx, *where.answer(choice, session.age, ctx))
+        return _go(session, choice, ctx, *where.answer(choice, session, ctx))
     if state is State.ASK_ROLE:
         role = {"me": Role.SELF, "helping": Role.HELPING}.get(choice)
         if choice == "danger":

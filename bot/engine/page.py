@@ -1,8 +1,9 @@
 """The companion page in the conversation: offering it, and closing the offer again.
 
 What belongs here: what is said where the person is told how to make the fingerprints
-(:func:`hash_explain`: the page when one is served, ``reclaim hash`` otherwise), and keeping
-``Session.page_open`` in step with the chat (:func:`follow`). What does not: the page's address
+(:func:`hash_explain`: the page when one is served, ``reclaim hash`` otherwise), the offer of
+the removal-request composer (:func:`request_offer`), and keeping ``Session.page_open`` in
+step with the chat (:func:`follow`). What does not: the page's address
 (``Context.page_url``, from the settings) and how a platform shows the offer (transports).
 
 Why an offer must be closed: on Telegram the page opens from a keyboard button (only such
@@ -26,6 +27,11 @@ OFFER_STATES = frozenset({State.AWAIT_HASHES, State.CONFIRM_CASE})
 """While the conversation is here (or will return here), the page stays on offer."""
 BUTTON_LABEL = "button.open_page"
 PUT_AWAY = "page.put_away"
+REQUEST_LABEL = "button.open_request"
+REQUEST_PAGE = "request.html"
+REQUEST_MINI_APP = "request-miniapp.html"
+"""The composer's entries: the person writes a removal request there, on their own device,
+and nothing they type is sent anywhere (not to the bot either: it sends nothing back)."""
 
 
 def hash_explain(session: Session, ctx: Context) -> Say:
@@ -35,6 +41,19 @@ def hash_explain(session: Session, ctx: Context) -> Say:
     lang = session.lang or ctx.default_language
     offer = PageOffer(ctx.page_url, lang, BUTTON_LABEL)
     return Say("hash.explain_page", page=offer)
+
+
+def request_offer(
+    session: Session, ctx: Context, law: str | None, platform: str | None
+) -> PageOffer | None:
+    """The removal-request composer, starting on ``law`` and ``platform`` when given (keys,
+    never anything the person typed), or None when no page is served."""
+    if not ctx.page_url:
+        return None
+    lang = session.lang or ctx.default_language
+    chosen = (("law", law), ("platform", platform))
+    fragment = tuple((name, value) for name, value in chosen if value)
+    return PageOffer(ctx.page_url, lang, REQUEST_LABEL, REQUEST_PAGE, REQUEST_MINI_APP, fragment)
 
 
 def follow(

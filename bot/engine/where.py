@@ -12,10 +12,20 @@ Pure code.
 
 from __future__ import annotations
 
+from bot.engine import page
 from bot.engine.effects import Button, Say, say
-from bot.engine.session import Age, Context, PlatformForms
+from bot.engine.session import Age, Context, PlatformForms, Session
 
-__all__ = ["OTHER", "UNKNOWN", "answer", "buttons", "every_option", "is_answer", "link_seen"]
+__all__ = [
+    "OTHER",
+    "UNKNOWN",
+    "answer",
+    "buttons",
+    "every_option",
+    "is_answer",
+    "law_for",
+    "link_seen",
+]
 
 OTHER = "where:other"
 UNKNOWN = "where:unknown"
@@ -23,6 +33,11 @@ UNKNOWN = "where:unknown"
 _FIRST = ("instagram", "snapchat", "tiktok", "x", "facebook", "whatsapp", "telegram", "discord")
 """The platforms with a button of their own, in this order: where most reports come from.
 The rest of the directory is understood when typed by name."""
+
+_EU_CODES = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"
+EU = frozenset(_EU_CODES.split())
+"""The 27 member states of the European Union, where the Digital Services Act applies."""
+REQUEST = "where.request"
 
 
 def _button(platform: PlatformForms) -> Button:
@@ -51,16 +66,36 @@ def is_answer(choice: str, ctx: Context) -> bool:
     return choice in (OTHER, UNKNOWN) or _platform(choice, ctx) is not None
 
 
-def answer(choice: str, age: Age | None, ctx: Context) -> list[Say]:
+def law_for(country: str | None) -> str | None:
+    """The law the composer starts on for a country: the US TAKE IT DOWN Act, the EU's
+    Digital Services Act or Australia's eSafety scheme; None lets the page ask. (A copyright
+    notice, for pictures the person took, is offered on the page to everyone.)"""
+    if country == "US":
+        return "tida"
+    if country in EU:
+        return "dsa"
+    if country == "AU":
+        return "esafety"
+    return None
+
+
+def answer(choice: str, session: Session, ctx: Context) -> list[Say]:
     """What to say for an answer: the platform's forms, or what helps anywhere, then the
-    CyberTipline for pictures taken before 18 (or when unsure), which needs no file."""
+    removal-request composer where the page is served (not for "I don't know": it needs a
+    link), then the CyberTipline for pictures taken before 18 (or when unsure), which needs
+    no file."""
     platform = _platform(choice, ctx)
     said: list[Say] = []
     if platform is not None:
         said += forms(platform)
     elif choice == OTHER:
         said.append(say("where.other"))
-    if age in (Age.UNDER_18, Age.UNSURE):
+    if choice != UNKNOWN:
+        key = platform.key if platform is not None else None
+        offer = page.request_offer(session, ctx, law_for(session.country), key)
+        if offer is not None:
+            said.append(Say(REQUEST, page=offer))
+    if session.age in (Age.UNDER_18, Age.UNSURE):
         said.append(say("nofile.cybertipline"))
     said.append(say("nofile.report_platform"))
     return said

@@ -195,14 +195,13 @@ class TelegramTransport:
 
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-MINI_APP_ENTRY = "miniapp.html"
-"""The page's entry for Telegram (the only one that loads Telegram's script)."""
 
 
 def _page_keyboard(message: Rendered) -> ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    """The page offer as a Mini App keyboard button, or the removal of a closed offer."""
+    """The page offer as a Mini App keyboard button (the offer's Telegram entry, which loads
+    Telegram's script), or the removal of a closed offer."""
     if message.page is not None:
-        app = WebAppInfo(message.page.entry(MINI_APP_ENTRY))
+        app = WebAppInfo(message.page.entry(message.page.mini_app))
         button = KeyboardButton(message.page_label, web_app=app)
         return ReplyKeyboardMarkup([[button]], resize_keyboard=True)
     if message.page_closed:

@@ -42,10 +42,13 @@
   /**
    * Load the first language file that exists, then call `done` (also when none loads).
    * @param {() => void} done
+   * @param {string} [search] where `lang=` is asked for (default: location.search; a page
+   *     that takes its choices from the address's fragment passes that)
    */
-  function load(done) {
+  function load(done, search) {
     const browser = root.navigator ? root.navigator.languages || [root.navigator.language] : [];
-    const queue = candidates(root.location.search, browser, Reclaim.languages || [DEFAULT]);
+    const asked = search === undefined ? root.location.search : search;
+    const queue = candidates(asked, browser, Reclaim.languages || [DEFAULT]);
     const next = () => {
       const code = queue.shift();
       if (code === undefined) return done();
