@@ -35,7 +35,7 @@ from bot.cases import caseinfo, referrals
 from bot.cases import store as case_store
 from bot.chatkeys import ChatKeys
 from bot.config import Settings, derive_key
-from bot.data import platforms
+from bot.data import platforms, reports
 from bot.engine import where
 from bot.engine.effects import (
     Button,
@@ -137,6 +137,7 @@ class Runtime:
         self._lookup_limit_key = derive_key(secret, "lookup-limits")
         self._helplines = helplines
         self._platforms = platforms.platform_forms()
+        self._reports = reports.load_reports()
         # Who cases go to and which referral codes exist, read from the database at most every
         # ``partners_every`` seconds; until the first read, the push partners in the settings.
         self._partners_every = partners_every
@@ -168,6 +169,7 @@ class Runtime:
             helplines=self._helplines,
             partners=self._partners,
             platforms=self._platforms,
+            reports=self._reports,
             referral_links=self._referral_links,
             max_items=self.settings.max_items,
             flood_limit=self.settings.flood_limit,

@@ -1,6 +1,7 @@
 """Validation of the shipped data files, for ``reclaim helplines --check``.
 
-Belongs here: reading ``helplines.toml``, ``platforms.toml`` and ``participants.toml`` as raw
+Belongs here: reading ``helplines.toml``, ``platforms.toml``, ``participants.toml`` and
+``reports.toml`` (where to report threats) as raw
 TOML and listing every problem a reviewer must fix (missing fields, phone formats, sources,
 ``checked`` dates, duplicates, msgids missing from the catalog), as plain strings. It is pure
 apart from :func:`check_directory`, which reads the files it is pointed at.
@@ -49,6 +50,7 @@ They need no ``checked`` date; each should be read again and given an https sour
 HELPLINE_FIELDS = ("country", "name", "about", "contact", "source")
 PLATFORM_FIELDS = ("key", "name", "source", "checked")
 FORM_FIELDS = ("kind", "url", "source", "checked")
+REPORT_FIELDS = ("country", "name", "about", "contact", "source", "checked")
 SERVICE_FIELDS = ("key", "name", "url", "note", "note_source", "source", "checked")
 NOTE_SOURCES = frozenset({"docs/facts.md"})
 """Where a participant note may come from besides a public page: the facts page, which names
@@ -64,12 +66,14 @@ class Report:
     countries: int = 0
     platforms: int = 0
     services: int = 0
+    reports: int = 0
 
     def summary(self) -> str:
         """One line for a clean run."""
         return (
             f"ok: {self.helplines} helplines in {self.countries} countries, "
-            f"{self.platforms} platforms, {self.services} services"
+            f"{self.platforms} platforms, {self.services} services, "
+            f"{self.reports} places to report threats"
         )
 
 
@@ -274,11 +278,45 @@ def check_participants(text: str, platform_keys: Set[str], today: dt.date) -> tu
     return problems, len(entries)
 
 
+def check_reports(text: str, msgids: Set[str], today: dt.date) -> tuple[list[str], int]:
+    """Check ``reports.toml`` text: ``(problems, entries)``.
+
+    Every entry needs all of :data:`REPORT_FIELDS`, an https source (no old-style sources
+    here) and a ``checked`` date; ``about`` must be in the catalog and ``contact`` hold plain
+    phone numbers.
+    """
+    try:
+        entries = tomllib.loads(text).get("report", [])
+    except tomllib.TOMLDecodeError as exc:
+        return [f"reports.toml: not valid TOML: {exc}"], 0
+    problems: list[str] = []
+    seen: set[tuple[str, str]] = set()
+    for index, entry in enumerate(entries, 1):
+        where = f"reports.toml #{index} {entry.get('country')} {entry.get('name')!r}"
+        problems += _missing(entry, REPORT_FIELDS[:-1], where)
+        country = entry.get("country")
+        if isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country) is None:
+            problems.append(f"{where}: country {country!r} is not an ISO code")
+        if entry.get("audience", "all") not in AUDIENCES:
+            problems.append(f"{where}: unknown audience {entry.get('audience')!r}")
+        about = entry.get("about")
+        if isinstance(about, str) and about and about not in msgids:
+            problems.append(f"{where}: about {about!r} is not in the catalog")
+        problems += check_source(entry.get("source"), where)
+        problems += check_checked(entry.get("checked"), where, today, required=True)
+        problems += check_contact(entry.get("contact"), where)
+        identity = (str(country), str(entry.get("name")))
+        if identity in seen:
+            problems.append(f"{where}: a second entry with this country and name")
+        seen.add(identity)
+    return problems, len(entries)
+
+
 def check_directory(directory: Path, msgids: Set[str], today: dt.date) -> Report:
-    """Check the three data files in ``directory`` against the catalog's ``msgids``."""
+    """Check the four data files in ``directory`` against the catalog's ``msgids``."""
     problems: list[str] = []
     texts = {}
-    for name in ("helplines.toml", "platforms.toml", "participants.toml"):
+    for name in ("helplines.toml", "platforms.toml", "participants.toml", "reports.toml"):
         path = directory / name
         if path.is_file():
             texts[name] = path.read_text("utf-8")
@@ -291,7 +329,9 @@ def check_directory(directory: Path, msgids: Set[str], today: dt.date) -> Report
     problems += found
     found, services = check_participants(texts["participants.toml"], keys, today)
     problems += found
-    return Report(tuple(problems), helplines, countries, len(keys), services)
+    found, reports = check_reports(texts["reports.toml"], msgids, today)
+    problems += found
+    return Report(tuple(problems), helplines, countries, len(keys), services, reports)
 
 
 def default_directory() -> Path:

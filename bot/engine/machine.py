@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 
 from bot.cases import ids
-from bot.engine import answers, eligibility, guards, page, prompts, startlink, steps, where
+from bot.engine import answers, eligibility, guards, page, prompts, startlink, steps, threats, where
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -163,7 +163,7 @@ def _on_link(session: Session, event: LinkGiven, ctx: Context) -> Step:
     if session.state is State.ASK_WHERE:
         choice = f"where:{platform.key}" if platform is not None else where.OTHER
         said = [say("where.link_seen"), *where.answer(choice, session, ctx)]
-        return _go(session, choice, ctx, DeleteIncoming(), *said)
+        return _go(session, _where_symbol(session, choice), ctx, DeleteIncoming(), *said)
     session, asked = _ask(session, ctx)
     return session, [DeleteIncoming(), *where.link_seen(platform), *asked]
 
@@ -174,6 +174,11 @@ def _on_link(session: Session, event: LinkGiven, ctx: Context) -> Step:
 _ask = steps.ask
 _go = steps.go
 _reask = steps.reask
+
+
+def _where_symbol(session: Session, choice: str) -> str:
+    """An answer to "where were they posted?": back to the codes for someone with the file."""
+    return "where+file" if session.has_file else choice
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -238,7 +243,12 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     if choice not in offered:
         return _reask(session, ctx, "choice.stale")
     if state is State.ASK_WHERE:
-        return _go(session, choice, ctx, *where.answer(choice, session, ctx))
+        said = where.answer(choice, session, ctx)
+        return _go(session, _where_symbol(session, choice), ctx, *said)
+    if state is State.ASK_REPORT_COUNTRY:
+        return threats.on_country(session, choice, ctx)
+    if choice == threats.REPORT_COUNTRY:
+        return threats.ask_country(session, ctx)
     if state is State.ASK_ROLE:
         role = {"me": Role.SELF, "helping": Role.HELPING}.get(choice)
         if choice == "danger":
@@ -247,13 +257,7 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
             return _go(danger, choice, ctx, say("danger.emergency"), say("danger.crisis"))
         return _go(session.with_(role=role), choice, ctx)
     if state is State.ASK_THREAT:
-        threat = choice == "yes"
-        before = (
-            [say("sextortion.not_your_fault"), say("sextortion.steps"), say("sextortion.report")]
-            if threat
-            else []
-        )
-        return _go(session.with_(threat=threat), choice, ctx, *before)
+        return threats.answered(session.with_(threat=choice == "yes"), choice, ctx)
     if state is State.ASK_AGE:
         session = session.with_(age=Age(choice))
         if session.pending:

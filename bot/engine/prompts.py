@@ -44,7 +44,12 @@ _STATIC: dict[State, tuple[str, tuple[Button, ...]]] = {
     State.ASK_THREAT: ("ask.threat", (YES, NO)),
     State.ROUTED: (
         "ask.hash_now",
-        (Button("hash", "button.hash"), TALK, Button("later", "button.later")),
+        (
+            Button("hash", "button.hash"),
+            Button("posted", "button.posted"),
+            TALK,
+            Button("later", "button.later"),
+        ),
     ),
     State.AWAIT_HASHES: ("ask.paste", ()),
     State.CONFIRM_CASE: (
@@ -138,6 +143,14 @@ def language_buttons(languages: tuple[str, ...], page: int) -> tuple[Button, ...
     return tuple(buttons)
 
 
+def country_buttons(countries: tuple[str, ...], first: str | None) -> tuple[Button, ...]:
+    """A country list: the country given before (a deep link, an earlier answer) comes first,
+    and "somewhere else" last."""
+    order = sorted(countries, key=lambda c: c != first)
+    buttons = tuple(Button(f"country:{c}", f"territory:{c}") for c in order)
+    return (*buttons, Button("country:other", "button.other_country"))
+
+
 def prompt(session: Session, ctx: Context) -> Say:
     """The question the conversation is waiting on in its current state."""
     helping = session.role is Role.HELPING
@@ -149,10 +162,10 @@ def prompt(session: Session, ctx: Context) -> Say:
     if state is State.ASK_WHERE:
         return say("ask.where", where.buttons(ctx.platforms))
     if state is State.ASK_COUNTRY:
-        # The country given before (a deep link, an earlier answer) comes first.
-        order = sorted(ctx.countries, key=lambda c: c != session.country)
-        countries = tuple(Button(f"country:{c}", f"territory:{c}") for c in order)
-        return say("ask.country", (*countries, Button("country:other", "button.other_country")))
+        return say("ask.country", country_buttons(ctx.countries, session.country))
+    if state is State.ASK_REPORT_COUNTRY:  # the countries with places to report threats
+        reported = tuple(dict.fromkeys(p.country for p in ctx.reports))
+        return say("ask.report_country", country_buttons(reported, session.country))
     if state is State.ASK_LANGUAGE:
         return say("ask.language", language_buttons(ctx.languages, session.lang_page))
     if state is State.AWAIT_HASHES and ctx.page_url:

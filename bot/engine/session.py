@@ -102,6 +102,8 @@ class Context:
     no message may say otherwise."""
     platforms: tuple[PlatformForms, ...] = ()
     """The platform directory the "where is it posted" question offers."""
+    reports: tuple[Helpline, ...] = ()
+    """Where to report threats and money demands, by country (``bot/data/reports.toml``)."""
     referral_links: tuple[Referral, ...] = ()
     """Helplines' referral codes from the database, known like the bundled helplines' codes."""
     max_items: int = 30

@@ -48,6 +48,8 @@ class State(StrEnum):
     ASK_CASE_NUMBER = "ask_case_number"
     ASK_PIN = "ask_pin"
     ASK_COUNTRY = "ask_country"
+    ASK_REPORT_COUNTRY = "ask_report_country"
+    """The country to show places to report threats for (a side trip, like ``ASK_COUNTRY``)."""
     ASK_LANGUAGE = "ask_language"
     RESUME = "resume"
     """Pseudo-state: go back to where the side trip started."""
@@ -84,13 +86,17 @@ TRANSITIONS: dict[tuple[State, str], State] = {
     (S.DANGER, "talk"): S.ASK_COUNTRY,
     (S.ASK_THREAT, "yes"): S.ASK_AGE,
     (S.ASK_THREAT, "no"): S.ASK_AGE,
+    (S.ASK_AGE, "report_country"): S.ASK_REPORT_COUNTRY,
+    (S.ASK_REPORT_COUNTRY, "country"): S.RESUME,
     (S.ASK_AGE, "under18"): S.ASK_FILE,
     (S.ASK_AGE, "adult"): S.ASK_FILE,
     (S.ASK_AGE, "unsure"): S.ASK_FILE,
     (S.ASK_FILE, "yes"): S.ROUTED,
     (S.ASK_FILE, "no"): S.ASK_WHERE,
     (S.ASK_WHERE, "where"): S.MENU,
+    (S.ASK_WHERE, "where+file"): S.ROUTED,
     (S.ROUTED, "hash"): S.AWAIT_HASHES,
+    (S.ROUTED, "posted"): S.ASK_WHERE,
     (S.ROUTED, "talk"): S.ASK_COUNTRY,
     (S.ROUTED, "later"): S.MENU,
     (S.AWAIT_HASHES, "text:ok"): S.CONFIRM_CASE,
@@ -118,7 +124,10 @@ TRANSITIONS: dict[tuple[State, str], State] = {
     (S.ASK_LANGUAGE, "lang"): S.RESUME,
     (S.ASK_LANGUAGE, "langpage"): S.ASK_LANGUAGE,
 }
-"""Choices such as ``lang:fr``, ``country:GB`` or ``where:tiktok`` are looked up by their prefix."""
+"""Choices such as ``lang:fr``, ``country:GB`` or ``where:tiktok`` are looked up by their prefix.
+
+``where+file`` is any answer to "where were they posted?" from someone who has the file (they
+came from the hashing route): it leads back there rather than to the menu."""
 
 
 def advance(state: State, symbol: str) -> State:

@@ -11,8 +11,8 @@ from bot.cli import main
 from bot.data.check import check_contact, check_directory, default_directory
 from bot.i18n import Catalogs
 
-TODAY = dt.date(2026, 12, 2)
-MSGIDS = frozenset({"helpline.about.line", "helpline.about.emergency"})
+TODAY = dt.date(2026, 12, 3)
+MSGIDS = frozenset({"helpline.about.line", "helpline.about.emergency", "report.about.place"})
 
 HELPLINES = """
 [[helpline]]
@@ -76,22 +76,38 @@ source = "docs/facts.md"
 """
 
 
+REPORTS = """
+[[report]]
+country = "GB"
+name = "A place"
+about = "report.about.place"
+contact = "101 · in danger now: 999 · place.example/report"
+audience = "minors"
+source = "https://place.example/report"
+checked = "2026-12-03"
+"""
+
+
 def _write(
     folder: Path,
     helplines: str = HELPLINES,
     platforms: str = PLATFORMS,
     participants: str = PARTICIPANTS,
+    reports: str = REPORTS,
 ) -> Path:
     (folder / "helplines.toml").write_text(helplines, "utf-8")
     (folder / "platforms.toml").write_text(platforms, "utf-8")
     (folder / "participants.toml").write_text(participants, "utf-8")
+    (folder / "reports.toml").write_text(reports, "utf-8")
     return folder
 
 
 def test_good_files_have_no_problems(tmp_path: Path) -> None:
     report = check_directory(_write(tmp_path), MSGIDS, TODAY)
     assert report.problems == ()
-    assert report.summary() == "ok: 2 helplines in 1 countries, 1 platforms, 1 services"
+    assert report.summary() == (
+        "ok: 2 helplines in 1 countries, 1 platforms, 1 services, 1 places to report threats"
+    )
 
 
 @pytest.mark.parametrize(
@@ -108,7 +124,7 @@ def test_good_files_have_no_problems(tmp_path: Path) -> None:
         ("0800-111 222", "1-800-THE-LINE", "not a plain phone number"),
         ('"https://line.example/contact"', '"http://line.example/contact"', "not an https"),
         ('"https://line.example/contact"', '"line.example"', "not an https"),
-        ('checked = "2026-12-02"', 'checked = "2026-12-03"', "in the future"),
+        ('checked = "2026-12-02"', 'checked = "2026-12-04"', "in the future"),
         ('checked = "2026-12-02"', 'checked = "02/12/2026"', "not a date"),
         ('checked = "2026-12-02"', 'checked = "2026-12-2"', "not a date"),
         ('checked = "2026-12-02"\n', "", "checked is missing"),
@@ -181,6 +197,36 @@ def test_missing_and_unreadable_files_are_reported(tmp_path: Path) -> None:
     assert any("not valid TOML" in line for line in report.problems)
     assert "platforms.toml: missing" in report.problems
     assert "participants.toml: missing" in report.problems
+    assert "reports.toml: missing" in report.problems
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('name = "A place"\n', "", "name is missing"),
+        ('country = "GB"', 'country = "global"', "is not an ISO code"),
+        ('audience = "minors"', 'audience = "kids"', "unknown audience"),
+        ('about = "report.about.place"', 'about = "report.about.nowhere"', "not in the catalog"),
+        ('source = "https://place.example/report"', 'source = "press coverage"', "not an https"),
+        ('checked = "2026-12-03"\n', "", "checked is missing"),
+        ('checked = "2026-12-03"', 'checked = "2027-01-01"', "is in the future"),
+        ("101 ·", "0800/123 ·", "not a plain phone number"),
+        ('"""\n[[report]]', '"""\n[[report]', "not valid TOML"),
+    ],
+)
+def test_each_mistake_in_the_reporting_places_is_reported(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    text = '"""' + REPORTS if old.startswith('"""') else REPORTS
+    assert old in text
+    changed = text.replace(old, new).removeprefix('"""')
+    report = check_directory(_write(tmp_path, reports=changed), MSGIDS, TODAY)
+    assert any(problem in line for line in report.problems), report.problems
+
+
+def test_a_reporting_place_listed_twice_is_reported(tmp_path: Path) -> None:
+    report = check_directory(_write(tmp_path, reports=REPORTS + REPORTS), MSGIDS, TODAY)
+    assert any("a second entry" in line for line in report.problems), report.problems
 
 
 @pytest.mark.parametrize(
@@ -204,6 +250,7 @@ def test_the_shipped_data_is_clean() -> None:
     assert report.problems == ()
     assert report.platforms >= 9
     assert report.services == 2
+    assert report.reports >= 15
 
 
 def test_the_command_prints_a_summary_and_succeeds(capsys: pytest.CaptureFixture[str]) -> None:
@@ -221,7 +268,8 @@ def test_the_command_lists_each_problem_and_fails(
         .replace('checked = "2026-11-30"', 'checked = "2999-01-01"')
         .replace("helpline.about.line", "helpline.about.rph")
     )
-    folder = _write(tmp_path, helplines=broken)
+    real = REPORTS.replace("report.about.place", "report.about.ceop")
+    folder = _write(tmp_path, helplines=broken, reports=real)
     monkeypatch.setattr("bot.data.check.default_directory", lambda: folder)
     assert main(["helplines", "--check"]) == 1
     out = capsys.readouterr().out.strip().splitlines()

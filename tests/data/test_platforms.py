@@ -8,6 +8,7 @@ from bot.data.platforms import (
     FORM_KINDS,
     Form,
     Platform,
+    find_link,
     host_of,
     load_participants,
     load_platforms,
@@ -19,6 +20,8 @@ from bot.data.platforms import (
 
 REQUIRED = {
     "instagram",
+    "threads",
+    "onlyfans",
     "facebook",
     "tiktok",
     "x",
@@ -60,6 +63,34 @@ def test_the_shipped_participant_lists_name_known_platforms() -> None:
             assert participant.platform is None or participant.platform in keys
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("it is here https://www.threads.com/@someone/post/abc", "threads"),
+        ("threads.net/@someone", "threads"),
+        ("look onlyfans.com/someone", "onlyfans"),
+    ],
+)
+def test_links_to_threads_and_onlyfans_find_them(text: str, key: str) -> None:
+    linked, platform = find_link(text)
+    assert linked
+    assert platform is not None
+    assert platform.key == key
+
+
+def test_threads_and_onlyfans_take_part_in_both_services() -> None:
+    for host in ("threads.net", "onlyfans.com"):
+        platform = platform_for_domain(host)
+        assert platform is not None
+        assert {s.key for s in services_for(platform)} == {"take_it_down", "stopncii"}
+    threads = platform_for_domain("threads.com")
+    assert threads is not None
+    assert threads.form("copyright") is not None
+    onlyfans = platform_for_domain("onlyfans.com")
+    assert onlyfans is not None
+    assert onlyfans.form("intimate") is not None
+
+
 def test_a_platform_knows_the_services_it_takes_part_in() -> None:
     instagram = platform_for_domain("instagram.com")
     assert instagram is not None
@@ -86,6 +117,9 @@ def test_a_platform_knows_the_services_it_takes_part_in() -> None:
         ("www.twitter.com", "x"),
         ("old.reddit.com", "reddit"),
         ("www.youtube.com", "youtube"),
+        ("www.threads.net", "threads"),
+        ("threads.com", "threads"),
+        ("onlyfans.com", "onlyfans"),
     ],
 )
 def test_a_host_and_its_subdomains_find_the_platform(host: str, key: str) -> None:

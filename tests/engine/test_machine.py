@@ -72,6 +72,7 @@ REACH: dict[State, list[Event]] = {
     State.ASK_CASE_NUMBER: [Start(), Command("status")],
     State.ASK_PIN: [Start(), Command("status"), Text(ids.new_case_number())],
     State.ASK_COUNTRY: [Start(), Command("helplines")],
+    State.ASK_REPORT_COUNTRY: [Start(), Choice("me"), Choice("yes"), Choice("report_country")],
     State.ASK_LANGUAGE: [Start(), Command("language")],
 }
 
@@ -130,7 +131,7 @@ def test_threats_get_sextortion_steps_before_routing() -> None:
     assert msgids(effects) == [
         "sextortion.not_your_fault",
         "sextortion.steps",
-        "sextortion.report",
+        "sextortion.report_general",
         "ask.age",
     ]
     assert session.threat is True
