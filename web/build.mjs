@@ -14,6 +14,8 @@ const vendor = join(here, "..", "bot", "companion", "web", "vendor");
 const FILES = [
   ["hash-wasm", "dist/md5.umd.min.js", "hash-wasm-md5.umd.min.js"],
   ["hash-wasm", "LICENSE", "hash-wasm-LICENSE.txt"],
+  ["libheif-js", "libheif-wasm/libheif-bundle.js", "libheif-bundle.js"],
+  ["libheif-js", "libheif-wasm/LICENSE", "libheif-LICENSE.txt"],
 ];
 
 mkdirSync(vendor, { recursive: true });

@@ -12,18 +12,21 @@
 // `reclaim hash`, pHash and dHash of a large picture come from a box-reduced copy (perceptual.js),
 // and again from every pixel when PDQ finds the picture too plain (a second read of the pixels).
 // HEIC/HEIF (iPhone photos): hashed like any picture where the browser decodes it (Safari);
-// where it cannot (Chromium, Firefox), the result keeps the file's MD5 with the note
-// "heic_not_decoded", so an exact copy can still be matched. Pictures are limited to
+// where it cannot (Chromium, Firefox), libheif decodes it (heic.js, loaded on first use); if
+// that fails too, the result keeps the file's MD5 with the note "heic_not_decoded", so an exact
+// copy can still be matched. Pictures are limited to
 // bot.companion.imaging.MAX_PIXELS from their header, before any decoding; a picture the browser
 // fails to decode or draw for want of memory (48 MP works in desktop Chromium) is "too_large".
 // What does not belong here: the hash arithmetic (pdq.js, perceptual.js), telling kinds apart
 // (media.js), anything shown to people (the page).
 "use strict";
 
-importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js");
+importScripts(
+  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js", "heic.js",
+);
 
 (function (root) {
-  const { media, pdq, perceptual } = root.Reclaim;
+  const { media, pdq, perceptual, heic } = root.Reclaim;
   /** Bytes hashed at a time (as hasher.CHUNK_SIZE): small chunks let the browser fill the next
    * buffer while this one is hashed, which measured faster than 4 or 8 MiB. */
   const CHUNK_SIZE = 1 << 20;
@@ -359,6 +362,30 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
     return webpProbe;
   }
 
+  /** The vendored libheif factory, loaded from the page's own folder on first use. */
+  function loadLibheif() {
+    importScripts("vendor/libheif-bundle.js");
+    return root.libheif;
+  }
+
+  /**
+   * libheif's decode of a HEIF picture as an ImageBitmap; null where libheif cannot read it
+   * (or could not be loaded, e.g. offline before its first use), "too_large" beyond MAX_PIXELS.
+   * @param {File} file
+   */
+  async function heifBitmap(file) {
+    let pixels;
+    try {
+      pixels = await heic.decode(await read(file), loadLibheif, MAX_PIXELS);
+    } catch (error) {
+      if (error instanceof ReadError) throw error;
+      return null;
+    }
+    if (pixels === null || pixels === "too_large") return pixels;
+    const image = new ImageData(pixels.data, pixels.width, pixels.height);
+    return createImageBitmap(image, DECODE_OPTIONS);
+  }
+
   /**
    * Every hash of one file, and what went wrong if something did; never throws for the file.
    * @param {File} file
@@ -395,9 +422,16 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       decoding.then(({ decoded }) => decoded && decoded.close());
       throw error;
     }
-    const bitmap = (await decoding).decoded;
+    let bitmap = (await decoding).decoded;
+    // A HEIF picture the browser cannot open is decoded by libheif, already turned upright.
+    const byLibheif = !bitmap && plan.heif;
+    if (byLibheif) {
+      const decoded = await heifBitmap(file);
+      if (decoded === "too_large") return result("image", { error: "too_large" });
+      if (decoded === null) return result("image", { md5, note: "heic_not_decoded" });
+      bitmap = decoded;
+    }
     if (!bitmap) {
-      if (plan.heif) return result("image", { md5, note: "heic_not_decoded" });
       if (plan.kind !== "image") return result("other", { md5, note: "not_media" });
       if (watcher.error()) return result("image", { error: watcher.error() });
       if (stored && stored.width * stored.height > BROWSER_DECODE_PIXELS) {
@@ -412,11 +446,13 @@ importScripts("vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptu
       if (bitmap.width === 0 || bitmap.height === 0) return result("image", { error: "damaged" });
       if (bitmap.width * bitmap.height > MAX_PIXELS) return result("image", { error: "too_large" });
       // Browsers apply EXIF orientation to JPEG and PNG; Chromium ignores it in WebP.
-      const webpTurn = await media.webpFileOrientation(head, file.size, (from, to) =>
-        read(file.slice(from, to)),
-      );
+      const webpTurn = byLibheif
+        ? 1
+        : await media.webpFileOrientation(head, file.size, (from, to) =>
+            read(file.slice(from, to)),
+          );
       const orientation = webpTurn !== 1 && !(await webpOrientationApplied()) ? webpTurn : 1;
-      const storedTurn = webpTurn !== 1 ? webpTurn : media.exifOrientation(head);
+      const storedTurn = byLibheif ? 1 : webpTurn !== 1 ? webpTurn : media.exifOrientation(head);
       let hashes = null;
       try {
         const plan = { stored: storedTurn, pdq: true, full: false };
