@@ -48,6 +48,7 @@ def side_trip(session: Session, name: str, ctx: Context, *before: Effect) -> Ste
     """``/helplines`` or ``/language``: go there, and come back to where the person was."""
     if name == "language" and len(ctx.languages) < 2:
         return reask(session, ctx, "language.only_one")
-    keep = session.state not in (State.ASK_COUNTRY, State.ASK_LANGUAGE)
+    # From a side trip's own question, come back to where that trip was going back to.
+    keep = session.state not in (State.ASK_COUNTRY, State.ASK_LANGUAGE, State.ASK_REPORT_COUNTRY)
     resume = session.state if keep else session.resume
     return go(session.with_(resume=resume), f"/{name}", ctx, *before)

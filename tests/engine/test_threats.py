@@ -7,7 +7,7 @@ import pytest
 from bot.data import load_helplines
 from bot.data.reports import load_reports
 from bot.engine.effects import Lines, Msg, Say
-from bot.engine.events import Choice, Start
+from bot.engine.events import Choice, Command, Start
 from bot.engine.machine import step
 from bot.engine.states import State
 from bot.i18n import Catalogs
@@ -99,6 +99,16 @@ def test_the_places_follow_the_age_when_it_is_known() -> None:
     assert adult == {"Police"}
     assert {p.name for p in places(CTX, "GB", None)} == {"CEOP Safety Centre", "Police"}
     assert places(CTX, None, None) == ()
+
+
+def test_helplines_from_the_report_question_come_back_to_the_waiting_question() -> None:
+    session, _ = run([Start(), Choice("me"), Choice("yes"), Choice("report_country")], ctx=CTX)
+    assert session.state is State.ASK_REPORT_COUNTRY
+    session, _ = step(session, Command("helplines"), CTX)
+    assert session.state is State.ASK_COUNTRY
+    session, effects = step(session, Choice("country:GB"), CTX)
+    assert session.state is State.ASK_AGE  # the question the report trip was going back to
+    assert msgids(effects)[-1] == "ask.age"
 
 
 def test_a_stale_report_button_is_declined_kindly() -> None:
