@@ -68,6 +68,10 @@ class PageOffer:
         fragment: a choice the page starts with, as ``(name, value)`` pairs. Sent in the
             address's fragment, which a browser never sends to any server, with the language
             beside it; only for values that say nothing about the person (a law, a platform).
+        sends_back: whether the page sends its result back to the chat (the hashing page's
+            code). Telegram takes data only from a page opened by a keyboard button, which
+            stays under the text field until the bot takes it away; a page that sends nothing
+            back opens from a button on the message itself, which leaves nothing to put away.
     """
 
     url: str
@@ -76,6 +80,7 @@ class PageOffer:
     plain: str = ""
     mini_app: str = "miniapp.html"
     fragment: tuple[tuple[str, str], ...] = ()
+    sends_back: bool = True
 
     def entry(self, name: str | None = None) -> str:
         """The address of one of the page's entries (``None``: :attr:`plain`; or a name such

@@ -53,14 +53,22 @@ def request_offer(
     lang = session.lang or ctx.default_language
     chosen = (("law", law), ("platform", platform))
     fragment = tuple((name, value) for name, value in chosen if value)
-    return PageOffer(ctx.page_url, lang, REQUEST_LABEL, REQUEST_PAGE, REQUEST_MINI_APP, fragment)
+    return PageOffer(
+        ctx.page_url,
+        lang,
+        REQUEST_LABEL,
+        REQUEST_PAGE,
+        REQUEST_MINI_APP,
+        fragment,
+        sends_back=False,
+    )
 
 
 def follow(
     before: Session, session: Session, effects: list[Effect], event: Event, ctx: Context
 ) -> tuple[Session, list[Effect]]:
     """Record an offer made in this step, or close one the conversation has left behind."""
-    if any(isinstance(e, Say) and e.page is not None for e in effects):
+    if any(isinstance(e, Say) and e.page is not None and e.page.sends_back for e in effects):
         return session.with_(page_open=True), effects
     fresh_start = isinstance(event, Start) or before.state is State.NEW
     maybe_open = before.page_open or session.page_open or (bool(ctx.page_url) and fresh_start)

@@ -71,7 +71,9 @@ class TelegramTransport:
         """Send a message (several if it is long; buttons go on the last part).
 
         The companion page is offered as a reply keyboard button that opens it as a Mini App
-        (only those can send data back), and a closed offer takes that keyboard away. A
+        (only those can send data back), and a closed offer takes that keyboard away; a page
+        that sends nothing back (the removal-request composer) is a Mini App button on the
+        message instead. A
         message carries one keyboard: if one ever had both inline buttons and a page keyboard,
         the page keyboard would go on its first part, or on a short message of its own.
 
@@ -81,7 +83,7 @@ class TelegramTransport:
         parts = split_text(message.text)
         markups: list[Markup | None] = [None] * len(parts)
         if markups:
-            markups[-1] = _keyboard(message.buttons)
+            markups[-1] = _keyboard(message.buttons, _page_button(message))
         page = _page_keyboard(message)
         if page is not None and markups and markups[0] is None:
             markups[0] = page
@@ -197,10 +199,19 @@ class TelegramTransport:
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 
+def _page_button(message: Rendered) -> InlineKeyboardButton | None:
+    """A page that sends nothing back, as a Mini App button on the message itself."""
+    if message.page is None or message.page.sends_back:
+        return None
+    app = WebAppInfo(message.page.entry(message.page.mini_app))
+    return InlineKeyboardButton(message.page_label, web_app=app)
+
+
 def _page_keyboard(message: Rendered) -> ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
     """The page offer as a Mini App keyboard button (the offer's Telegram entry, which loads
-    Telegram's script), or the removal of a closed offer."""
-    if message.page is not None:
+    Telegram's script; only such buttons let a page send data back), or the removal of a
+    closed offer."""
+    if message.page is not None and message.page.sends_back:
         app = WebAppInfo(message.page.entry(message.page.mini_app))
         button = KeyboardButton(message.page_label, web_app=app)
         return ReplyKeyboardMarkup([[button]], resize_keyboard=True)
@@ -209,13 +220,15 @@ def _page_keyboard(message: Rendered) -> ReplyKeyboardMarkup | ReplyKeyboardRemo
     return None
 
 
-def _keyboard(buttons: tuple[tuple[str, str], ...]) -> InlineKeyboardMarkup | None:
-    if not buttons:
+def _keyboard(
+    buttons: tuple[tuple[str, str], ...], page: InlineKeyboardButton | None = None
+) -> InlineKeyboardMarkup | None:
+    """The message's buttons, with a page button (if any) on a row of its own at the end."""
+    if not buttons and page is None:
         return None
     encoded = tuple((encode_choice(choice), label) for choice, label in buttons)
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(label, callback_data=data) for data, label in row]
-            for row in keyboard_rows(encoded)
-        ]
-    )
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data) for data, label in row]
+        for row in keyboard_rows(encoded)
+    ]
+    return InlineKeyboardMarkup([*rows, [page]] if page is not None else rows)

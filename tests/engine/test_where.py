@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.data import load_helplines
 from bot.engine import where
 from bot.engine.effects import DeleteIncoming, Say
 from bot.engine.events import Choice, Event, LinkGiven, Start
@@ -133,3 +134,45 @@ def test_the_session_keeps_no_trace_of_the_site() -> None:
 def test_buttons_skip_platforms_the_directory_lacks() -> None:
     ctx = make_ctx(platforms=PLATFORMS[2:])
     assert [b.choice for b in where.buttons(ctx.platforms)] == [where.OTHER, where.UNKNOWN]
+
+
+PAGE = "https://reclaim.example.org/companion/"
+
+
+def _offer(effects: list[object]) -> Say:
+    (offer,) = [e for e in effects if isinstance(e, Say) and e.msgid == "where.request"]
+    return offer
+
+
+@pytest.mark.parametrize(
+    ("start", "law"),
+    [("c_US", "tida"), ("c_DE", "dsa"), ("c_AU", "esafety"), ("c_GB", None), (None, None)],
+)
+def test_the_composer_is_offered_with_the_law_of_the_country(
+    start: str | None, law: str | None
+) -> None:
+    ctx = make_ctx(page_url=PAGE, helplines=load_helplines())  # a country is kept if it has some
+    first = Start(start) if start else Start()
+    events = [first, *_asked_where("adult")[1:], Choice("where:instagram")]
+    session, effects = run(events, ctx=ctx)
+    offer = _offer(effects).page
+    assert offer is not None
+    assert offer.sends_back is False
+    fragment = dict(offer.fragment)
+    assert fragment.get("law") == law
+    assert fragment["platform"] == "instagram"
+    assert offer.entry().startswith(PAGE + "request.html#lang=en")
+    assert offer.entry(offer.mini_app).startswith(PAGE + "request-miniapp.html#lang=en")
+    # Nothing is left under the text field, so nothing has to be put away later.
+    assert session.page_open is False
+    session, effects = run([Choice("status")], session, ctx)
+    assert "page.put_away" not in msgids(effects)
+
+
+def test_the_composer_is_offered_only_where_the_page_is_served() -> None:
+    _, effects = run([*_asked_where("adult"), Choice("where:instagram")])
+    assert "where.request" not in msgids(effects)
+    _, effects = run([*_asked_where("adult"), Choice(where.UNKNOWN)], ctx=make_ctx(page_url=PAGE))
+    assert "where.request" not in msgids(effects)  # it needs a link to send
+    _, effects = run([*_asked_where("adult"), Choice(where.OTHER)], ctx=make_ctx(page_url=PAGE))
+    assert "platform" not in dict(_offer(effects).page.fragment)  # type: ignore[union-attr]

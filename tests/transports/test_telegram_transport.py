@@ -82,6 +82,36 @@ async def test_a_page_keyboard_never_replaces_inline_buttons(
     assert ref == f"{first.message_id},{second.message_id}"
 
 
+COMPOSER = PageOffer(
+    "https://reclaim.example.org/companion/",
+    "de",
+    "button.open_request",
+    "request.html",
+    "request-miniapp.html",
+    (("law", "dsa"),),
+    sends_back=False,
+)
+
+
+async def test_a_page_that_sends_nothing_back_is_a_button_on_the_message(
+    emu: BotApiEmulator, transport: TelegramTransport
+) -> None:
+    user = emu.add_user()
+    both = Rendered("Write it", (("yes", "Yes"),), page=COMPOSER, page_label="Write")
+    await transport.send(str(user.id), both)
+    (sent,) = emu.bot_messages(user)
+    assert sent.reply_keyboard is None  # nothing under the text field to take away later
+    assert sent.buttons[0][0]["callback_data"] == "1|yes"
+    assert sent.buttons[-1] == [
+        {
+            "text": "Write",
+            "web_app": {
+                "url": "https://reclaim.example.org/companion/request-miniapp.html#lang=de&law=dsa"
+            },
+        }
+    ]
+
+
 async def test_long_messages_go_in_parts_and_are_deleted_together(
     emu: BotApiEmulator, transport: TelegramTransport
 ) -> None:
