@@ -3,8 +3,9 @@
 // block's AC coefficients are decoded only to be skipped, except where a 2x2 IDCT needs them
 // (4:2:0 chroma at 1/8); each block turns straight into its 1/8-scale samples. Progressive scans
 // keep the coefficients they need until the last scan.
-// The hot loops keep the reader's state in local variables and look codes up LOOKAHEAD bits at a
-// time, so no function is called per bit or per coefficient.
+// The byte stuffing is taken out of a scan first, so any 32 bits are four plain loads; the hot loop
+// keeps its position in a local variable and skips most AC coefficients (code and value) in one
+// table lookup, so no function is called per bit or per coefficient.
 // What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
 "use strict";
 
@@ -19,45 +20,83 @@
   ]);
   /** Bits looked up at once when decoding a Huffman code (codes up to this long: one lookup). */
   const LOOKAHEAD = 9;
-  const LOOK_MASK = (1 << LOOKAHEAD) - 1;
+  /** Bits looked up at once when skipping an AC coefficient: its code and its value together. */
+  const SKIP_BITS = 11;
+  /** In a skip entry, a k advance this large means the end of the block. */
+  const END_OF_BLOCK = 128;
+
   /**
-   * The bit reader's state, kept in a plain object: each decoder copies it into locals.
-   * buf holds cnt unread bits (the low ones); fake counts the zero bits put in past a marker.
+   * A scan's entropy-coded bytes with the byte stuffing taken out, cut into its restart
+   * intervals, and a position in bits: any 32 bits are then read with four plain loads.
+   * `bytes` may be reused from the previous scan (one buffer as long as the file).
    */
-  function createReader(data, pos) {
+  function createReader(data, pos, reuse) {
+    const bytes = reuse && reuse.length >= data.length + 8 ? reuse : new Uint8Array(data.length + 8);
+    const ends = [];
+    let out = 0;
+    let at = pos;
+    let marker = -1;
+    while (marker < 0) {
+      const next = data.indexOf(0xff, at);
+      if (next < 0 || next + 1 >= data.length) throw new Unsupported("scan runs to the end");
+      bytes.set(data.subarray(at, next), out);
+      out += next - at;
+      const second = data[next + 1];
+      if (second === 0) {
+        bytes[out++] = 0xff;
+        at = next + 2;
+      } else if (second === 0xff) {
+        at = next + 1; // a fill byte
+      } else if (second >= 0xd0 && second <= 0xd7) {
+        ends.push(out);
+        at = next + 2;
+      } else {
+        ends.push(out);
+        marker = next;
+      }
+    }
+    // Past the data, zero bits (as libjpeg supplies them); using them means the data is cut.
+    bytes.fill(0, out, out + 8);
     return {
-      data, pos, buf: 0, cnt: 0, fake: 0, marker: false, eobrun: 0,
-      /** After a restart interval: the RSTn marker must come next. */
+      bytes, bitpos: 0, ends, segment: 0, marker, eobrun: 0,
+      /** After a restart interval: the next interval starts at the next whole byte. */
       restart() {
         this.check();
-        const at = this.markerAt();
-        if (this.data[at + 1] < 0xd0 || this.data[at + 1] > 0xd7) throw new Unsupported("no restart marker");
-        this.pos = at + 2;
-        this.buf = 0;
-        this.cnt = 0;
-        this.fake = 0;
-        this.marker = false;
+        this.bitpos = this.ends[this.segment] * 8;
+        this.segment += 1;
         this.eobrun = 0;
+        if (this.segment >= this.ends.length) throw new Unsupported("restart marker missing");
       },
       /** @returns {number} where the marker after the scan starts */
       finish() {
         this.check();
-        return this.markerAt();
+        if (this.segment !== this.ends.length - 1) throw new Unsupported("restart markers left over");
+        return this.marker;
       },
       check() {
-        if (this.fake > this.cnt) throw new Unsupported("data ends inside the scan");
-      },
-      markerAt() {
-        let at = this.pos;
-        const bytes = this.data;
-        // The bits decoded end within the bytes read; only fill bytes may come before the marker.
-        while (at + 1 < bytes.length && bytes[at] === 0xff && bytes[at + 1] === 0xff) at += 1;
-        if (at + 1 >= bytes.length || bytes[at] !== 0xff || bytes[at + 1] === 0) {
-          throw new Unsupported("extra data before marker");
-        }
-        return at;
+        if (this.bitpos > this.ends[this.segment] * 8) throw new Unsupported("data ends inside the scan");
       },
     };
+  }
+
+  /**
+   * The table that skips an AC coefficient in one lookup of SKIP_BITS bits: (k advance << 5) |
+   * bits used, where the code and its value bits fit; END_OF_BLOCK as the advance for an end of
+   * block; 0 where the general decoding must be used.
+   */
+  function skipTable(table) {
+    const skip = new Int32Array(1 << SKIP_BITS);
+    for (let bits = 0; bits < 1 << SKIP_BITS; bits++) {
+      const entry = table.fast[bits >>> (SKIP_BITS - LOOKAHEAD)];
+      if (entry === 0) continue;
+      const length = entry >> 8;
+      const symbol = entry & 255;
+      const size = symbol & 15;
+      if (symbol === 0) skip[bits] = (END_OF_BLOCK << 5) | length;
+      else if (symbol === 0xf0) skip[bits] = (16 << 5) | length;
+      else if (size !== 0 && length + size <= SKIP_BITS) skip[bits] = (((symbol >> 4) + 1) << 5) | (length + size);
+    }
+    return skip;
   }
 
   /**
@@ -65,141 +104,113 @@
    * padded block grid and writes its 1/8-scale samples.
    */
   function sequentialUnit(reader) {
-    const data = reader.data;
-    const length = data.length;
+    const bytes = reader.bytes;
     const block = new Int32Array(64);
     return function decodeBlock(part, index) {
       const c = part.component;
-      let buf = reader.buf;
-      let cnt = reader.cnt;
-      let pos = reader.pos;
-      let fake = reader.fake;
-      let marker = reader.marker;
+      let bitpos = reader.bitpos;
       // --- DC
+      let p = bitpos >>> 3;
+      let word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
       let table = part.dc;
-      let fast = table.fast;
-      while (cnt <= 24) {
-        let byte = 0;
-        if (!marker) {
-          if (pos >= length) marker = true;
-          else {
-            byte = data[pos];
-            if (byte !== 0xff) pos += 1;
-            else if (data[pos + 1] === 0) pos += 2;
-            else { marker = true; byte = 0; }
-          }
-        }
-        if (marker) fake += 8;
-        buf = (buf << 8) | byte;
-        cnt += 8;
-      }
-      let entry = fast[(buf >>> (cnt - LOOKAHEAD)) & LOOK_MASK];
-      let symbol;
-      if (entry !== 0) {
-        cnt -= entry >> 8;
-        symbol = entry & 255;
-      } else {
-        symbol = slowSymbol(table, buf, cnt);
-        cnt -= symbol >> 8;
-        symbol &= 255;
-      }
+      let entry = table.fast[word >>> (32 - LOOKAHEAD)];
+      if (entry === 0) entry = slowSymbol(table, word);
+      let length = entry >> 8;
+      let size = entry & 255;
       let value = 0;
-      if (symbol !== 0) {
-        if (symbol > 11) throw new Unsupported("bad DC");
-        value = (buf >>> (cnt - symbol)) & ((1 << symbol) - 1);
-        cnt -= symbol;
-        if (value < 1 << (symbol - 1)) value -= (1 << symbol) - 1;
+      if (size !== 0) {
+        if (size > 11) throw new Unsupported("bad DC");
+        if (length + size > 25) {
+          bitpos += length;
+          length = 0;
+          p = bitpos >>> 3;
+          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+        }
+        value = (word << length) >>> (32 - size);
+        if (value < 1 << (size - 1)) value -= (1 << size) - 1;
       }
+      bitpos += length + size;
       c.pred += value;
-      const full = c.size > 1;
       // --- AC
       table = part.ac;
-      fast = table.fast;
       let k = 1;
-      while (k < 64) {
-        if (cnt <= 24) {
-          while (cnt <= 24) {
-            let byte = 0;
-            if (!marker) {
-              if (pos >= length) marker = true;
-              else {
-                byte = data[pos];
-                if (byte !== 0xff) pos += 1;
-                else if (data[pos + 1] === 0) pos += 2;
-                else { marker = true; byte = 0; }
-              }
-            }
-            if (marker) fake += 8;
-            buf = (buf << 8) | byte;
-            cnt += 8;
+      if (c.size === 1) {
+        // Only skipped: most coefficients in one lookup.
+        const skip = table.skip;
+        const fast = table.fast;
+        while (k < 64) {
+          p = bitpos >>> 3;
+          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+          const step = skip[word >>> (32 - SKIP_BITS)];
+          if (step !== 0) {
+            bitpos += step & 31;
+            k += step >> 5;
+            continue;
+          }
+          entry = fast[word >>> (32 - LOOKAHEAD)];
+          if (entry === 0) entry = slowSymbol(table, word);
+          const symbol = entry & 255;
+          bitpos += (entry >> 8) + (symbol & 15);
+          if ((symbol & 15) === 0) {
+            if (symbol === 0xf0) k += 16;
+            else if (symbol === 0) break;
+            else throw new Unsupported("bad AC");
+          } else {
+            k += (symbol >> 4) + 1;
           }
         }
-        entry = fast[(buf >>> (cnt - LOOKAHEAD)) & LOOK_MASK];
-        if (entry !== 0) {
-          cnt -= entry >> 8;
-          symbol = entry & 255;
-        } else {
-          symbol = slowSymbol(table, buf, cnt);
-          cnt -= symbol >> 8;
-          symbol &= 255;
-        }
-        const size = symbol & 15;
+        if (k > 64 && k < END_OF_BLOCK) throw new Unsupported("coefficients past the block");
+        reader.bitpos = bitpos;
+        c.samples[index] = oneByOne(c.pred, c.table[0]);
+        return;
+      }
+      // Kept for the 2x2 IDCT.
+      while (k < 64) {
+        p = bitpos >>> 3;
+        word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+        entry = table.fast[word >>> (32 - LOOKAHEAD)];
+        if (entry === 0) entry = slowSymbol(table, word);
+        length = entry >> 8;
+        const symbol = entry & 255;
+        size = symbol & 15;
         if (size === 0) {
-          if (symbol !== 0xf0) break;
+          bitpos += length;
+          if (symbol === 0) break;
+          if (symbol !== 0xf0) throw new Unsupported("bad AC");
           k += 16;
           continue;
         }
-        // After a code (16 bits at most), at least 9 bits are left: refill for longer values.
-        if (cnt < size) {
-          while (cnt <= 24) {
-            let byte = 0;
-            if (!marker) {
-              if (pos >= length) marker = true;
-              else {
-                byte = data[pos];
-                if (byte !== 0xff) pos += 1;
-                else if (data[pos + 1] === 0) pos += 2;
-                else { marker = true; byte = 0; }
-              }
-            }
-            if (marker) fake += 8;
-            buf = (buf << 8) | byte;
-            cnt += 8;
-          }
-        }
         k += symbol >> 4;
-        if (full && k < 64) {
-          let coefficient = (buf >>> (cnt - size)) & ((1 << size) - 1);
-          if (coefficient < 1 << (size - 1)) coefficient -= (1 << size) - 1;
-          block[ZIGZAG[k]] = coefficient;
+        if (k > 63) throw new Unsupported("coefficients past the block");
+        value = (word << length) >>> (32 - size); // code and value fit: 16 + 10 bits <= 25 + 7
+        if (length + size > 25) {
+          p = (bitpos + length) >>> 3;
+          const again = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << ((bitpos + length) & 7);
+          value = again >>> (32 - size);
         }
-        cnt -= size;
+        if (value < 1 << (size - 1)) value -= (1 << size) - 1;
+        block[ZIGZAG[k]] = value;
+        bitpos += length + size;
         k += 1;
       }
-      if (k > 64) throw new Unsupported("coefficients past the block");
-      reader.buf = buf;
-      reader.cnt = cnt;
-      reader.pos = pos;
-      reader.fake = fake;
-      reader.marker = marker;
-      if (full) {
-        block[0] = c.pred;
-        twoByTwo(block, 0, c.table, c.samples, index, c.stride);
-        block.fill(0);
-      } else {
-        c.samples[index] = oneByOne(c.pred, c.table[0]);
-      }
+      reader.bitpos = bitpos;
+      block[0] = c.pred;
+      twoByTwo(block, 0, c.table, c.samples, index, c.stride);
+      block.fill(0);
     };
   }
 
-  /** A code longer than LOOKAHEAD bits: (length << 8) | symbol, as libjpeg's jpeg_huff_decode. */
-  function slowSymbol(table, buf, cnt) {
+  /**
+   * A code longer than LOOKAHEAD bits, from the next 32 bits (left-aligned; 25 or more of them
+   * read): (length << 8) | symbol, as libjpeg's jpeg_huff_decode finds it.
+   */
+  function slowSymbol(table, word) {
     const maxCode = table.maxCode;
     let length = LOOKAHEAD + 1;
-    let code = (buf >>> (cnt - length)) & ((1 << length) - 1);
-    while (code > maxCode[length]) {
+    let code = word >>> (32 - length);
+    while (length <= 16 && code > maxCode[length]) {
       length += 1;
-      code = (buf >>> (cnt - length)) & ((1 << length) - 1);
+      code = word >>> (32 - length);
     }
     if (length > 16) throw new Unsupported("bad Huffman code");
     const index = code + table.offset[length];
@@ -213,29 +224,36 @@
     return value < 0 ? 0 : value > 255 ? 255 : value;
   }
 
-  const descale = (value, bits) => Math.floor((value + 2 ** (bits - 1)) / 2 ** bits);
   const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
+  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace), reused. */
+  const work = new Float64Array(16);
+  const TWO_13 = 2 ** 13;
+  const TWO_20 = 2 ** 20;
 
   /**
    * libjpeg's jpeg_idct_2x2 (jidctred.c) of the coefficients at `block[at..at+63]` (natural
    * order, not yet dequantised), written as 2x2 samples of the component's sample plane.
-   * In doubles: libjpeg's 64-bit intermediate values do not fit 32-bit integers.
+   * In doubles: libjpeg's 64-bit intermediate values do not fit 32-bit integers; every value
+   * stays an integer well below 2^53, so the results are exact.
    */
   function twoByTwo(block, at, quant, samples, index, stride) {
-    const work = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-    for (const col of [0, 1, 3, 5, 7]) {
-      const z = (row) => block[at + row * 8 + col] * quant[row * 8 + col];
-      if (block[at + 8 + col] === 0 && block[at + 24 + col] === 0 && block[at + 40 + col] === 0 &&
-        block[at + 56 + col] === 0) {
-        const dc = z(0) * 4;
-        work[col] = dc;
-        work[8 + col] = dc;
+    for (let col = 0; col < 8; col++) {
+      if (col === 2 || col === 4 || col === 6) continue;
+      const c1 = block[at + 8 + col];
+      const c3 = block[at + 24 + col];
+      const c5 = block[at + 40 + col];
+      const c7 = block[at + 56 + col];
+      const dc = block[at + col] * quant[col];
+      if (c1 === 0 && c3 === 0 && c5 === 0 && c7 === 0) {
+        work[col] = dc * 4;
+        work[8 + col] = dc * 4;
         continue;
       }
-      const even = z(0) * 32768;
-      const odd = z(7) * -5906 + z(5) * 6967 + z(3) * -10426 + z(1) * 29692;
-      work[col] = descale(even + odd, 13);
-      work[8 + col] = descale(even - odd, 13);
+      const even = dc * 32768;
+      const odd = c7 * quant[56 + col] * -5906 + c5 * quant[40 + col] * 6967 +
+        c3 * quant[24 + col] * -10426 + c1 * quant[8 + col] * 29692;
+      work[col] = Math.floor((even + odd + 4096) / TWO_13);
+      work[8 + col] = Math.floor((even - odd + 4096) / TWO_13);
     }
     const bx = index % stride;
     const by = (index - bx) / stride;
@@ -244,57 +262,38 @@
       const w = row * 8;
       const out = (by * 2 + row) * width + bx * 2;
       if (work[w + 1] === 0 && work[w + 3] === 0 && work[w + 5] === 0 && work[w + 7] === 0) {
-        const value = clamp(descale(work[w], 5) + 128);
+        const value = clamp(Math.floor((work[w] + 16) / 32) + 128);
         samples[out] = value;
         samples[out + 1] = value;
         continue;
       }
       const even = work[w] * 32768;
       const odd = work[w + 7] * -5906 + work[w + 5] * 6967 + work[w + 3] * -10426 + work[w + 1] * 29692;
-      samples[out] = clamp(descale(even + odd, 20) + 128);
-      samples[out + 1] = clamp(descale(even - odd, 20) + 128);
-    }
-  }
-
-  /** Fills the reader's bits to more than 24 (progressive scans, where speed matters less). */
-  function fill(reader) {
-    const data = reader.data;
-    while (reader.cnt <= 24) {
-      let byte = 0;
-      if (!reader.marker) {
-        const pos = reader.pos;
-        if (pos >= data.length) reader.marker = true;
-        else {
-          byte = data[pos];
-          if (byte !== 0xff) reader.pos = pos + 1;
-          else if (data[pos + 1] === 0) reader.pos = pos + 2;
-          else { reader.marker = true; byte = 0; }
-        }
-      }
-      if (reader.marker) reader.fake += 8;
-      reader.buf = (reader.buf << 8) | byte;
-      reader.cnt += 8;
+      samples[out] = clamp(Math.floor((even + odd + 524288) / TWO_20) + 128);
+      samples[out + 1] = clamp(Math.floor((even - odd + 524288) / TWO_20) + 128);
     }
   }
 
   /** Reads `count` bits (up to 16) from the reader. */
   function bits(reader, count) {
-    if (reader.cnt < count) fill(reader);
-    reader.cnt -= count;
-    return (reader.buf >>> reader.cnt) & ((1 << count) - 1);
+    const bytes = reader.bytes;
+    const bitpos = reader.bitpos;
+    const p = bitpos >>> 3;
+    const word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+    reader.bitpos = bitpos + count;
+    return count === 0 ? 0 : word >>> (32 - count);
   }
 
   /** One Huffman symbol from the reader. */
   function symbolOf(reader, table) {
-    if (reader.cnt < 16) fill(reader);
-    const entry = table.fast[(reader.buf >>> (reader.cnt - LOOKAHEAD)) & LOOK_MASK];
-    if (entry !== 0) {
-      reader.cnt -= entry >> 8;
-      return entry & 255;
-    }
-    const found = slowSymbol(table, reader.buf, reader.cnt);
-    reader.cnt -= found >> 8;
-    return found & 255;
+    const bytes = reader.bytes;
+    const bitpos = reader.bitpos;
+    const p = bitpos >>> 3;
+    const word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+    let entry = table.fast[word >>> (32 - LOOKAHEAD)];
+    if (entry === 0) entry = slowSymbol(table, word);
+    reader.bitpos = bitpos + (entry >> 8);
+    return entry & 255;
   }
 
   const extend = (value, size) => (value < 1 << (size - 1) ? value - (1 << size) + 1 : value);
@@ -403,7 +402,7 @@
   }
 
   const scan = {
-    Unsupported, ZIGZAG, LOOKAHEAD, createReader, sequentialUnit, progressiveUnit, progressiveSamples,
+    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, sequentialUnit, progressiveUnit, progressiveSamples,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegScan = scan;

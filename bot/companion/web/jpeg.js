@@ -26,8 +26,8 @@
    */
   function huffmanTable(counts, symbols) {
     const fast = new Int32Array(1 << LOOKAHEAD);
-    const maxCode = new Int32Array(18).fill(-1);
-    const offset = new Int32Array(18);
+    const maxCode = new Int32Array(17).fill(-1);
+    const offset = new Int32Array(17);
     let code = 0;
     let k = 0;
     for (let length = 1; length <= 16; length++) {
@@ -43,8 +43,9 @@
       maxCode[length] = counts[length - 1] ? code - 1 : -1;
       code <<= 1;
     }
-    maxCode[17] = 0x7fffffff;
-    return { fast, maxCode, offset, symbols: Uint8Array.from(symbols) };
+    const table = { fast, maxCode, offset, symbols: Uint8Array.from(symbols), skip: null };
+    table.skip = scanning.skipTable(table);
+    return table;
   }
 
   /**
@@ -170,7 +171,7 @@
       c.samples = new Uint8Array(c.stride * c.rows * size * size);
     }
     return {
-      width, height, progressive, components, maxH, maxV, mcusX, mcusY, scanned: false,
+      width, height, progressive, components, maxH, maxV, mcusX, mcusY, scanned: false, buffer: null,
     };
   }
 
@@ -211,7 +212,8 @@
     frame.scanned = true;
     const needed = start === 0 || scan.some(({ component }) => component.size > 1);
     if (!needed) return skipToMarker(data, pos);
-    const reader = createReader(data, pos);
+    const reader = createReader(data, pos, frame.buffer);
+    frame.buffer = reader.bytes;
     const decodeUnit = frame.progressive
       ? progressiveUnit(frame, start, end, high, low, reader)
       : sequentialUnit(reader);
