@@ -21,7 +21,7 @@
   /** Bits looked up at once when decoding a Huffman code (codes up to this long: one lookup). */
   const LOOKAHEAD = 9;
   /** Bits looked up at once when skipping an AC coefficient: its code and its value together. */
-  const SKIP_BITS = 11;
+  const SKIP_BITS = 12;
   /** In a skip entry, a k advance this large means the end of the block. */
   const END_OF_BLOCK = 128;
 
@@ -36,11 +36,11 @@
     let out = 0;
     let at = pos;
     let marker = -1;
+    const last = data.length - 1;
     while (marker < 0) {
-      const next = data.indexOf(0xff, at);
-      if (next < 0 || next + 1 >= data.length) throw new Unsupported("scan runs to the end");
-      bytes.set(data.subarray(at, next), out);
-      out += next - at;
+      let next = at;
+      while (next < last && data[next] !== 0xff) bytes[out++] = data[next++];
+      if (next >= last) throw new Unsupported("scan runs to the end");
       const second = data[next + 1];
       if (second === 0) {
         bytes[out++] = 0xff;
@@ -136,17 +136,28 @@
       let k = 1;
       if (c.size === 1) {
         // Only skipped: most coefficients in one lookup.
+        // `word` holds the next `left` bits (25 or more after a load), read again when short.
         const skip = table.skip;
         const fast = table.fast;
+        let left = 0;
         while (k < 64) {
-          p = bitpos >>> 3;
-          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+          if (left < SKIP_BITS) {
+            p = bitpos >>> 3;
+            word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+            left = 32 - (bitpos & 7);
+          }
           const step = skip[word >>> (32 - SKIP_BITS)];
           if (step !== 0) {
-            bitpos += step & 31;
+            const used = step & 31;
+            bitpos += used;
+            word <<= used;
+            left -= used;
             k += step >> 5;
             continue;
           }
+          p = bitpos >>> 3;
+          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+          left = 0;
           entry = fast[word >>> (32 - LOOKAHEAD)];
           if (entry === 0) entry = slowSymbol(table, word);
           const symbol = entry & 255;

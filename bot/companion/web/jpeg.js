@@ -226,23 +226,32 @@
     const c0 = scan[0].component;
     const unitsX = single ? c0.blocksX : frame.mcusX;
     const unitsY = single ? c0.blocksY : frame.mcusY;
-    const total = unitsX * unitsY;
-    for (let unit = 0; unit < total; unit++) {
-      if (restart > 0 && unit > 0 && unit % restart === 0) {
-        reader.restart();
-        for (const part of scan) part.component.pred = 0;
+    // Each MCU's blocks: which part, and where in its component's grid relative to the MCU's
+    // top-left block.
+    const blockParts = [];
+    const blockOffsets = [];
+    for (const part of scan) {
+      const c = part.component;
+      for (let v = 0; v < (single ? 1 : c.v); v++) {
+        for (let h = 0; h < (single ? 1 : c.h); h++) {
+          blockParts.push(part);
+          blockOffsets.push(v * c.stride + h);
+        }
       }
-      const ux = unit % unitsX;
-      const uy = (unit - ux) / unitsX;
-      if (single) {
-        decodeUnit(scan[0], uy * c0.stride + ux);
-        continue;
-      }
-      for (const part of scan) {
-        const c = part.component;
-        for (let v = 0; v < c.v; v++) {
-          const row = (uy * c.v + v) * c.stride + ux * c.h;
-          for (let h = 0; h < c.h; h++) decodeUnit(part, row + h);
+    }
+    const perUnit = blockParts.length;
+    let unit = 0;
+    for (let uy = 0; uy < unitsY; uy++) {
+      for (let ux = 0; ux < unitsX; ux++, unit++) {
+        if (restart > 0 && unit > 0 && unit % restart === 0) {
+          reader.restart();
+          for (const part of scan) part.component.pred = 0;
+        }
+        for (let b = 0; b < perUnit; b++) {
+          const part = blockParts[b];
+          const c = part.component;
+          const corner = single ? uy * c.stride + ux : uy * c.v * c.stride + ux * c.h;
+          decodeUnit(part, corner + blockOffsets[b]);
         }
       }
     }

@@ -6,7 +6,11 @@
 //                   note, error, width, height, meaning what bot.companion.hasher's FileHashes
 //                   fields mean (kind "other" is FileKind.OTHER, note "blank" BLANK_PICTURE).
 // MD5 is streamed through two reused 1 MiB buffers, so a video of any size is never held whole.
-// Pictures are decoded by the browser with their EXIF orientation (the worker turns WebP itself
+// A JPEG large enough for `reclaim hash` to decode at 1/8 scale is decoded here the same way, from
+// its DC coefficients (jpeg.js, jpeg-hash.js), several times faster than the browser's full decode
+// and with the Python companion's hashes; one that decoder does not handle, or too plain a picture
+// to trust a reduced decode, goes the browser's way below.
+// Other pictures are decoded by the browser with their EXIF orientation (the worker turns WebP itself
 // where the browser does not), read in strips of a few hundred rows (VideoFrame.copyTo, or a
 // canvas) and fed row by row to PDQ and pHash/dHash, which keep only small arrays. As in
 // `reclaim hash`, pHash and dHash of a large picture come from a box-reduced copy (perceptual.js),
@@ -396,7 +400,7 @@ importScripts(
       // A large JPEG: decoded here at 1/8 scale, as `reclaim hash` decodes it (jpeg-hash.js).
       const data = await read(file);
       const watcher = media.endWatcher(head);
-      const md5 = await md5Of(data, progress, watcher);
+      const md5 = await md5Of(data, (done) => progress(done / 2), watcher);
       if (watcher.error()) return result("image", { error: watcher.error() });
       const hashes = jpegHash.hashJpeg(data, head);
       if (hashes !== null && hashes.pdq.quality >= perceptual.RELIABLE_QUALITY) {
@@ -405,6 +409,9 @@ importScripts(
       // Too plain to trust the reduced picture (imaging.py's hash_image): every pixel, as the
       // browser decodes it. Or a JPEG this decoder leaves to the browser.
       exact = hashes !== null;
+      let reached = 0.5; // decoded again below: the progress shown never goes back
+      const report = progress;
+      progress = (done) => report((reached = Math.max(reached, done)));
     }
     const watcher = media.endWatcher(head);
     // The browser decodes on its own threads while the bytes go through MD5 here.
