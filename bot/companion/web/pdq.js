@@ -63,6 +63,48 @@
     return { start, length, offset, values };
   }
 
+  /**
+   * The same weights for a picture whose pixels stand for blocks of full-resolution pixels
+   * (pdq.py's _block_weights): block b covers pixels edges[b] .. edges[b + 1] - 1 and weighs
+   * their sum, taken as pdq.py takes it (differences of running sums), so the numbers agree.
+   * @param {number} size full-resolution pixels along the axis
+   * @param {Int32Array} edges blocks + 1 increasing positions from 0 to size
+   */
+  function blockWeights(size, edges) {
+    const pixel = axisWeights(size);
+    const blocks = edges.length - 1;
+    const blockOf = new Int32Array(size);
+    for (let b = 0; b < blocks; b++) blockOf.fill(b, edges[b], edges[b + 1]);
+    const start = new Int32Array(CELLS);
+    const length = new Int32Array(CELLS);
+    const offset = new Int32Array(CELLS + 1);
+    const parts = [];
+    for (let i = 0; i < CELLS; i++) {
+      const from = pixel.start[i];
+      const to = from + pixel.length[i];
+      const first = blockOf[from];
+      const last = blockOf[to - 1];
+      const weights = new Float64Array(last - first + 1);
+      // Running sum up to each edge inside the span; before `from` it is exactly 0.
+      let running = 0;
+      let p = from;
+      let below = 0;
+      for (let b = first; b <= last; b++) {
+        const end = Math.min(edges[b + 1], to);
+        for (; p < end; p++) running += pixel.values[pixel.offset[i] + p - from];
+        weights[b - first] = running - below;
+        below = running;
+      }
+      start[i] = first;
+      length[i] = weights.length;
+      offset[i + 1] = offset[i] + weights.length;
+      parts.push(weights);
+    }
+    const values = new Float64Array(offset[CELLS]);
+    parts.forEach((weights, i) => values.set(weights, offset[i]));
+    return { start, length, offset, values };
+  }
+
   /** Rows 1..16 of the 64-point DCT-II matrix, 16 x 64, row-major. */
   const DCT = (() => {
     const matrix = new Float64Array(16 * CELLS);
@@ -147,8 +189,11 @@
 
   /**
    * PDQ of a picture whose rows are given in order, top to bottom.
-   * @param {number} width
-   * @param {number} height
+   * @param {number} width full-resolution width
+   * @param {number} height full-resolution height
+   * @param {{rows: Int32Array, cols: Int32Array}} [edges] for a reduced picture whose pixels are
+   *   means of blocks of the full one: the blocks' edges (see blockWeights); rows and their
+   *   positions are then the reduced picture's
    * @returns {{addRows: function(Uint8Array|Uint8ClampedArray, number, number, number): void,
    *   addLumaRow: function(Float64Array, number): void,
    *   finish: function(): {hash: string, quality: number}}}
@@ -156,12 +201,14 @@
    *   `channels` bytes each (3 for RGB, 4 for RGBA), starting at picture row `firstRow`;
    *   addLumaRow(luma, y): one row already turned into float luma (a Float64Array of width).
    */
-  function createPdq(width, height) {
+  function createPdq(width, height, edges) {
     const tiny = width < MIN_SIDE || height < MIN_SIDE;
-    const rows = tiny ? null : axisWeights(height);
-    const cols = tiny ? null : axisWeights(width);
+    const along = (size, blockEdges) =>
+      blockEdges ? blockWeights(size, blockEdges) : axisWeights(size);
+    const rows = tiny ? null : along(height, edges && edges.rows);
+    const cols = tiny ? null : along(width, edges && edges.cols);
     const cells = new Float64Array(CELLS * CELLS);
-    const luma = new Float64Array(width);
+    const luma = new Float64Array(edges ? edges.cols.length - 1 : width);
     const projected = new Float64Array(CELLS);
     let firstCell = 0;
 
@@ -194,8 +241,9 @@
     return {
       addRows(pixels, firstRow, rowCount, channels) {
         if (tiny) return;
+        const across = luma.length;
         for (let r = 0; r < rowCount; r++) {
-          for (let x = 0, p = r * width * channels; x < width; x++, p += channels) {
+          for (let x = 0, p = r * across * channels; x < across; x++, p += channels) {
             luma[x] = pixels[p] * 0.299 + pixels[p + 1] * 0.587 + pixels[p + 2] * 0.114;
           }
           addLumaRow(luma, firstRow + r);
@@ -226,7 +274,7 @@
     return !/^0{64}$/.test(hash) && !/^f{64}$/.test(hash);
   }
 
-  const pdq = { createPdq, isValid, axisWeights, lowFrequencies };
+  const pdq = { createPdq, isValid, axisWeights, blockWeights, lowFrequencies };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.pdq = pdq;
   if (typeof module !== "undefined") module.exports = pdq;

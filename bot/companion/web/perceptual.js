@@ -417,7 +417,7 @@
   }
 
   const perceptual = {
-    createPerceptual, createReducer, createResize, coefficients, lumaOf, layoutFor, blockSize,
+    createPerceptual, createReducer, createResize, coefficients, lumaOf, meanOf, layoutFor, blockSize,
     RELIABLE_QUALITY,
   };
   root.Reclaim = root.Reclaim || {};

@@ -6,7 +6,11 @@
 //                   note, error, width, height, meaning what bot.companion.hasher's FileHashes
 //                   fields mean (kind "other" is FileKind.OTHER, note "blank" BLANK_PICTURE).
 // MD5 is streamed through two reused 1 MiB buffers, so a video of any size is never held whole.
-// Pictures are decoded by the browser with their EXIF orientation (the worker turns WebP itself
+// A JPEG large enough for `reclaim hash` to decode at 1/8 scale is decoded here the same way, from
+// its DC coefficients (jpeg.js, jpeg-hash.js), several times faster than the browser's full decode
+// and with the Python companion's hashes; one that decoder does not handle, or too plain a picture
+// to trust a reduced decode, goes the browser's way below.
+// Other pictures are decoded by the browser with their EXIF orientation (the worker turns WebP itself
 // where the browser does not), read in strips of a few hundred rows (VideoFrame.copyTo, or a
 // canvas) and fed row by row to PDQ and pHash/dHash, which keep only small arrays. As in
 // `reclaim hash`, pHash and dHash of a large picture come from a box-reduced copy (perceptual.js),
@@ -22,11 +26,12 @@
 "use strict";
 
 importScripts(
-  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js", "heic.js",
+  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js", "jpeg-scan.js",
+  "jpeg.js", "jpeg-hash.js", "heic.js",
 );
 
 (function (root) {
-  const { media, pdq, perceptual, heic } = root.Reclaim;
+  const { media, pdq, perceptual, jpegHash, heic } = root.Reclaim;
   /** Bytes hashed at a time (as hasher.CHUNK_SIZE): small chunks let the browser fill the next
    * buffer while this one is hashed, which measured faster than 4 or 8 MiB. */
   const CHUNK_SIZE = 1 << 20;
@@ -80,6 +85,12 @@ importScripts(
    * @param {function(Uint8Array, number): void} use
    */
   async function eachChunk(file, use) {
+    if (file instanceof Uint8Array) {
+      for (let offset = 0; offset < file.length; offset += CHUNK_SIZE) {
+        use(file.subarray(offset, offset + CHUNK_SIZE), offset);
+      }
+      return;
+    }
     let reader = null;
     try {
       reader = file.stream().getReader({ mode: "byob" });
@@ -133,7 +144,7 @@ importScripts(
 
   /**
    * MD5 of a whole file, streamed in chunks.
-   * @param {File} file
+   * @param {File|Uint8Array} file a file, or its bytes already read
    * @param {function(number): void} progress called with the fraction of bytes done
    * @param {{feed: function(Uint8Array, number): void}|null} watcher sees every chunk
    * @returns {Promise<string>}
@@ -144,7 +155,7 @@ importScripts(
     await eachChunk(file, (chunk, offset) => {
       if (watcher) watcher.feed(chunk, offset);
       md5Hasher.update(chunk);
-      progress((offset + chunk.length) / file.size);
+      progress((offset + chunk.length) / (file.size === undefined ? file.length : file.size));
     });
     return md5Hasher.digest("hex");
   }
@@ -409,6 +420,24 @@ importScripts(
       // A browser too old to decode pictures in a worker: the exact-copy fingerprint only.
       return result("image", { md5: await md5Of(file, progress, null) });
     }
+    let exact = false;
+    if (jpegHash.applies(head, stored)) {
+      // A large JPEG: decoded here at 1/8 scale, as `reclaim hash` decodes it (jpeg-hash.js).
+      const data = await read(file);
+      const watcher = media.endWatcher(head);
+      const md5 = await md5Of(data, (done) => progress(done / 2), watcher);
+      if (watcher.error()) return result("image", { error: watcher.error() });
+      const hashes = jpegHash.hashJpeg(data, head);
+      if (hashes !== null && hashes.pdq.quality >= perceptual.RELIABLE_QUALITY) {
+        return imageResult(md5, hashes);
+      }
+      // Too plain to trust the reduced picture (imaging.py's hash_image): every pixel, as the
+      // browser decodes it. Or a JPEG this decoder leaves to the browser.
+      exact = hashes !== null;
+      let reached = 0.5; // decoded again below: the progress shown never goes back
+      const report = progress;
+      progress = (done) => report((reached = Math.max(reached, done)));
+    }
     const watcher = media.endWatcher(head);
     // The browser decodes on its own threads while the bytes go through MD5 here.
     const decoding = createImageBitmap(file, DECODE_OPTIONS).then(
@@ -455,7 +484,7 @@ importScripts(
       const storedTurn = byLibheif ? 1 : webpTurn !== 1 ? webpTurn : media.exifOrientation(head);
       let hashes = null;
       try {
-        const plan = { stored: storedTurn, pdq: true, full: false };
+        const plan = { stored: storedTurn, pdq: true, full: exact };
         hashes = await hashPixels(bitmap, orientation, (done) => progress(0.5 + done / 2), plan);
         if (hashes !== null && hashes.reduced && hashes.pdq.quality < perceptual.RELIABLE_QUALITY) {
           // As imaging.py's hash_image: a plain picture's pHash and dHash from every pixel.
@@ -467,17 +496,22 @@ importScripts(
         hashes = null; // out of memory drawing or reading the pixels
       }
       if (hashes === null) return result("image", { error: "too_large" });
-      const { hash, quality } = hashes.pdq;
-      // One flat colour: an all-zero PDQ would match every other blank picture (hasher.py).
-      const blank = !pdq.isValid(hash);
-      const note = blank ? "blank" : quality < LOW_QUALITY ? "low_quality" : null;
-      return result("image", {
-        md5, pdq: blank ? null : hash, quality, phash: hashes.perceptual.phash,
-        dhash: hashes.perceptual.dhash, note, width: hashes.width, height: hashes.height,
-      });
+      return imageResult(md5, hashes);
     } finally {
       bitmap.close();
     }
+  }
+
+  /** The result for a hashed picture: {pdq: {hash, quality}, perceptual, width, height}. */
+  function imageResult(md5, hashes) {
+    const { hash, quality } = hashes.pdq;
+    // One flat colour: an all-zero PDQ would match every other blank picture (hasher.py).
+    const blank = !pdq.isValid(hash);
+    const note = blank ? "blank" : quality < LOW_QUALITY ? "low_quality" : null;
+    return result("image", {
+      md5, pdq: blank ? null : hash, quality, phash: hashes.perceptual.phash,
+      dhash: hashes.perceptual.dhash, note, width: hashes.width, height: hashes.height,
+    });
   }
 
   /** @param {number} id @returns {function(number): void} a throttled progress reporter */

@@ -126,6 +126,13 @@ async def test_hashes_agree_with_the_references(
     print("pHash, dHash distances from imagehash (whole picture):", full)
     assert max(pdq_distances) <= 10
     assert statistics.median(pdq_distances) <= 2
+    # Large JPEGs are decoded by the worker itself at 1/8 scale, as the Python companion decodes
+    # them: the same hashes, bit for bit.
+    for path, result in zip(paths, results, strict=True):
+        if path.name == "camera.jpg":
+            python = hash_file(path)
+            assert (result["pdq"], result["quality"]) == (python.pdq, python.pdq_quality)
+            assert (result["phash"], result["dhash"]) == (python.phash, python.dhash)
     assert {name for name in companion if name.startswith("block")} - set(full) == {
         "block2.png",
         "block2flip.png",
@@ -189,6 +196,8 @@ def _jpeg(picture: Image.Image, **options: Any) -> bytes:
 
 def _cases() -> dict[str, bytes]:
     whole = _jpeg(photo(1000, 800, 7), quality=90)
+    # Large enough for the worker's own 1/8-scale JPEG decoding (jpeg.js).
+    large = _jpeg(photo(2100, 2048, 8), quality=85)
     gif = _saved(photo(300, 200, 4).quantize(64), "GIF")
     return {
         "plain.jpg": _jpeg(photo(640, 480, 1), quality=90),
@@ -198,6 +207,10 @@ def _cases() -> dict[str, bytes]:
         "empty.jpg": b"",
         "empty.mp4": b"",
         "cut.jpg": whole[: len(whole) * 2 // 3],
+        "cut-large.jpg": large[: len(large) * 2 // 3],
+        "low-large.jpg": _jpeg(
+            photo(2048, 2100, 2, soft=True).filter(ImageFilter.GaussianBlur(80)), quality=90
+        ),
         "cut.png": _png(photo(600, 400, 3))[:20_000],
         "cut.gif": gif[: len(gif) // 2],  # Pillow: truncated
         "no-trailer.gif": gif[:-1],  # Pillow: whole
@@ -310,7 +323,16 @@ async def test_hashing_makes_no_request_but_for_the_page_own_files(
     # The worker fetched its helpers when it started; hashing itself asks for nothing.
     assert log.since(during) == []
     fetched = {url.removeprefix(static_site) for _, url, _ in log.since(start)}
-    assert {"worker.js", "pdq.js", "perceptual.js", "media.js"} <= fetched
+    helpers = {
+        "worker.js",
+        "pdq.js",
+        "perceptual.js",
+        "media.js",
+        "jpeg-scan.js",
+        "jpeg.js",
+        "jpeg-hash.js",
+    }
+    assert helpers <= fetched
 
 
 async def test_progress_is_reported_in_order_and_sparingly(

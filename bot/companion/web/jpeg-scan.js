@@ -1,0 +1,421 @@
+// The entropy-coded part of a JPEG for jpeg.js: the bit reader (byte stuffing, restart markers,
+// the end of a scan) and Huffman decoding of one block, sequential or progressive. A sequential
+// block's AC coefficients are decoded only to be skipped, except where a 2x2 IDCT needs them
+// (4:2:0 chroma at 1/8); each block turns straight into its 1/8-scale samples. Progressive scans
+// keep the coefficients they need until the last scan.
+// The byte stuffing is taken out of a scan first, so any 32 bits are four plain loads; the hot loop
+// keeps its position in a local variable and skips most AC coefficients (code and value) in one
+// table lookup, so no function is called per bit or per coefficient.
+// What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
+"use strict";
+
+(function (root) {
+  /** The data cannot be decoded here (the caller decodes the picture some other way). */
+  class Unsupported extends Error {}
+
+  const ZIGZAG = Int32Array.from([
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5, 12, 19, 26, 33, 40, 48, 41, 34, 27,
+    20, 13, 6, 7, 14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51, 58,
+    59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+  ]);
+  /** Bits looked up at once when decoding a Huffman code (codes up to this long: one lookup). */
+  const LOOKAHEAD = 9;
+  /** Bits looked up at once when skipping an AC coefficient: its code and its value together. */
+  const SKIP_BITS = 12;
+  /** In a skip entry, a k advance this large means the end of the block. */
+  const END_OF_BLOCK = 128;
+
+  /**
+   * A scan's entropy-coded bytes with the byte stuffing taken out, cut into its restart
+   * intervals, and a position in bits: any 32 bits are then read with four plain loads.
+   * `bytes` may be reused from the previous scan (one buffer as long as the file).
+   */
+  function createReader(data, pos, reuse) {
+    const bytes = reuse && reuse.length >= data.length + 8 ? reuse : new Uint8Array(data.length + 8);
+    const ends = [];
+    let out = 0;
+    let at = pos;
+    let marker = -1;
+    const last = data.length - 1;
+    while (marker < 0) {
+      let next = at;
+      while (next < last && data[next] !== 0xff) bytes[out++] = data[next++];
+      if (next >= last) throw new Unsupported("scan runs to the end");
+      const second = data[next + 1];
+      if (second === 0) {
+        bytes[out++] = 0xff;
+        at = next + 2;
+      } else if (second === 0xff) {
+        at = next + 1; // a fill byte
+      } else if (second >= 0xd0 && second <= 0xd7) {
+        ends.push(out);
+        at = next + 2;
+      } else {
+        ends.push(out);
+        marker = next;
+      }
+    }
+    // Past the data, zero bits (as libjpeg supplies them); using them means the data is cut.
+    bytes.fill(0, out, out + 8);
+    return {
+      bytes, bitpos: 0, ends, segment: 0, marker, eobrun: 0,
+      /** After a restart interval: the next interval starts at the next whole byte. */
+      restart() {
+        this.check();
+        this.bitpos = this.ends[this.segment] * 8;
+        this.segment += 1;
+        this.eobrun = 0;
+        if (this.segment >= this.ends.length) throw new Unsupported("restart marker missing");
+      },
+      /** @returns {number} where the marker after the scan starts */
+      finish() {
+        this.check();
+        if (this.segment !== this.ends.length - 1) throw new Unsupported("restart markers left over");
+        return this.marker;
+      },
+      check() {
+        if (this.bitpos > this.ends[this.segment] * 8) throw new Unsupported("data ends inside the scan");
+      },
+    };
+  }
+
+  /**
+   * The table that skips an AC coefficient in one lookup of SKIP_BITS bits: (k advance << 5) |
+   * bits used, where the code and its value bits fit; END_OF_BLOCK as the advance for an end of
+   * block; 0 where the general decoding must be used.
+   */
+  function skipTable(table) {
+    const skip = new Int32Array(1 << SKIP_BITS);
+    for (let bits = 0; bits < 1 << SKIP_BITS; bits++) {
+      const entry = table.fast[bits >>> (SKIP_BITS - LOOKAHEAD)];
+      if (entry === 0) continue;
+      const length = entry >> 8;
+      const symbol = entry & 255;
+      const size = symbol & 15;
+      if (symbol === 0) skip[bits] = (END_OF_BLOCK << 5) | length;
+      else if (symbol === 0xf0) skip[bits] = (16 << 5) | length;
+      else if (size !== 0 && length + size <= SKIP_BITS) skip[bits] = (((symbol >> 4) + 1) << 5) | (length + size);
+    }
+    return skip;
+  }
+
+  /**
+   * Decodes sequential blocks: `decode(part, index)` reads the block at `index` of the component's
+   * padded block grid and writes its 1/8-scale samples.
+   */
+  function sequentialUnit(reader) {
+    const bytes = reader.bytes;
+    const block = new Int32Array(64);
+    return function decodeBlock(part, index) {
+      const c = part.component;
+      let bitpos = reader.bitpos;
+      // --- DC
+      let p = bitpos >>> 3;
+      let word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+      let table = part.dc;
+      let entry = table.fast[word >>> (32 - LOOKAHEAD)];
+      if (entry === 0) entry = slowSymbol(table, word);
+      let length = entry >> 8;
+      let size = entry & 255;
+      let value = 0;
+      if (size !== 0) {
+        if (size > 11) throw new Unsupported("bad DC");
+        if (length + size > 25) {
+          bitpos += length;
+          length = 0;
+          p = bitpos >>> 3;
+          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+        }
+        value = (word << length) >>> (32 - size);
+        if (value < 1 << (size - 1)) value -= (1 << size) - 1;
+      }
+      bitpos += length + size;
+      c.pred += value;
+      // --- AC
+      table = part.ac;
+      let k = 1;
+      if (c.size === 1) {
+        // Only skipped: most coefficients in one lookup.
+        // `word` holds the next `left` bits (25 or more after a load), read again when short.
+        const skip = table.skip;
+        const fast = table.fast;
+        let left = 0;
+        while (k < 64) {
+          if (left < SKIP_BITS) {
+            p = bitpos >>> 3;
+            word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+            left = 32 - (bitpos & 7);
+          }
+          const step = skip[word >>> (32 - SKIP_BITS)];
+          if (step !== 0) {
+            const used = step & 31;
+            bitpos += used;
+            word <<= used;
+            left -= used;
+            k += step >> 5;
+            continue;
+          }
+          p = bitpos >>> 3;
+          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+          left = 0;
+          entry = fast[word >>> (32 - LOOKAHEAD)];
+          if (entry === 0) entry = slowSymbol(table, word);
+          const symbol = entry & 255;
+          bitpos += (entry >> 8) + (symbol & 15);
+          if ((symbol & 15) === 0) {
+            if (symbol === 0xf0) k += 16;
+            else if (symbol === 0) break;
+            else throw new Unsupported("bad AC");
+          } else {
+            k += (symbol >> 4) + 1;
+          }
+        }
+        if (k > 64 && k < END_OF_BLOCK) throw new Unsupported("coefficients past the block");
+        reader.bitpos = bitpos;
+        c.samples[index] = oneByOne(c.pred, c.table[0]);
+        return;
+      }
+      // Kept for the 2x2 IDCT.
+      while (k < 64) {
+        p = bitpos >>> 3;
+        word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+        entry = table.fast[word >>> (32 - LOOKAHEAD)];
+        if (entry === 0) entry = slowSymbol(table, word);
+        length = entry >> 8;
+        const symbol = entry & 255;
+        size = symbol & 15;
+        if (size === 0) {
+          bitpos += length;
+          if (symbol === 0) break;
+          if (symbol !== 0xf0) throw new Unsupported("bad AC");
+          k += 16;
+          continue;
+        }
+        k += symbol >> 4;
+        if (k > 63) throw new Unsupported("coefficients past the block");
+        value = (word << length) >>> (32 - size); // code and value fit: 16 + 10 bits <= 25 + 7
+        if (length + size > 25) {
+          p = (bitpos + length) >>> 3;
+          const again = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << ((bitpos + length) & 7);
+          value = again >>> (32 - size);
+        }
+        if (value < 1 << (size - 1)) value -= (1 << size) - 1;
+        block[ZIGZAG[k]] = value;
+        bitpos += length + size;
+        k += 1;
+      }
+      reader.bitpos = bitpos;
+      block[0] = c.pred;
+      twoByTwo(block, 0, c.table, c.samples, index, c.stride);
+      block.fill(0);
+    };
+  }
+
+  /**
+   * A code longer than LOOKAHEAD bits, from the next 32 bits (left-aligned; 25 or more of them
+   * read): (length << 8) | symbol, as libjpeg's jpeg_huff_decode finds it.
+   */
+  function slowSymbol(table, word) {
+    const maxCode = table.maxCode;
+    let length = LOOKAHEAD + 1;
+    let code = word >>> (32 - length);
+    while (length <= 16 && code > maxCode[length]) {
+      length += 1;
+      code = word >>> (32 - length);
+    }
+    if (length > 16) throw new Unsupported("bad Huffman code");
+    const index = code + table.offset[length];
+    if (index < 0 || index >= table.symbols.length) throw new Unsupported("bad Huffman code");
+    return (length << 8) | table.symbols[index];
+  }
+
+  /** libjpeg's jpeg_idct_1x1: the block mean from its DC coefficient, as a sample. */
+  function oneByOne(dc, quant) {
+    const value = ((dc * quant + 4) >> 3) + 128;
+    return value < 0 ? 0 : value > 255 ? 255 : value;
+  }
+
+  const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
+  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace), reused. */
+  const work = new Float64Array(16);
+  const TWO_13 = 2 ** 13;
+  const TWO_20 = 2 ** 20;
+
+  /**
+   * libjpeg's jpeg_idct_2x2 (jidctred.c) of the coefficients at `block[at..at+63]` (natural
+   * order, not yet dequantised), written as 2x2 samples of the component's sample plane.
+   * In doubles: libjpeg's 64-bit intermediate values do not fit 32-bit integers; every value
+   * stays an integer well below 2^53, so the results are exact.
+   */
+  function twoByTwo(block, at, quant, samples, index, stride) {
+    for (let col = 0; col < 8; col++) {
+      if (col === 2 || col === 4 || col === 6) continue;
+      const c1 = block[at + 8 + col];
+      const c3 = block[at + 24 + col];
+      const c5 = block[at + 40 + col];
+      const c7 = block[at + 56 + col];
+      const dc = block[at + col] * quant[col];
+      if (c1 === 0 && c3 === 0 && c5 === 0 && c7 === 0) {
+        work[col] = dc * 4;
+        work[8 + col] = dc * 4;
+        continue;
+      }
+      const even = dc * 32768;
+      const odd = c7 * quant[56 + col] * -5906 + c5 * quant[40 + col] * 6967 +
+        c3 * quant[24 + col] * -10426 + c1 * quant[8 + col] * 29692;
+      work[col] = Math.floor((even + odd + 4096) / TWO_13);
+      work[8 + col] = Math.floor((even - odd + 4096) / TWO_13);
+    }
+    const bx = index % stride;
+    const by = (index - bx) / stride;
+    const width = stride * 2;
+    for (let row = 0; row < 2; row++) {
+      const w = row * 8;
+      const out = (by * 2 + row) * width + bx * 2;
+      if (work[w + 1] === 0 && work[w + 3] === 0 && work[w + 5] === 0 && work[w + 7] === 0) {
+        const value = clamp(Math.floor((work[w] + 16) / 32) + 128);
+        samples[out] = value;
+        samples[out + 1] = value;
+        continue;
+      }
+      const even = work[w] * 32768;
+      const odd = work[w + 7] * -5906 + work[w + 5] * 6967 + work[w + 3] * -10426 + work[w + 1] * 29692;
+      samples[out] = clamp(Math.floor((even + odd + 524288) / TWO_20) + 128);
+      samples[out + 1] = clamp(Math.floor((even - odd + 524288) / TWO_20) + 128);
+    }
+  }
+
+  /** Reads `count` bits (up to 16) from the reader. */
+  function bits(reader, count) {
+    const bytes = reader.bytes;
+    const bitpos = reader.bitpos;
+    const p = bitpos >>> 3;
+    const word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+    reader.bitpos = bitpos + count;
+    return count === 0 ? 0 : word >>> (32 - count);
+  }
+
+  /** One Huffman symbol from the reader. */
+  function symbolOf(reader, table) {
+    const bytes = reader.bytes;
+    const bitpos = reader.bitpos;
+    const p = bitpos >>> 3;
+    const word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+    let entry = table.fast[word >>> (32 - LOOKAHEAD)];
+    if (entry === 0) entry = slowSymbol(table, word);
+    reader.bitpos = bitpos + (entry >> 8);
+    return entry & 255;
+  }
+
+  const extend = (value, size) => (value < 1 << (size - 1) ? value - (1 << size) + 1 : value);
+
+  /**
+   * Decodes progressive blocks into the components' coefficients (only scans jpeg.js does not
+   * skip reach here: DC scans, and AC scans of components with a 2x2 IDCT).
+   */
+  function progressiveUnit(frame, start, end, high, low, reader) {
+    if (start === 0) {
+      if (end !== 0) throw new Unsupported("bad progressive scan");
+      return function decodeDc(part, index) {
+        const c = part.component;
+        const at = c.size > 1 ? index * 64 : index;
+        if (high === 0) {
+          const size = symbolOf(reader, part.dc);
+          if (size > 11) throw new Unsupported("bad DC");
+          const value = size ? extend(bits(reader, size), size) : 0;
+          c.pred += value;
+          c.coefficients[at] = c.pred * (1 << low);
+        } else if (bits(reader, 1)) {
+          c.coefficients[at] |= 1 << low;
+        }
+      };
+    }
+    if (end > 63 || start > end) throw new Unsupported("bad progressive scan");
+    if (high === 0) {
+      return function decodeAcFirst(part, index) {
+        const coefficients = part.component.coefficients;
+        const at = index * 64;
+        if (reader.eobrun > 0) {
+          reader.eobrun -= 1;
+          return;
+        }
+        for (let k = start; k <= end; k++) {
+          const symbol = symbolOf(reader, part.ac);
+          const run = symbol >> 4;
+          const size = symbol & 15;
+          if (size === 0) {
+            if (run < 15) {
+              reader.eobrun = (1 << run) - 1 + (run ? bits(reader, run) : 0);
+              return;
+            }
+            k += 15;
+            continue;
+          }
+          k += run;
+          if (k > 63) throw new Unsupported("coefficients past the block");
+          coefficients[at + ZIGZAG[k]] = extend(bits(reader, size), size) * (1 << low);
+        }
+      };
+    }
+    const plus = 1 << low;
+    const minus = -1 << low;
+    return function decodeAcRefine(part, index) {
+      const coefficients = part.component.coefficients;
+      const at = index * 64;
+      let k = start;
+      const refine = (position) => {
+        const value = coefficients[position];
+        if (bits(reader, 1) && (value & plus) === 0) coefficients[position] = value + (value >= 0 ? plus : minus);
+      };
+      if (reader.eobrun === 0) {
+        for (; k <= end; k++) {
+          const symbol = symbolOf(reader, part.ac);
+          let run = symbol >> 4;
+          const size = symbol & 15;
+          let value = 0;
+          if (size) {
+            if (size !== 1) throw new Unsupported("bad refinement");
+            value = bits(reader, 1) ? plus : minus;
+          } else if (run !== 15) {
+            reader.eobrun = (1 << run) + (run ? bits(reader, run) : 0);
+            break;
+          }
+          while (k <= end) {
+            const position = at + ZIGZAG[k];
+            if (coefficients[position] !== 0) refine(position);
+            else if (--run < 0) break;
+            k += 1;
+          }
+          if (value && k <= end) coefficients[at + ZIGZAG[k]] = value;
+        }
+      }
+      if (reader.eobrun > 0) {
+        for (; k <= end; k++) {
+          const position = at + ZIGZAG[k];
+          if (coefficients[position] !== 0) refine(position);
+        }
+        reader.eobrun -= 1;
+      }
+    };
+  }
+
+  /** After the last progressive scan: every block's samples from its coefficients. */
+  function progressiveSamples(frame) {
+    for (const c of frame.components) {
+      const blocks = c.stride * c.rows;
+      if (c.size === 1) {
+        const q = c.table[0];
+        for (let i = 0; i < blocks; i++) c.samples[i] = oneByOne(c.coefficients[i], q);
+      } else {
+        for (let i = 0; i < blocks; i++) twoByTwo(c.coefficients, i * 64, c.table, c.samples, i, c.stride);
+      }
+    }
+  }
+
+  const scan = {
+    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, sequentialUnit, progressiveUnit, progressiveSamples,
+  };
+  root.Reclaim = root.Reclaim || {};
+  root.Reclaim.jpegScan = scan;
+  if (typeof module !== "undefined") module.exports = scan;
+})(typeof self !== "undefined" ? self : globalThis);
