@@ -38,8 +38,8 @@ PAYLOAD_VERSION: Final = 1
 
 OutboxKind = Literal["open", "withdraw"]
 
-HashRow = tuple[int, str, str, str]
-"""One stored hash: item index, item kind, signal, value."""
+HashRow = tuple[int, str, str, str, int | None]
+"""One stored hash: item index, item kind, signal, value, and the PDQ quality on a PDQ row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +51,8 @@ class OutboxEntry:
         case_id: the case's row id (never shown to anyone; partners get references).
         kind: ``"open"`` (add these hashes) or ``"withdraw"`` (remove them).
         payload: JSON: ``version``, ``kind``, ``case``, ``route`` and ``items``, each item with
-            ``kind`` and ``hashes`` (signal name to value). Hidden from ``repr``.
+            ``kind``, ``hashes`` (signal name to value) and, for a picture whose code gave
+            it, ``pdq_quality`` (0-100). Hidden from ``repr``.
         queued_on: UTC date the entry was queued.
     """
 
@@ -75,7 +76,16 @@ def hash_rows(items: Sequence[HashItem]) -> list[HashRow]:
         signals = [name for name, _ in item.hashes]
         if not signals or len(set(signals)) != len(signals):
             raise ValueError("each item needs at least one hash and no signal twice")
-        rows.extend((index, ItemKind(item.kind).value, name, value) for name, value in item.hashes)
+        rows.extend(
+            (
+                index,
+                ItemKind(item.kind).value,
+                name,
+                value,
+                item.pdq_quality if name == "pdq" else None,
+            )
+            for name, value in item.hashes
+        )
     return rows
 
 
@@ -83,13 +93,15 @@ def payload(kind: OutboxKind, number: str, route: str, rows: Sequence[HashRow]) 
     """JSON for the relay, from hash rows in item order."""
     items: list[dict[str, object]] = []
     last_index = -1
-    for index, item_kind, signal, value in rows:
+    for index, item_kind, signal, value, quality in rows:
         if index != last_index:
             items.append({"kind": item_kind, "hashes": {}})
             last_index = index
         hashes = items[-1]["hashes"]
         assert isinstance(hashes, dict)
         hashes[signal] = value
+        if quality is not None:
+            items[-1]["pdq_quality"] = quality
     document = {"version": PAYLOAD_VERSION, "kind": kind, "case": number, "route": route}
     return json.dumps({**document, "items": items}, separators=(",", ":"))
 

@@ -276,8 +276,8 @@ class Store:
                 case_id = cursor.lastrowid
                 assert case_id is not None
                 await db.executemany(
-                    "INSERT INTO case_hashes (case_id, item_index, item_kind, signal, value) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO case_hashes (case_id, item_index, item_kind, signal, value, "
+                    "quality) VALUES (?, ?, ?, ?, ?, ?)",
                     [(case_id, *row) for row in rows],
                 )
                 await outbox.queue(
@@ -342,15 +342,25 @@ class Store:
             assert row is not None  # cases are never deleted
             if row[2] == "open":
                 stored = await db.execute_fetchall(
-                    "SELECT item_index, item_kind, signal, value FROM case_hashes "
+                    "SELECT item_index, item_kind, signal, value, quality FROM case_hashes "
                     "WHERE case_id = ? ORDER BY item_index, rowid",
                     (case_id,),
                 )
-                rows = [(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in stored]
+                rows = [
+                    (
+                        int(r[0]),
+                        str(r[1]),
+                        str(r[2]),
+                        str(r[3]),
+                        None if r[4] is None else int(r[4]),
+                    )
+                    for r in stored
+                ]
                 today = outbox.utc_date(now)
                 for sql in (
                     "UPDATE cases SET state = 'withdrawn', withdrawn_on = ?1 WHERE id = ?2",
-                    "UPDATE case_hashes SET withdrawn = 1, value = NULL WHERE case_id = ?2",
+                    "UPDATE case_hashes SET withdrawn = 1, value = NULL, quality = NULL "
+                    "WHERE case_id = ?2",
                     # An open entry not relayed yet never will be.
                     "UPDATE outbox SET state = 'cancelled', payload = NULL "
                     "WHERE case_id = ?2 AND kind = 'open' AND state = 'queued'",

@@ -9,8 +9,10 @@ Two decisions live here, both pure (results in, plan out):
 
 2. **Cases and parts.** The bot holds up to ``ITEMS_PER_CASE`` items in one case (its
    ``max_items`` setting, 30 by default) and one code must fit in one chat message, which at most
-   ``ITEMS_PER_PART`` items do (30 full picture items are a few characters over Telegram's
-   4,096). So items are first grouped into cases of 30, and each case is cut into the fewest
+   ``ITEMS_PER_PART`` items do: a full picture item, with its PDQ quality, takes at most 141
+   characters, so 25 make about 3,550 and 30 about 4,260, over Telegram's 4,096 (characters in a
+   message, bytes in a Mini App's ``sendData``; a code is ASCII, so both are the same). So
+   items are first grouped into cases of 30, and each case is cut into the fewest
    parts of nearly equal size. Every part of a case can then be pasted into the same waiting case
    (the bot adds a part to the case being prepared), and a batch of up to 30 files is always one
    case. Cutting into plain parts of 25 does not have this property: 60 files make 25 + 25 + 10,

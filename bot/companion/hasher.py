@@ -145,7 +145,7 @@ class FileHashes:
         hashes += [
             (name, value) for name, value in (("phash", self.phash), ("dhash", self.dhash)) if value
         ]
-        return HashItem(kind=ItemKind.IMAGE, hashes=tuple(hashes))
+        return HashItem(kind=ItemKind.IMAGE, hashes=tuple(hashes), pdq_quality=self.pdq_quality)
 
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict with stable keys (``--json`` output)."""

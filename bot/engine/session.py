@@ -203,7 +203,7 @@ def session_to_json(session: Session) -> str:
         if value == slot.__get__(_FRESH):
             continue
         if name == "pending":
-            value = [{"k": item.kind.value, "h": [list(p) for p in item.hashes]} for item in value]
+            value = [_item_to_json(item) for item in value]
         elif name == "options":
             value = [[b.choice, b.label] for b in value]
         elif name == "flood_since":
@@ -212,6 +212,23 @@ def session_to_json(session: Session) -> str:
             value = list(value)
         data[name] = value
     return json.dumps(data, separators=(",", ":"))
+
+
+def _item_to_json(item: HashItem) -> dict[str, Any]:
+    """A pending item as stored: kind, hashes and, when known, the PDQ quality."""
+    stored: dict[str, Any] = {"k": item.kind.value, "h": [list(p) for p in item.hashes]}
+    if item.pdq_quality is not None:
+        stored["q"] = item.pdq_quality
+    return stored
+
+
+def _item_from_json(stored: dict[str, Any]) -> HashItem:
+    quality = stored.get("q")
+    return HashItem(
+        ItemKind(stored["k"]),
+        tuple((str(n), str(v)) for n, v in stored["h"]),
+        pdq_quality=quality if type(quality) is int and 0 <= quality <= 100 else None,
+    )
 
 
 def _minute(moment: float) -> float:
@@ -238,10 +255,7 @@ def session_from_json(text: str) -> Session:
             threat=bool(data.get("threat", False)),
             has_file=data.get("has_file"),
             route=data.get("route"),
-            pending=tuple(
-                HashItem(ItemKind(item["k"]), tuple((str(n), str(v)) for n, v in item["h"]))
-                for item in data.get("pending", ())
-            ),
+            pending=tuple(_item_from_json(item) for item in data.get("pending", ())),
             intent=Intent(data["intent"]) if data.get("intent") else None,
             case_number=data.get("case_number"),
             options=tuple(Button(str(c), str(lb)) for c, lb in data.get("options", ())),

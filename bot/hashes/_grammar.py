@@ -1,14 +1,17 @@
 """The item grammar that hash code blocks and bare lines share, and the problems either finds.
 
 An item is written as a mark (``i`` a picture, ``m`` any other file) followed by its hashes in a
-fixed order, ``-`` for a missing one. ``hashcode.py`` writes items and reads them inside
-``#reclaim`` blocks; ``barelines.py`` reads an item line copied out of a block on its own. Both
-report what they find, an item or a problem, as ``Found`` in paste order.
+fixed order, ``-`` for a missing one. A picture's PDQ may be followed by its quality score,
+``q`` and 0-100 in decimal (``q87``): ``q`` is not a hex digit, so the score can never be read
+as a piece of a hash, and codes written before it existed read as they always did.
+``hashcode.py`` writes items and reads them inside ``#reclaim`` blocks; ``barelines.py`` reads
+an item line copied out of a block on its own. Both report what they find, an item or a
+problem, as ``Found`` in paste order.
 
-What belongs here: the marks and hash layouts, tokens, reading ``mark field...`` groups into
-items, and ``Problem`` (re-exported by ``hashcode.py``, where callers import it from). What does
-not: block framing and checksums (``hashcode.py``), the formats of hash tools and labels
-(``barelines.py``), single hash rules (``signals.py``). Pure code: no I/O, no logging.
+What belongs here: the marks, hash layouts and quality token, tokens, reading ``mark field...``
+groups into items, and ``Problem`` (re-exported by ``hashcode.py``, where callers import it
+from). What does not: block framing and checksums (``hashcode.py``), the formats of hash tools
+and labels (``barelines.py``), single hash rules (``signals.py``). Pure code: no I/O, no logging.
 """
 
 from __future__ import annotations
@@ -28,6 +31,11 @@ LAYOUTS: dict[ItemKind, tuple[type[Signal], ...]] = {
 }
 """The hashes of each kind of item, in the order they are written. The first is required."""
 
+QUALITY_MARK = "q"
+"""Written before a picture's PDQ quality score, right after its PDQ."""
+QUALITY_RE = re.compile(r"q(100|[1-9]?[0-9])")
+"""A quality token as written: no leading zeros, at most 100. Nothing else after ``q`` is one."""
+_QUALITY_START_RE = re.compile(r"q[0-9]*")
 TOKEN_RE = re.compile(r"#reclaim\d*|#end(?![0-9a-z])|[0-9a-z]+|[-\u2010-\u2015\u2212]")
 DASHES = frozenset("-\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
 HEX_RE = re.compile(r"[0-9a-f]+")
@@ -81,7 +89,24 @@ class MalformedError(Exception):
     """Tokens do not follow the item grammar."""
 
 
-ParsedItem = tuple[int, ItemKind, list[str | None]]
+class ParsedItem(NamedTuple):
+    """One ``mark field...`` group as read, before its values are checked."""
+
+    line: int
+    kind: ItemKind
+    values: list[str | None]
+    quality: int | None
+
+
+def quality_token(quality: int) -> str:
+    """The token a PDQ quality score is written as (``q87``).
+
+    Raises:
+        ValueError: the score is not a whole number from 0 to 100.
+    """
+    if isinstance(quality, bool) or not isinstance(quality, int) or not 0 <= quality <= 100:
+        raise ValueError("a PDQ quality is a whole number from 0 to 100")
+    return f"{QUALITY_MARK}{quality}"
 
 
 def read_items(tokens: list[Token]) -> list[ParsedItem]:
@@ -95,6 +120,7 @@ def read_items(tokens: list[Token]) -> list[ParsedItem]:
             raise MalformedError
         index += 1
         values: list[str | None] = []
+        quality: int | None = None
         for signal in LAYOUTS[kind]:
             if index == len(tokens) or tokens[index].text in KINDS:
                 break
@@ -112,23 +138,47 @@ def read_items(tokens: list[Token]) -> list[ParsedItem]:
             if len(text) != signal.hex_length or not HEX_RE.fullmatch(text):
                 raise MalformedError
             values.append(text)
+            if signal is PdqSignal:
+                quality, index = _read_quality(tokens, index)
         if not values or values[0] is None:
             raise MalformedError
-        items.append((mark.line, kind, values))
+        items.append(ParsedItem(mark.line, kind, values, quality))
     return items
 
 
-def make_item(line: int, kind: ItemKind, values: list[str | None]) -> Found:
+def _read_quality(tokens: list[Token], index: int) -> tuple[int | None, int]:
+    """The quality token at ``index``, if there is one, and the index after it.
+
+    A hard line wrap may have cut the token (``q8`` ``7``): digits that follow are joined while
+    the result is still a quality as written.
+    """
+    if index == len(tokens) or not _QUALITY_START_RE.fullmatch(tokens[index].text):
+        return None, index
+    text = tokens[index].text
+    index += 1
+    while index < len(tokens) and tokens[index].text.isdigit():
+        if not QUALITY_RE.fullmatch(text + tokens[index].text):
+            break
+        text += tokens[index].text
+        index += 1
+    score = QUALITY_RE.fullmatch(text)
+    if score is None:
+        raise MalformedError
+    return int(score.group(1)), index
+
+
+def make_item(parsed: ParsedItem) -> Found:
     """Validate the values read for one item; a bad value makes the whole item a problem."""
     hashes: list[tuple[str, str]] = []
-    for signal, value in zip(LAYOUTS[kind], values, strict=False):
+    for signal, value in zip(LAYOUTS[parsed.kind], parsed.values, strict=False):
         if value is None:
             continue
         try:
             hashes.append((signal.name, signal.validate(value)))
         except InvalidHash as error:
-            return Found(line, None, problem_of(error))
-    return Found(line, HashItem(kind=kind, hashes=tuple(hashes)), None)
+            return Found(parsed.line, None, problem_of(error))
+    item = HashItem(kind=parsed.kind, hashes=tuple(hashes), pdq_quality=parsed.quality)
+    return Found(parsed.line, item, None)
 
 
 def problem_of(error: InvalidHash) -> Problem:

@@ -6,7 +6,7 @@ macOS ``md5``, ``shasum --tag`` and ``openssl dgst`` (``MD5 (photo.jpg) = <hex>`
 tools (``<hex>,<quality>,<file>``), or hashes with a label (``md5: <hex>``, ``PDQ:<hex>``).
 PDQ and MD5 hashes are accepted; other hashes (SHA-1, SHA-256, SHA-512) are named, by label or by
 length, so the bot can explain what went wrong. A line copied out of a hash code (``i <pdq>
-<md5> ...``) is read as the item it holds.
+[q<quality>] <md5> ...``) is read as the item it holds.
 
 What belongs here: finding the hash values on a line, the labels that name them, and judging
 each value. What does not: the block format and choosing between blocks and bare lines
@@ -102,7 +102,7 @@ def _item_line(number: int, line: str) -> list[Found] | None:
         parsed = read_items(tokens)
     except MalformedError:
         return None
-    return [make_item(line_number, kind, values) for line_number, kind, values in parsed]
+    return [make_item(item) for item in parsed]
 
 
 _Entry = tuple[str | None, str, bool]

@@ -3,7 +3,7 @@
 A hash code looks like this (one item per file; long items wrap onto an indented line)::
 
     #reclaim1 2
-    i 9c3f...64 hex digits (PDQ)...
+    i 9c3f...64 hex digits (PDQ)... q87
       d41d8cd98f00b204e9800998ecf8427e 95a1c3e7d0f2b4a6 8c8c8e9e9c8c0c1c
     m 0cc175b9c0f1b6a831c399e269772661
     #end 5e1c0a7b
@@ -12,6 +12,10 @@ A hash code looks like this (one item per file; long items wrap onto an indented
 - ``i`` is a picture: PDQ, MD5, pHash, dHash (a missing hash is written ``-``; trailing missing
   hashes are left out). ``m`` is any other file (a video): the MD5 of its bytes only. Item marks
   are letters that are not hex digits, so a mark can never be mistaken for a piece of a hash.
+- ``q87`` after a picture's PDQ is its PDQ quality score (0-100), which partners use to judge a
+  match. It is optional: companions before it wrote none, and their codes read as before. At most
+  four characters, it keeps the PDQ's line within 72 columns (``i``, the PDQ and ``q100`` make
+  71), so a picture still takes two lines and 25 of them fit one chat message.
 - ``#end`` is followed by the CRC-32 of the canonical form: every token from ``#reclaim1`` to the
   last hash, lowercase, joined by single spaces. A truncated or altered paste is detected.
 
@@ -46,13 +50,16 @@ from bot.hashes._grammar import (
     TOKEN_RE,
     Found,
     MalformedError,
+    ParsedItem,
     Problem,
     Token,
     make_item,
+    quality_token,
     read_items,
 )
 from bot.hashes.barelines import parse_lines
 from bot.hashes.items import HashItem
+from bot.hashes.signals import PdqSignal
 
 __all__ = ["CODE_VERSION", "LineProblem", "ParseResult", "Problem", "encode", "parse"]
 
@@ -109,7 +116,8 @@ def encode(items: Sequence[HashItem]) -> str:
 
     Raises:
         ValueError: when an item has a hash its kind cannot carry, lacks the required hash
-            (PDQ for a picture, MD5 for a file) or has an invalid value.
+            (PDQ for a picture, MD5 for a file), has an invalid value, or has a PDQ quality
+            that is not 0-100 or without a PDQ.
     """
     encoded = [(MARKS[item.kind], _item_fields(item)) for item in items]
     header = [f"{_START}{CODE_VERSION}", str(len(items))]
@@ -135,8 +143,18 @@ def _item_fields(item: HashItem) -> list[str]:
         fields.append(_MISSING if value is None else signal.validate(value))
     if fields[0] == _MISSING:
         raise ValueError(f"a {item.kind} item needs a {layout[0].name} hash")
-    while fields[-1] == _MISSING:
+    if item.pdq_quality is not None and layout[0] is not PdqSignal:
+        raise ValueError(f"a {item.kind} item has no PDQ to give a quality for")
+    return _with_quality(fields, item.pdq_quality)
+
+
+def _with_quality(fields: list[str], quality: int | None) -> list[str]:
+    """The fields as written: trailing missing hashes left out, the quality after the PDQ."""
+    fields = list(fields)
+    while fields and fields[-1] == _MISSING:
         fields.pop()
+    if quality is not None:
+        fields.insert(1, quality_token(quality))
     return fields
 
 
@@ -266,17 +284,14 @@ def _parse_block(start: Token, body: list[Token], checksum: str | None) -> Itera
         yield damaged
         return
     canonical = [start.text, body[0].text]
-    for _line, kind, values in parsed:
-        canonical += [MARKS[kind], *_canonical_fields(values)]
+    for item in parsed:
+        canonical += [MARKS[item.kind], *_canonical_fields(item)]
     if _checksum(canonical) != checksum or body[0].text != str(len(parsed)):
         yield damaged
         return
-    for line, kind, values in parsed:
-        yield make_item(line, kind, values)
+    for item in parsed:
+        yield make_item(item)
 
 
-def _canonical_fields(values: list[str | None]) -> list[str]:
-    fields = [_MISSING if value is None else value for value in values]
-    while fields and fields[-1] == _MISSING:
-        fields.pop()
-    return fields
+def _canonical_fields(item: ParsedItem) -> list[str]:
+    return _with_quality([_MISSING if v is None else v for v in item.values], item.quality)

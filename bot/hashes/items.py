@@ -8,7 +8,7 @@ and ``barelines.py`` (hashes pasted one per line); hash rules (validation, dista
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -28,10 +28,15 @@ class HashItem:
     Attributes:
         kind: whether the file was an image or another file (video).
         hashes: ``(signal name, normalised value)`` pairs, PDQ first when present.
+        pdq_quality: the PDQ quality score (0-100) the companion computed with a picture's PDQ,
+            or None (a video, or a code from a companion that did not write it). It describes
+            the PDQ rather than naming the file, so two items with the same hashes are the same
+            item whatever their quality says.
     """
 
     kind: ItemKind
     hashes: tuple[tuple[str, str], ...]
+    pdq_quality: int | None = field(default=None, compare=False)
 
     def get(self, signal: str) -> str | None:
         """Return the value of ``signal`` in this item, or None."""

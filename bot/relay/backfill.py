@@ -59,12 +59,12 @@ async def backfill_sink(store: Store, sink: str, now: float, *, batch: int = 500
             cases = [int(r[0]) for r in await db.execute_fetchall(_MISSING, (sink, batch))]
             for case_id in cases:
                 rows = await db.execute_fetchall(
-                    "SELECT item_index, item_kind, signal, value FROM case_hashes "
+                    "SELECT item_index, item_kind, signal, value, quality FROM case_hashes "
                     "WHERE case_id = ? ORDER BY item_index, rowid",
                     (case_id,),
                 )
                 signals = records.signals_of_rows(
-                    [(int(r[0]), str(r[1]), str(r[2]), r[3]) for r in rows]
+                    [(int(r[0]), str(r[1]), str(r[2]), r[3], r[4]) for r in rows]
                 )
                 await queue_job(db, sink, case_id, "open", job_payload(signals), now)
                 await db.execute(

@@ -176,10 +176,17 @@ async def _touch_record(
 
 def job_payload(signals: Sequence[records.Signal]) -> str:
     """What a push job carries: the hashes partners receive, nothing about the case."""
-    items = [
-        {"item": s.item_index, "signal": s.signal, "type": s.feed_type, "value": s.value}
-        for s in signals
-    ]
+    items: list[dict[str, object]] = []
+    for s in signals:
+        item: dict[str, object] = {
+            "item": s.item_index,
+            "signal": s.signal,
+            "type": s.feed_type,
+            "value": s.value,
+        }
+        if s.quality is not None:
+            item["quality"] = s.quality
+        items.append(item)
     return json.dumps({"hashes": items}, separators=(",", ":"))
 
 

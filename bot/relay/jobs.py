@@ -28,6 +28,7 @@ import aiosqlite
 
 from bot.cases import outbox
 from bot.cases.store import Store
+from bot.relay import records
 
 __all__ = [
     "Job",
@@ -62,12 +63,14 @@ class JobHash:
         signal: Reclaim's name of the hash (``pdq``, ``md5``).
         feed_type: its StopNCII signal type (``ImagePDQ``, ``VideoMD5``).
         value: the hash value. Hidden from ``repr`` so it never reaches a log.
+        quality: a PDQ's quality score (0-100), or None (a video, or a code without one).
     """
 
     item: int
     signal: str
     feed_type: str
     value: str = field(repr=False)
+    quality: int | None = None
 
     @property
     def key(self) -> RefKey:
@@ -129,7 +132,14 @@ def parse_hashes(payload: str) -> tuple[JobHash, ...]:
     if not isinstance(items, list):
         raise ValueError("not a push job payload")
     return tuple(
-        JobHash(int(h["item"]), str(h["signal"]), str(h["type"]), str(h["value"])) for h in items
+        JobHash(
+            int(h["item"]),
+            str(h["signal"]),
+            str(h["type"]),
+            str(h["value"]),
+            records.pdq_quality(h.get("quality")),
+        )
+        for h in items
     )
 
 

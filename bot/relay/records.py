@@ -26,6 +26,7 @@ __all__ = [
     "Signal",
     "feed_time",
     "partner_ref",
+    "pdq_quality",
     "signals",
     "signals_of_rows",
 ]
@@ -49,12 +50,15 @@ class Signal:
         signal: the hash's name in Reclaim (``pdq``, ``md5``).
         feed_type: its StopNCII signal type (``ImagePDQ``, ``VideoMD5``).
         value: the normalised hash value (lower-case hex).
+        quality: a PDQ's quality score (0-100) as the person's device computed it; None for a
+            video's MD5 and for a code that carried no score.
     """
 
     item_index: int
     signal: str
     feed_type: str
     value: str
+    quality: int | None = None
 
 
 def signals(payload: str) -> list[Signal]:
@@ -67,26 +71,36 @@ def signals(payload: str) -> list[Signal]:
     items = document.get("items") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise ValueError("not an outbox payload")
-    rows: list[tuple[int, str, str, str | None]] = []
+    rows: list[tuple[int, str, str, str | None, object]] = []
     for index, item in enumerate(items):
         hashes = item.get("hashes", {}) if isinstance(item, dict) else {}
         kind = str(item.get("kind")) if isinstance(item, dict) else ""
+        quality = item.get("pdq_quality") if isinstance(item, dict) else None
         rows += [
-            (index, kind, str(name), value if isinstance(value, str) else None)
+            (index, kind, str(name), value if isinstance(value, str) else None, quality)
             for name, value in hashes.items()
         ]
     return signals_of_rows(rows)
 
 
-def signals_of_rows(rows: Sequence[tuple[int, str, str, str | None]]) -> list[Signal]:
+def signals_of_rows(rows: Sequence[tuple[int, str, str, str | None, object]]) -> list[Signal]:
     """The hashes partners receive from stored hash rows ``(item index, item kind, signal,
-    value)``, in the order given; rows without a value (a withdrawn case's) are skipped."""
+    value, PDQ quality)``, in the order given; rows without a value (a withdrawn case's) are
+    skipped, and a quality is kept only on a PDQ and only as a whole number from 0 to 100."""
     found: list[Signal] = []
-    for index, kind, name, value in rows:
+    for index, kind, name, value, quality in rows:
         feed_type = FEED_TYPES.get((kind, name))
         if feed_type is not None and value:
-            found.append(Signal(index, name, feed_type, value))
+            score = pdq_quality(quality) if feed_type == "ImagePDQ" else None
+            found.append(Signal(index, name, feed_type, value, score))
     return found
+
+
+def pdq_quality(value: object) -> int | None:
+    """A PDQ quality score read back from stored JSON or a row: 0-100, else None."""
+    if type(value) is int and 0 <= value <= 100:
+        return value
+    return None
 
 
 def feed_time(now: float, latest: int = 0) -> int:

@@ -6,13 +6,16 @@ relay's loops (``runner.py``) and the argument parser (``bot/cli.py``).
 
 ``reclaim relay`` runs the dispatch loop, the push workers and the partner API (when
 ``RECLAIM_PARTNER_API_LISTEN`` is set) until SIGTERM or SIGINT, beside any other process on the
-same data directory. ``reclaim relay status`` prints counts only. ``reclaim relay retry-dead
-[SINK]`` queues dead letters again.
+same data directory. ``reclaim relay status`` prints counts only, and each partner's breaker:
+as the running relay last wrote it, or, when none runs, as the last relay saved it on stopping,
+with the time it was saved, since it may have changed by the next start. ``reclaim relay
+retry-dead [SINK]`` queues dead letters again.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import os
 import sqlite3
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from bot.cases.store import Store
 from bot.config import ConfigError, Settings, derive_key, reason
 from bot.relay import jobs
-from bot.relay.runner import RelayTuning, read_state, relay_running
+from bot.relay.runner import RelayTuning, read_state, relay_running, saved_state
 from bot.secretfile import load_secret
 
 __all__ = ["OpenedStore", "main", "open_store", "relay_status", "retry_dead", "run_relay"]
@@ -82,12 +85,23 @@ async def relay_status(settings: Settings) -> int:
         per_sink = await jobs.counts(opened.store, [s.name for s in settings.sinks])
         waiting = await jobs.outbox_queued(opened.store)
     state = read_state(settings.database_path)
-    breakers = (state or {}).get("sinks", {})
-    print("relay: running" if state is not None else "relay: not running")
+    if state is not None:
+        print("relay: running")
+    else:
+        state = saved_state(settings.database_path)
+        saved_at = _utc_time(state.get("updated"))
+        print(
+            f"relay: not running; breakers as last saved at {saved_at}"
+            if saved_at and state.get("sinks")
+            else "relay: not running"
+        )
+    breakers = state.get("sinks")
+    breakers = breakers if isinstance(breakers, dict) else {}
     kinds = {s.name: s.kind for s in settings.sinks}
     for counts in per_sink:
         kind = kinds.get(counts.sink, "no longer configured")
-        breaker = breakers.get(counts.sink, {}).get("breaker", "unknown")
+        entry = breakers.get(counts.sink)
+        breaker = entry.get("breaker", "unknown") if isinstance(entry, dict) else "unknown"
         print(
             f"  {counts.sink} ({kind}): {counts.queued} queued, {counts.delivered} delivered, "
             f"{counts.dead} dead, {counts.cancelled} cancelled; breaker {breaker}"
@@ -100,6 +114,17 @@ async def relay_status(settings: Settings) -> int:
         print(f"warning: {dead} dead letters; `reclaim relay retry-dead [SINK]` queues them again")
         return 1
     return 0
+
+
+def _utc_time(value: object) -> str | None:
+    """A Unix time from the state file as ``2025-11-24 16:00:00 UTC``; None if it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        moment = dt.datetime.fromtimestamp(value, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 async def retry_dead(settings: Settings, sink: str | None) -> int:

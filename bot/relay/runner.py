@@ -53,6 +53,7 @@ __all__ = [
     "lock_path",
     "read_state",
     "relay_running",
+    "saved_state",
     "state_path",
 ]
 
@@ -133,6 +134,12 @@ def read_state(database: Path) -> dict[str, Any] | None:
     if not lock_path(database).exists() or probe.try_acquire():
         probe.release()
         return None
+    return _read_state_file(state_path(database))
+
+
+def saved_state(database: Path) -> dict[str, Any]:
+    """The state file as the last relay to hold the sender lock left it, whether or not one
+    runs now ({} if no relay ever wrote one). Its ``updated`` says when it was written."""
     return _read_state_file(state_path(database))
 
 

@@ -35,7 +35,15 @@ EXPECTED_COLUMNS = {
         "withdrawn_on",
         "referral",
     ],
-    "case_hashes": ["case_id", "item_index", "item_kind", "signal", "value", "withdrawn"],
+    "case_hashes": [
+        "case_id",
+        "item_index",
+        "item_kind",
+        "signal",
+        "value",
+        "withdrawn",
+        "quality",
+    ],
     "outbox": [
         "id",
         "case_id",

@@ -70,7 +70,8 @@ def test_parts_are_cut_case_by_case(count: int, sizes: list[list[int]]) -> None:
     assert [item for part in parts for item in parse(part.text).items] == items
 
 
-def test_a_full_case_of_pictures_fits_in_messages() -> None:
+@pytest.mark.parametrize("count", [ITEMS_PER_PART, ITEMS_PER_CASE])
+def test_a_full_part_of_pictures_with_their_quality_fits_in_one_message(count: int) -> None:
     pictures = [
         HashItem(
             kind=ItemKind.IMAGE,
@@ -80,11 +81,15 @@ def test_a_full_case_of_pictures_fits_in_messages() -> None:
                 ("phash", "f" * 16),
                 ("dhash", "e" * 16),
             ),
+            pdq_quality=100,  # the longest quality token
         )
-        for number in range(ITEMS_PER_CASE)
+        for number in range(count)
     ]
-    assert all(len(part.text) <= 4096 for part in code_parts(pictures))
-    assert max(part.count for part in code_parts(pictures)) <= ITEMS_PER_PART
+    parts = code_parts(pictures)
+    assert max(part.count for part in parts) <= ITEMS_PER_PART
+    assert all(len(part.text.encode()) <= 4096 for part in parts)  # sendData counts bytes
+    assert all(part.text.count(" q100") == part.count for part in parts)
+    assert [item.pdq_quality for part in parts for item in parse(part.text).items] == [100] * count
 
 
 def test_contents_leave_out_other_files_and_name_copies() -> None:

@@ -3,22 +3,28 @@
 Each command is a real process on a data directory the test fills: cases opened and dispatched
 through the store, and one partner's deliveries turned into dead letters the way a worker does
 (a try failing after the dead-letter period). The status prints counts only and exits 1 while
-there are dead letters; retry-dead queues them again, for one partner or all.
+there are dead letters; retry-dead queues them again, for one partner or all. With no relay
+running, the status shows the breakers the last relay saved, and when it saved them.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import datetime as dt
+import json
 import os
 import sqlite3
 from pathlib import Path
 
 from bot.cases.store import CaseCredentials, Store
-from bot.config import derive_key
+from bot.config import Settings, SinkSettings, derive_key
 from bot.hashes.items import HashItem, ItemKind
 from bot.relay import dispatch, jobs
+from bot.relay.runner import relay_running, state_path
 from tests.commands import run_reclaim
 from tests.relay.sinks.partners import closed_port
+from tests.relay.test_runner import FAST, eventually
 
 NOW = 1_764_000_000.0
 CASES = 3
@@ -148,3 +154,59 @@ def test_a_webhook_over_plain_http_to_another_machine_stops_the_relay_in_one_lin
         assert line.startswith("reclaim: partner 'Hotline' in ")
         assert "a webhook's url must be an https:// address" in line
     assert not (tmp_path / "data" / "reclaim.sqlite3").exists()
+
+
+async def relay_until_the_breaker_opens(database: Path, hook_url: str, exports: Path) -> None:
+    """Run a relay on the data directory until the webhook's breaker opens (and the export has
+    every case), then stop it."""
+    secret = (database.parent / "secret.key").read_bytes()
+    store = await Store.open(database, pepper=derive_key(secret, "pin"), scrypt_n=2**4)
+    settings = Settings(
+        data_dir=database.parent,
+        sinks=(
+            SinkSettings("Hotline", "webhook", url=hook_url, secret_env="HOOK_SECRET"),
+            SinkSettings("Export", "file", path=exports),
+        ),
+    )
+    tuning = dataclasses.replace(FAST, breaker_threshold=2, breaker_cooldown=600.0)
+    try:
+        for n in range(CASES):
+            item = HashItem(ItemKind.IMAGE, (("pdq", pdq(n)),))
+            assert isinstance(await store.open_case([item], "stopncii", NOW), CaseCredentials)
+        env = {"HOOK_SECRET": "webhook-secret"}
+        async with relay_running(store, secret, settings, env=env, tuning=tuning) as relay:
+
+            async def opened() -> bool:
+                hotline = relay.workers.get("Hotline")
+                if hotline is None or hotline.breaker.state != "open":
+                    return False
+                counts = {c.sink: c for c in await jobs.counts(store, ["Export"])}
+                return counts["Export"].delivered == CASES
+
+            await eventually(opened, "the webhook's breaker opens and the export is written")
+    finally:
+        await store.close()
+
+
+def test_status_without_a_relay_shows_the_breakers_as_last_saved_and_when(
+    tmp_path: Path,
+) -> None:
+    hook_url = f"{closed_port()}/hook"
+    env = relay_env(tmp_path, hook_url)
+    database = tmp_path / "data" / "reclaim.sqlite3"
+    assert run_reclaim("relay", "status", env=env).returncode == 0  # makes the database
+    before = run_reclaim("relay", "status", env=env)
+    assert before.stdout.splitlines()[0] == "relay: not running"  # no relay ever saved any
+    assert "breaker unknown" in before.stdout
+
+    asyncio.run(relay_until_the_breaker_opens(database, hook_url, tmp_path / "exports"))
+    saved = json.loads(state_path(database).read_text(encoding="utf-8"))
+    when = dt.datetime.fromtimestamp(saved["updated"], tz=dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+    status = run_reclaim("relay", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert lines[0] == f"relay: not running; breakers as last saved at {when} UTC"
+    assert lines[1].startswith("  Hotline (webhook): 3 queued, 0 delivered, 0 dead")
+    assert lines[1].endswith("; breaker open")
+    assert lines[2] == "  Export (file): 0 queued, 3 delivered, 0 dead, 0 cancelled; breaker closed"

@@ -56,6 +56,21 @@ def test_round_trip(session: Session) -> None:
     assert session_from_json(session_to_json(session)) == session
 
 
+@given(st.lists(st.none() | st.integers(0, 100), min_size=1, max_size=4))
+def test_pending_items_keep_their_pdq_quality(qualities: list[int | None]) -> None:
+    pending = tuple(
+        HashItem(ItemKind.IMAGE, (("pdq", f"{n + 1:064x}"),), pdq_quality=quality)
+        for n, quality in enumerate(qualities)
+    )
+    loaded = session_from_json(session_to_json(Session(pending=pending)))
+    assert [item.pdq_quality for item in loaded.pending] == qualities
+
+
+def test_a_stored_quality_out_of_range_is_dropped() -> None:
+    stored = '{"pending": [{"k": "image", "h": [["pdq", "%s"]], "q": 300}]}' % ("1" * 64)
+    assert session_from_json(stored).pending[0].pdq_quality is None
+
+
 @pytest.mark.parametrize(
     "text",
     [

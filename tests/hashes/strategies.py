@@ -19,20 +19,22 @@ def _not_flat(value: str) -> bool:
 
 
 def image_items() -> st.SearchStrategy[HashItem]:
-    """Picture items: a PDQ hash and any subset of MD5, pHash and dHash."""
+    """Picture items: a PDQ hash, any subset of MD5, pHash and dHash, maybe the PDQ quality."""
     return st.builds(
-        lambda pdq, md5, phash, dhash: HashItem(
+        lambda pdq, md5, phash, dhash, quality: HashItem(
             kind=ItemKind.IMAGE,
             hashes=tuple(
                 (name, value)
                 for name, value in (("pdq", pdq), ("md5", md5), ("phash", phash), ("dhash", dhash))
                 if value is not None
             ),
+            pdq_quality=quality,
         ),
         hex_text(64).filter(_not_flat),
         st.none() | hex_text(32),
         st.none() | hex_text(16),
         st.none() | hex_text(16),
+        st.none() | st.integers(min_value=0, max_value=100),
     )
 
 

@@ -21,6 +21,8 @@
   const ITEMS_PER_PART = 25;
 
   const MARKS = { image: "i", file: "m" };
+  /** Written before a picture's PDQ quality score, right after its PDQ (hashcode.py). */
+  const QUALITY_MARK = "q";
   const LAYOUTS = {
     image: [["pdq", 64], ["md5", 32], ["phash", 16], ["dhash", 16]],
     file: [["md5", 32]],
@@ -51,9 +53,9 @@
   }
 
   /**
-   * @typedef {{kind: "image"|"file", hashes: Array<[string, string]>}} Item
-   * @typedef {{kind: string, md5: ?string, pdq: ?string, phash: ?string, dhash: ?string,
-   *            error: ?string}} Result
+   * @typedef {{kind: "image"|"file", hashes: Array<[string, string]>, quality: ?number}} Item
+   * @typedef {{kind: string, md5: ?string, pdq: ?string, quality: ?number, phash: ?string,
+   *            dhash: ?string, error: ?string}} Result
    */
 
   function normalise(value, length, name) {
@@ -74,11 +76,14 @@
   function itemOf(result) {
     if (result.error || !result.md5) return null;
     const pdq = result.pdq ? result.pdq.toLowerCase() : null;
-    if (!pdq || FLAT_PDQ.includes(pdq)) return { kind: "file", hashes: [["md5", result.md5]] };
+    if (!pdq || FLAT_PDQ.includes(pdq)) {
+      return { kind: "file", hashes: [["md5", result.md5]], quality: null };
+    }
     const hashes = [["pdq", result.pdq], ["md5", result.md5]];
     if (result.phash) hashes.push(["phash", result.phash]);
     if (result.dhash) hashes.push(["dhash", result.dhash]);
-    return { kind: "image", hashes };
+    const quality = result.quality === undefined ? null : result.quality;
+    return { kind: "image", hashes, quality };
   }
 
   function fields(item) {
@@ -97,6 +102,14 @@
     if (out[0] === MISSING) throw new Error(`a ${item.kind} item needs a ${layout[0][0]} hash`);
     if (item.kind === "image" && FLAT_PDQ.includes(out[0])) throw new Error("flat pdq hash");
     while (out[out.length - 1] === MISSING) out.pop();
+    const quality = item.quality === undefined ? null : item.quality;
+    if (quality !== null) {
+      if (layout[0][0] !== "pdq") throw new Error(`a ${item.kind} item has no pdq for a quality`);
+      if (!Number.isInteger(quality) || quality < 0 || quality > 100) {
+        throw new Error("a pdq quality is a whole number from 0 to 100");
+      }
+      out.splice(1, 0, QUALITY_MARK + String(quality));
+    }
     return out;
   }
 
@@ -132,6 +145,7 @@
     return lines.join("\n");
   }
 
+  /** What makes two items the same file: their hashes (the quality only describes the PDQ). */
   function itemKey(item) {
     return item.kind + " " + item.hashes.map(([name, value]) => `${name}=${value}`).join(" ");
   }

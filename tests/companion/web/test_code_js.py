@@ -119,6 +119,9 @@ def test_items_contents_and_parts_match_the_python_companion() -> None:
     for (results, all_files), answer in zip(batches, answers, strict=True):
         expected_items = [r.item() for r in results]
         assert [_item(item) for item in answer["items"]] == expected_items
+        assert [_quality(item) for item in answer["items"]] == [
+            None if item is None else item.pdq_quality for item in expected_items
+        ]
         contents = code_contents(results, all_files=all_files)
         assert sorted((a, b) for a, b in answer["copyOf"]) == sorted(contents.copy_of.items())
         assert answer["leftOut"] == sorted(contents.left_out)
@@ -153,11 +156,68 @@ def test_a_flat_pdq_is_written_as_an_exact_copy_item_not_refused_by_the_bot() ->
         "pdq": "0" * 64,
     }
     (answer,) = _run_node([{"results": [result], "allFiles": False}])
-    assert answer["items"] == [{"kind": "file", "hashes": [["md5", "a" * 32]]}]
+    assert answer["items"] == [{"kind": "file", "hashes": [["md5", "a" * 32]], "quality": None}]
     assert parse(answer["encoded"]).problems == ()
+
+
+def test_the_pdq_quality_is_written_after_the_pdq_by_both_and_read_back_by_the_bot() -> None:
+    rng = random.Random(3)
+    qualities = [0, 9, 49, 50, 99, 100]
+    results = [
+        FileHashes(
+            path=str(quality),
+            kind=FileKind.IMAGE,
+            md5=_hex(rng, 32),
+            pdq=_hex(rng, 64),
+            pdq_quality=quality,
+            phash=_hex(rng, 16),
+            dhash=_hex(rng, 16),
+        )
+        for quality in qualities
+    ]
+    results.append(FileHashes(path="v", kind=FileKind.VIDEO, md5=_hex(rng, 32)))
+    (answer,) = _run_node([{"results": [_worker_result(r) for r in results], "allFiles": False}])
+    expected = encode(code_contents(results).items)
+    assert answer["encoded"] == expected
+    lines = expected.splitlines()
+    for quality, result in zip(qualities, results, strict=False):
+        assert f"i {result.pdq} q{quality}" in lines
+    assert max(len(line) for line in lines) <= 72
+    parsed = parse(answer["encoded"])
+    assert parsed.problems == ()
+    assert [item.pdq_quality for item in parsed.items] == [*qualities, None]
+    assert [_quality(item) for item in answer["items"]] == [*qualities, None]
+
+
+def test_both_refuse_a_quality_outside_0_to_100() -> None:
+    rng = random.Random(4)
+    picture = FileHashes(
+        path="a", kind=FileKind.IMAGE, md5=_hex(rng, 32), pdq=_hex(rng, 64), pdq_quality=101
+    )
+    with pytest.raises(ValueError, match="0 to 100"):
+        encode([item for item in [picture.item()] if item is not None])
+    assert NODE is not None
+    failed = subprocess.run(
+        [NODE, "-e", _RUNNER, str(WEB_ROOT / "code.js")],
+        input=json.dumps([{"results": [_worker_result(picture)], "allFiles": False}]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert failed.returncode != 0
+    assert "0 to 100" in failed.stderr
 
 
 def _item(data: dict[str, Any] | None) -> HashItem | None:
     if data is None:
         return None
-    return HashItem(kind=ItemKind(data["kind"]), hashes=tuple((n, v) for n, v in data["hashes"]))
+    return HashItem(
+        kind=ItemKind(data["kind"]),
+        hashes=tuple((n, v) for n, v in data["hashes"]),
+        pdq_quality=data["quality"],
+    )
+
+
+def _quality(data: dict[str, Any] | None) -> int | None:
+    return None if data is None else data["quality"]

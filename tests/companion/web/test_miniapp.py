@@ -42,7 +42,7 @@ def _items(numbers: range) -> list[HashItem]:
     for n in numbers:
         answer = picture(n)
         hashes = tuple((name, answer[name]) for name in ("pdq", "md5", "phash", "dhash"))
-        items.append(HashItem(ItemKind.IMAGE, hashes))
+        items.append(HashItem(ItemKind.IMAGE, hashes, pdq_quality=answer["quality"]))
     return items
 
 

@@ -45,7 +45,7 @@ def _item(answer: dict[str, Any]) -> HashItem:
         return HashItem(ItemKind.FILE, (("md5", answer["md5"]),))
     hashes = [("pdq", answer["pdq"]), ("md5", answer["md5"])]
     hashes += [(name, answer[name]) for name in ("phash", "dhash") if answer[name]]
-    return HashItem(ItemKind.IMAGE, tuple(hashes))
+    return HashItem(ItemKind.IMAGE, tuple(hashes), pdq_quality=answer["quality"])
 
 
 async def _stand_in_page(ctx: Any, url: str) -> Any:
