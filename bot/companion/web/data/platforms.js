@@ -107,5 +107,19 @@ self.Reclaim.platforms = [
   "forms": {
    "intimate": "https://aka.ms/reportconcerns"
   }
+ },
+ {
+  "key": "threads",
+  "name": "Threads",
+  "forms": {
+   "copyright": "https://help.instagram.com/1055435822080964"
+  }
+ },
+ {
+  "key": "onlyfans",
+  "name": "OnlyFans",
+  "forms": {
+   "intimate": "https://blog.onlyfans.com/reporting-on-onlyfans/"
+  }
  }
 ];
