@@ -28,6 +28,19 @@
 
   /** The laws, in the order the page offers them. */
   const LAWS = ["tida", "dsa", "esafety", "dmca"];
+  /** Each law's subject line and opening sentence, named in full so the catalog check sees them
+   * used (eSafety's report opens with its own sentence, after the date). */
+  const SUBJECTS = {
+    tida: "web.request.tida.subject",
+    dsa: "web.request.dsa.subject",
+    esafety: "web.request.esafety.subject",
+    dmca: "web.request.dmca.subject",
+  };
+  const OPENINGS = {
+    tida: "web.request.tida.opening",
+    dsa: "web.request.dsa.opening",
+    dmca: "web.request.dmca.opening",
+  };
 
   /**
    * The boxes each law's form shows, in order: "needed" ones the law asks for, "optional"
@@ -142,7 +155,7 @@
     };
     const labelled = (msgid, name) => (typed(name) ? t(msgid, { text: typed(name) }) : null);
     const where = links(values.links);
-    const subject = t(`web.request.${law}.subject`);
+    const subject = t(SUBJECTS[law]);
     const site = platform ? platform.name : null;
 
     if (law === "esafety") {
@@ -157,7 +170,7 @@
 
     block(subject, site ? t("web.request.to", { name: site }) : null,
       date ? t("web.request.date", { date }) : null);
-    block(t(`web.request.${law}.opening`));
+    block(t(OPENINGS[law]));
     if (law === "tida") {
       block(t("web.request.tida.identify"), ...where, labelled("web.request.what", "what"));
       block(t("web.request.tida.good_faith"), labelled("web.request.more", "more"));
