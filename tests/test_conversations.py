@@ -160,9 +160,9 @@ def _words(catalogs: Catalogs, msgid: str) -> str:
     return catalogs.text("en", msgid)
 
 
-def _form(key: str) -> tuple[str, str]:
+def _form(key: str) -> tuple[str, str, tuple[str, ...]]:
     platform = next(p for p in platform_forms() if p.key == key)
-    return platform.name, platform.intimate or platform.legal
+    return platform.name, platform.intimate or platform.legal, platform.services
 
 
 def _check_said(sent: list[Rendered], catalogs: Catalogs, route: Route) -> None:
@@ -172,8 +172,10 @@ def _check_said(sent: list[Rendered], catalogs: Catalogs, route: Route) -> None:
     for msgid in route.must_not:
         assert _words(catalogs, msgid) not in said, msgid
     if route.platform is not None:
-        name, url = _form(route.platform)
+        name, url, services = _form(route.platform)
         assert f"You can ask {name} to remove them here: {url}" in said
+        if services:  # what the hash services it takes part in can do
+            assert f"{name} takes part in {' · '.join(services)}" in said
 
 
 def _check_cybertipline(sent: list[Rendered], group: Group, route: Route) -> None:
@@ -269,5 +271,7 @@ async def test_a_whole_conversation(
         _check_threats(sent, group)
     if route.helplines:
         _check_helplines(sent, group)
+    if LINK in route.answers:  # the message with the link leaves the chat
+        assert (CHAT, f"in-{2 + route.answers.index(LINK)}") in transport.deleted
     _check_ends_somewhere(sent)
     await _check_nothing_kept(runtime, store, tmp_path, caplog)
