@@ -4,7 +4,8 @@ Belongs here: the buttons of "Do you know where they were posted?" (the platform
 name, then "another site" and "I don't know"), which choices count as answers (every platform
 of the directory, typed by name, not only those with a button), and what to say for each: the
 platform's own removal forms (for intimate pictures, under the law, and for copyright), the
-hash services it takes part in, and for people under 18 the CyberTipline, which takes links.
+hash services it takes part in, the country's services that take a link (UK: Report Remove
+for under-18s; Australia: eSafety), and for people under 18 the CyberTipline, which takes links.
 Does not belong here: reading the directory (``bot/data/platforms.py``), finding a site in a
 pasted link (the runtime does that on the message alone, in memory), and the wording (catalogs).
 Pure code.
@@ -95,10 +96,22 @@ def answer(choice: str, session: Session, ctx: Context) -> list[Say]:
         offer = page.request_offer(session, ctx, law_for(session.country), key)
         if offer is not None:
             said.append(Say(REQUEST, page=offer))
+        said += _national(session)
     if session.age in (Age.UNDER_18, Age.UNSURE):
         said.append(say("nofile.cybertipline"))
     said.append(say("nofile.report_platform"))
     return said
+
+
+def _national(session: Session) -> list[Say]:
+    """Services of the person's country that take a link: in the UK, Report Remove for
+    pictures taken before 18 (said honestly: its analysts see what is reported); in Australia,
+    eSafety, at any age."""
+    if session.country == "GB" and session.age in (Age.UNDER_18, Age.UNSURE):
+        return [say("where.report_remove")]
+    if session.country == "AU":
+        return [say("where.esafety")]
+    return []
 
 
 def forms(platform: PlatformForms) -> list[Say]:
