@@ -29,6 +29,11 @@ def test_in_the_uk_an_adult_is_not_sent_to_report_remove() -> None:
     assert "where.report_remove" not in _answer("GB", "adult")
 
 
+def test_in_canada_cybertip_is_offered_for_pictures_taken_before_18() -> None:
+    assert "where.cybertip_ca" in _answer("CA", "under18")
+    assert "where.cybertip_ca" not in _answer("CA", "adult")
+
+
 @pytest.mark.parametrize("age", ["under18", "adult", "unsure"])
 def test_in_australia_esafety_takes_the_report_at_any_age(age: str) -> None:
     assert "where.esafety" in _answer("AU", age)
@@ -39,6 +44,7 @@ def test_elsewhere_neither_is_offered() -> None:
         said = _answer(country, "under18")
         assert "where.report_remove" not in said
         assert "where.esafety" not in said
+        assert "where.cybertip_ca" not in said
 
 
 def test_without_a_link_neither_is_offered() -> None:
