@@ -4,7 +4,9 @@ Belongs here: the buttons of "Do you know where they were posted?" (the platform
 name, then "another site" and "I don't know"), which choices count as answers (every platform
 of the directory, typed by name, not only those with a button), and what to say for each: the
 platform's own removal forms (for intimate pictures, under the law, and for copyright), the
-hash services it takes part in, and for people under 18 the CyberTipline, which takes links.
+hash services it takes part in, the country's services that take a link (for under-18s,
+Report Remove in the UK and Cybertip.ca in Canada; eSafety in Australia), and for people under
+18 the CyberTipline, which takes links.
 Does not belong here: reading the directory (``bot/data/platforms.py``), finding a site in a
 pasted link (the runtime does that on the message alone, in memory), and the wording (catalogs).
 Pure code.
@@ -98,12 +100,27 @@ def answer(choice: str, session: Session, ctx: Context) -> list[Say]:
         offer = page.request_offer(session, ctx, law_for(session.country), key)
         if offer is not None:
             said.append(Say(REQUEST, page=offer))
+        said += _national(session)
     if session.age in (Age.UNDER_18, Age.UNSURE):
         said.append(say("nofile.cybertipline"))
     if choice == UNKNOWN:
         said.append(say("nofile.keep_evidence"))
     said.append(say("nofile.report_platform"))
     return said
+
+
+def _national(session: Session) -> list[Say]:
+    """Services of the person's country that take a link: for pictures taken before 18,
+    Report Remove in the UK (said honestly: its analysts see what is reported) and Cybertip.ca
+    with NeedHelpNow.ca in Canada; in Australia, eSafety, at any age."""
+    young = session.age in (Age.UNDER_18, Age.UNSURE)
+    if session.country == "GB" and young:
+        return [say("where.report_remove")]
+    if session.country == "CA" and young:
+        return [say("where.cybertip_ca")]
+    if session.country == "AU":
+        return [say("where.esafety")]
+    return []
 
 
 def forms(platform: PlatformForms) -> list[Say]:

@@ -177,6 +177,9 @@ def test_whole_conversation_by_buttons(bot: BotProcess, emu: BotApiEmulator) -> 
         query = person.press(question, label)
         pressed = question
         question = person.question()
+        labels = [button["text"] for row in question.buttons for button in row]
+        if labels == ["Where to report in my country"]:  # after the threats: its own button
+            question = person.question()
         assert answered(emu, query).get("text") is None
         # The pressed message loses its buttons, so it can't be answered twice.
         emu.wait_for_call_sync(
