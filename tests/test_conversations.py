@@ -43,13 +43,16 @@ class Group:
     name: str
     law: str | None
     """The law the composer starts on; None lets the page ask."""
+    national: str | None = None
+    """The msgid of the country's own service that takes a link, said after a platform."""
+    national_any_age: bool = False
 
 
 GROUPS = (
     Group("US", "United States", "tida"),
-    Group("GB", "United Kingdom", None),
-    Group("AU", "Australia", "esafety"),
-    Group("CA", "Canada", None),
+    Group("GB", "United Kingdom", None, "where.report_remove"),
+    Group("AU", "Australia", "esafety", "where.esafety", national_any_age=True),
+    Group("CA", "Canada", None, "where.cybertip_ca"),
     Group("IN", "India", None),
     Group("ES", "Spain", "dsa"),
     Group("BR", "Brazil", None),
@@ -200,6 +203,18 @@ def _check_composer(sent: list[Rendered], group: Group, route: Route) -> None:
     assert offers[0].entry().startswith(f"{PUBLIC_URL}/companion/request.html{mark}lang=en")
 
 
+def _check_national(sent: list[Rendered], catalogs: Catalogs, group: Group, route: Route) -> None:
+    """Once the site is known: Report Remove in the UK and Cybertip.ca in Canada for pictures
+    taken before 18, eSafety in Australia at any age; nothing of another country's."""
+    said = "\n".join(m.text for m in sent)
+    for other in GROUPS:
+        if other.national is None:
+            continue
+        applies = route.composer and (route.minor or other.national_any_age)
+        expected = other is group and applies
+        assert (_words(catalogs, other.national) in said) is expected, other.national
+
+
 def _check_threats(sent: list[Rendered], group: Group) -> None:
     said = "\n".join(m.text for m in sent)
     found = [p for p in load_reports() if p.country == group.code]
@@ -267,6 +282,7 @@ async def test_a_whole_conversation(
     _check_said(sent, catalogs, route)
     _check_cybertipline(sent, group, route)
     _check_composer(sent, group, route)
+    _check_national(sent, catalogs, group, route)
     if route.threats:
         _check_threats(sent, group)
     if route.helplines:
