@@ -85,13 +85,16 @@ def answer(choice: str, session: Session, ctx: Context) -> list[Say]:
     """What to say for an answer: the platform's forms, or what helps anywhere, then the
     removal-request composer where the page is served (not for "I don't know": it needs a
     link), then the CyberTipline for pictures taken before 18 (or when unsure), which needs
-    no file."""
+    no file. "I don't know" is told that is fine, and how to keep evidence of threats
+    without keeping the pictures, before the helpline."""
     platform = _platform(choice, ctx)
     said: list[Say] = []
     if platform is not None:
         said += forms(platform)
     elif choice == OTHER:
         said.append(say("where.other"))
+    elif choice == UNKNOWN:
+        said.append(say("nofile.unknown_ok"))
     if choice != UNKNOWN:
         key = platform.key if platform is not None else None
         offer = page.request_offer(session, ctx, law_for(session.country), key)
@@ -100,6 +103,8 @@ def answer(choice: str, session: Session, ctx: Context) -> list[Say]:
         said += _national(session)
     if session.age in (Age.UNDER_18, Age.UNSURE):
         said.append(say("nofile.cybertipline"))
+    if choice == UNKNOWN:
+        said.append(say("nofile.keep_evidence"))
     said.append(say("nofile.report_platform"))
     return said
 

@@ -176,3 +176,49 @@ def test_the_composer_is_offered_only_where_the_page_is_served() -> None:
     assert "where.request" not in msgids(effects)  # it needs a link to send
     _, effects = run([*_asked_where("adult"), Choice(where.OTHER)], ctx=make_ctx(page_url=PAGE))
     assert "platform" not in dict(_offer(effects).page.fragment)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("age", "expected"),
+    [
+        (
+            "under18",
+            [
+                "nofile.unknown_ok",
+                "nofile.cybertipline",
+                "nofile.keep_evidence",
+                "nofile.report_platform",
+                "ask.menu",
+            ],
+        ),
+        (
+            "unsure",
+            [
+                "nofile.unknown_ok",
+                "nofile.cybertipline",
+                "nofile.keep_evidence",
+                "nofile.report_platform",
+                "ask.menu",
+            ],
+        ),
+        (
+            "adult",
+            ["nofile.unknown_ok", "nofile.keep_evidence", "nofile.report_platform", "ask.menu"],
+        ),
+    ],
+)
+def test_no_file_and_no_link_still_gets_evidence_a_helpline_and_the_menu(
+    age: str, expected: list[str]
+) -> None:
+    session, effects = run([*_asked_where(age), Choice(where.UNKNOWN)])
+    said = msgids(effects)
+    assert said[said.index("nofile.unknown_ok") :] == expected
+    assert session.state is State.MENU
+    assert "talk" in {b.choice for b in session.options}  # a way to talk to someone
+
+
+@pytest.mark.parametrize("choice", ["where:instagram", where.OTHER])
+def test_only_not_knowing_where_gets_the_evidence_message(choice: str) -> None:
+    _, effects = run([*_asked_where("adult"), Choice(choice)])
+    assert "nofile.keep_evidence" not in msgids(effects)
+    assert "nofile.unknown_ok" not in msgids(effects)
