@@ -213,7 +213,7 @@
     const needed = start === 0 || scan.some(({ component }) => component.size > 1);
     if (!needed) return skipToMarker(data, pos);
     const reader = createReader(data, pos, frame.buffer);
-    frame.buffer = reader.bytes;
+    frame.buffer = reader;
     const decodeUnit = frame.progressive
       ? progressiveUnit(frame, start, end, high, low, reader)
       : sequentialUnit(reader);
