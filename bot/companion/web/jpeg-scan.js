@@ -157,7 +157,7 @@
    */
   function sequentialUnit(reader) {
     const words = reader.words;
-    const block = new Int32Array(64);
+    const sums = new Float64Array(16);
     return function decodeBlock(part, index) {
       const c = part.component;
       let bitpos = reader.bitpos;
@@ -224,7 +224,11 @@
         c.samples[index] = oneByOne(c.pred, c.table[0]);
         return;
       }
-      // Kept for the 2x2 IDCT.
+      // Summed straight into the 2x2 IDCT's columns (see twoByTwoWeights).
+      const weights = c.weights;
+      const slots = c.slots;
+      for (let i = 0; i < 16; i++) sums[i] = 0;
+      sums[0] = c.pred * weights[0];
       while (k < 64) {
         word = peek(words, bitpos);
         entry = table.fast[word >>> (32 - LOOKAHEAD)];
@@ -243,14 +247,12 @@
         if (k > 63) throw new Unsupported("coefficients past the block");
         value = (word << length) >>> (32 - size); // code and value fit: 16 + 15 bits
         if (value < 1 << (size - 1)) value -= (1 << size) - 1;
-        block[ZIGZAG[k]] = value;
+        sums[slots[k]] += value * weights[k];
         bitpos += length + size;
         k += 1;
       }
       reader.bitpos = bitpos;
-      block[0] = c.pred;
-      twoByTwo(block, 0, c.table, c.samples, index, c.stride);
-      block.fill(0);
+      twoByTwoSums(sums, c.samples, index, c.stride);
     };
   }
 
@@ -279,35 +281,61 @@
   }
 
   const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
-  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace), reused. */
+  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace) and column sums, reused. */
   const work = new Float64Array(16);
-  const TWO_13 = 2 ** 13;
-  const TWO_20 = 2 ** 20;
+  const columnSums = new Float64Array(16);
+  /** jidctred.c's constants by coefficient row (0: the even part, scaled as there). */
+  const ROW_WEIGHTS = [32768, 29692, 0, -10426, 0, 6967, 0, -5906];
+
+  /**
+   * For a component decoded with the 2x2 IDCT: by zigzag position, what a coefficient adds
+   * (value x weight) to which column sum (slot: the column for row 0, 8 + column for the odd
+   * rows), so that the sums are jpeg_idct_2x2's first pass: even (slot col) and odd (8 + col)
+   * parts of columns 0, 1, 3, 5 and 7. Coefficients the 2x2 IDCT does not use weigh 0.
+   * @param {Int32Array} quant the quantisation table in natural order
+   */
+  function twoByTwoWeights(quant) {
+    const weights = new Float64Array(64);
+    const slots = new Int32Array(64);
+    for (let k = 0; k < 64; k++) {
+      const position = ZIGZAG[k];
+      const row = position >> 3;
+      const col = position & 7;
+      const used = col === 0 || (col & 1) === 1;
+      weights[k] = used ? quant[position] * ROW_WEIGHTS[row] : 0;
+      slots[k] = row === 0 ? col : 8 + col;
+    }
+    return { weights, slots };
+  }
 
   /**
    * libjpeg's jpeg_idct_2x2 (jidctred.c) of the coefficients at `block[at..at+63]` (natural
    * order, not yet dequantised), written as 2x2 samples of the component's sample plane.
-   * In doubles: libjpeg's 64-bit intermediate values do not fit 32-bit integers; every value
-   * stays an integer well below 2^53, so the results are exact.
    */
   function twoByTwo(block, at, quant, samples, index, stride) {
+    columnSums.fill(0);
+    for (let position = 0; position < 64; position++) {
+      const row = position >> 3;
+      const col = position & 7;
+      if (col !== 0 && (col & 1) === 0) continue;
+      columnSums[row === 0 ? col : 8 + col] += block[at + position] * quant[position] * ROW_WEIGHTS[row];
+    }
+    twoByTwoSums(columnSums, samples, index, stride);
+  }
+
+  /**
+   * The rest of jpeg_idct_2x2 from its first pass's column sums (twoByTwoWeights): 2x2 samples
+   * of the component's sample plane for the block at `index`. In doubles: libjpeg's 64-bit
+   * intermediate values do not fit 32-bit integers; every value stays an integer well below
+   * 2^53, so the results are exact (a product by 2^-13 or 2^-20 is exact too).
+   */
+  function twoByTwoSums(sums, samples, index, stride) {
     for (let col = 0; col < 8; col++) {
       if (col === 2 || col === 4 || col === 6) continue;
-      const c1 = block[at + 8 + col];
-      const c3 = block[at + 24 + col];
-      const c5 = block[at + 40 + col];
-      const c7 = block[at + 56 + col];
-      const dc = block[at + col] * quant[col];
-      if (c1 === 0 && c3 === 0 && c5 === 0 && c7 === 0) {
-        work[col] = dc * 4;
-        work[8 + col] = dc * 4;
-        continue;
-      }
-      const even = dc * 32768;
-      const odd = c7 * quant[56 + col] * -5906 + c5 * quant[40 + col] * 6967 +
-        c3 * quant[24 + col] * -10426 + c1 * quant[8 + col] * 29692;
-      work[col] = Math.floor((even + odd + 4096) / TWO_13);
-      work[8 + col] = Math.floor((even - odd + 4096) / TWO_13);
+      const even = sums[col];
+      const odd = sums[8 + col];
+      work[col] = Math.floor((even + odd + 4096) * 2 ** -13);
+      work[8 + col] = Math.floor((even - odd + 4096) * 2 ** -13);
     }
     const bx = index % stride;
     const by = (index - bx) / stride;
@@ -315,16 +343,10 @@
     for (let row = 0; row < 2; row++) {
       const w = row * 8;
       const out = (by * 2 + row) * width + bx * 2;
-      if (work[w + 1] === 0 && work[w + 3] === 0 && work[w + 5] === 0 && work[w + 7] === 0) {
-        const value = clamp(Math.floor((work[w] + 16) / 32) + 128);
-        samples[out] = value;
-        samples[out + 1] = value;
-        continue;
-      }
       const even = work[w] * 32768;
       const odd = work[w + 7] * -5906 + work[w + 5] * 6967 + work[w + 3] * -10426 + work[w + 1] * 29692;
-      samples[out] = clamp(Math.floor((even + odd + 524288) / TWO_20) + 128);
-      samples[out + 1] = clamp(Math.floor((even - odd + 524288) / TWO_20) + 128);
+      samples[out] = clamp(Math.floor((even + odd + 524288) * 2 ** -20) + 128);
+      samples[out + 1] = clamp(Math.floor((even - odd + 524288) * 2 ** -20) + 128);
     }
   }
 
@@ -452,7 +474,7 @@
   }
 
   const scan = {
-    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, sequentialUnit, progressiveUnit, progressiveSamples,
+    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, twoByTwoWeights, sequentialUnit, progressiveUnit, progressiveSamples,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegScan = scan;
