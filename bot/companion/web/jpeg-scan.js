@@ -42,22 +42,23 @@
     let marker = -1;
     const last = data.length - 1;
     while (marker < 0) {
-      const next = data.indexOf(0xff, at);
-      if (next < 0 || next >= last) throw new Unsupported("scan runs to the end");
-      // The bytes before the next 0xFF: one at a time up to a whole word, then a word at a time.
-      while (at < next && (out & 3) !== 0) {
+      // Four bytes at a time while none is 0xFF and the output is at a whole word.
+      if ((out & 3) === 0) {
+        while (at + 4 <= last) {
+          const four = view.getInt32(at);
+          if (((~four - 0x01010101) & four & 0x80808080) !== 0) break;
+          words[out >> 2] = four;
+          at += 4;
+          out += 4;
+        }
+      }
+      if (at >= last) throw new Unsupported("scan runs to the end");
+      if (data[at] !== 0xff) {
         word = (word << 8) | data[at++];
         if ((++out & 3) === 0) words[(out >> 2) - 1] = word;
+        continue;
       }
-      while (at + 4 <= next) {
-        words[out >> 2] = view.getInt32(at);
-        at += 4;
-        out += 4;
-      }
-      while (at < next) {
-        word = (word << 8) | data[at++];
-        if ((++out & 3) === 0) words[(out >> 2) - 1] = word;
-      }
+      const next = at;
       const second = data[next + 1];
       if (second === 0) {
         word = (word << 8) | 0xff;
@@ -109,8 +110,10 @@
   /**
    * The table that skips AC coefficients in one lookup of SKIP_BITS bits: as many codes with
    * their value bits as fit, ending at an end of block if one fits. Entry: (k advance <<
-   * SKIP_ADVANCE) | SKIP_EOB if it ends the block | bits used; 0 where not even one code and
-   * its value fit (or the code is not a valid AC code), and the general decoding is used.
+   * SKIP_ADVANCE) | SKIP_EOB if it ends the block | bits used, where an end of block adds 1 to
+   * the advance (it counts only with k below 64), so one comparison (k + advance <= 64) tells
+   * whether the entry applies; an advance of 127 where not even one code and its value fit (or
+   * the code is not a valid AC code), and the general decoding is used.
    */
   function skipTable(table) {
     const skip = new Uint16Array(1 << SKIP_BITS);
@@ -134,7 +137,7 @@
         used += length + size;
         advance += size === 0 ? 16 : (symbol >> 4) + 1;
       }
-      if (used > 0) skip[bits] = (advance << SKIP_ADVANCE) | eob | used;
+      skip[bits] = used > 0 ? ((advance + (eob ? 1 : 0)) << SKIP_ADVANCE) | eob | used : 127 << SKIP_ADVANCE;
     }
     return skip;
   }
@@ -181,29 +184,18 @@
       let k = 1;
       if (c.size === 1) {
         // Only skipped: several coefficients a lookup; one at a time where they do not fit.
-        // `word` holds the next `left` bits, read again when fewer than a lookup's.
         const skip = table.skip;
         const fast = table.fast;
-        let left = 0;
         for (;;) {
-          if (left < SKIP_BITS) {
-            word = peek(words, bitpos);
-            left = 32;
-          }
+          word = peek(words, bitpos);
           const step = skip[word >>> (32 - SKIP_BITS)];
           const next = k + (step >> SKIP_ADVANCE);
-          // An end of block counts only before the block is full; no coefficient past it.
-          if (step !== 0 && ((step & SKIP_EOB) !== 0 ? next < 64 : next <= 64)) {
-            const used = step & 31;
-            bitpos += used;
-            word <<= used;
-            left -= used;
+          if (next <= 64) {
+            bitpos += step & 31;
+            if ((step & SKIP_EOB) !== 0 || next === 64) break;
             k = next;
-            if ((step & SKIP_EOB) !== 0 || k === 64) break;
             continue;
           }
-          word = peek(words, bitpos);
-          left = 0;
           entry = fast[word >>> (32 - LOOKAHEAD)];
           if (entry === 0) entry = slowSymbol(table, word);
           const symbol = entry & 255;
@@ -227,8 +219,17 @@
       // Summed straight into the 2x2 IDCT's columns (see twoByTwoWeights).
       const weights = c.weights;
       const slots = c.slots;
-      for (let i = 0; i < 16; i++) sums[i] = 0;
+      // (slots 2, 4, 6, 10, 12 and 14 are never read: their weights are 0)
       sums[0] = c.pred * weights[0];
+      sums[1] = 0;
+      sums[3] = 0;
+      sums[5] = 0;
+      sums[7] = 0;
+      sums[8] = 0;
+      sums[9] = 0;
+      sums[11] = 0;
+      sums[13] = 0;
+      sums[15] = 0;
       while (k < 64) {
         word = peek(words, bitpos);
         entry = table.fast[word >>> (32 - LOOKAHEAD)];
