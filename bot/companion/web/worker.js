@@ -312,10 +312,14 @@ importScripts(
     if (jpegHash.applies(head, stored)) {
       // A large JPEG: decoded here at 1/8 scale, as `reclaim hash` decodes it (jpeg-hash.js).
       const data = await read(file);
-      const watcher = media.endWatcher(head);
-      const md5 = await md5Of(data, (done) => progress(done / 2), watcher);
-      if (watcher.error()) return result("image", { error: watcher.error() });
+      const md5 = await md5Of(data, (done) => progress(done / 2), null);
       const hashes = jpegHash.hashJpeg(data, head);
+      if (hashes === null) {
+        // Cut off? (A decode that gets through has reached the end marker, which is the test.)
+        const watcher = media.endWatcher(head);
+        watcher.feed(data, 0);
+        if (watcher.error()) return result("image", { error: watcher.error() });
+      }
       if (hashes !== null && hashes.pdq.quality >= perceptual.RELIABLE_QUALITY) {
         return imageResult(md5, hashes);
       }
