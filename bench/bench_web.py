@@ -8,6 +8,9 @@ Two measurements, side by side in one run, on files generated in a temporary fol
 2. **MD5 of a large file** (``LARGE_BYTES``): the worker's throughput against ``hashlib.md5``
    reading the same file in 1 MiB chunks. Median of ``LARGE_RUNS``.
 
+Beside them, the page's own JPEG decoder alone (``jpeg.js``, under Node when ``node`` is on the
+PATH) on the same photo: where the page's time goes that is not decoding.
+
 Run with ``python -m bench.bench_web`` (Chromium at /usr/bin/chromium or $RECLAIM_CHROMIUM).
 Prints medians, ranges and ratios; nothing is asserted.
 """
@@ -16,7 +19,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +56,32 @@ def _large_file(path: Path) -> Path:
         for _ in range(LARGE_BYTES >> 20):
             out.write(block)
     return path
+
+
+_DECODE_TIMING = """
+const [web, file, runs] = process.argv.slice(1);
+const path = require("path");
+const jpeg = require(path.resolve(web, "jpeg.js"));
+const data = new Uint8Array(require("fs").readFileSync(file));
+jpeg.decodeEighth(data); // warm up
+const times = [];
+for (let i = 0; i < Number(runs); i++) {
+  const start = performance.now();
+  jpeg.decodeEighth(data);
+  times.push(performance.now() - start);
+}
+console.log(JSON.stringify(times));
+"""
+
+
+def _node_decode_ms(path: Path) -> list[float] | None:
+    """jpeg.js's decodeEighth alone under Node, ``PHOTO_RUNS`` times; None without Node."""
+    node = shutil.which("node")
+    if node is None:
+        return None
+    command = [node, "-e", _DECODE_TIMING, str(WEB_ROOT), str(path), str(PHOTO_RUNS)]
+    output = subprocess.run(command, capture_output=True, check=True, text=True).stdout
+    return [float(value) for value in json.loads(output)]
 
 
 def _hashlib_seconds(path: Path) -> float:
@@ -86,6 +118,9 @@ async def _run(folder: Path) -> None:
             print(f"12 MP JPEG, Python companion ms: {_spread(python_ms)}")
             ratio = statistics.median(page_ms) / statistics.median(python_ms)
             print(f"  page / Python: {ratio:.2f}x")
+            decode_ms = _node_decode_ms(picture)
+            if decode_ms is not None:
+                print(f"  the page's JPEG decoder alone (Node) ms: {_spread(decode_ms)}")
             for name in ("pdq", "phash", "dhash"):
                 ours, theirs = result.get(name), getattr(python, name)
                 if ours and theirs:

@@ -3,9 +3,9 @@
 // block's AC coefficients are decoded only to be skipped, except where a 2x2 IDCT needs them
 // (4:2:0 chroma at 1/8); each block turns straight into its 1/8-scale samples. Progressive scans
 // keep the coefficients they need until the last scan.
-// The byte stuffing is taken out of a scan first, so any 32 bits are four plain loads; the hot loop
-// keeps its position in a local variable and skips most AC coefficients (code and value) in one
-// table lookup, so no function is called per bit or per coefficient.
+// The byte stuffing is taken out of a scan first, into big-endian 32-bit words, so any 32 bits
+// are two loads; the hot loop keeps its bits in local variables and skips several AC coefficients
+// (codes and values) in one lookup of a small table, so no function is called per coefficient.
 // What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
 "use strict";
 
@@ -20,30 +20,49 @@
   ]);
   /** Bits looked up at once when decoding a Huffman code (codes up to this long: one lookup). */
   const LOOKAHEAD = 9;
-  /** Bits looked up at once when skipping an AC coefficient: its code and its value together. */
-  const SKIP_BITS = 12;
-  /** In a skip entry, a k advance this large means the end of the block. */
-  const END_OF_BLOCK = 128;
+  /** Bits looked up at once when skipping AC coefficients: as many codes and values as fit. */
+  const SKIP_BITS = 14;
+  /** In a skip entry: bits used (low 5 bits), this flag for an end of block, then k's advance. */
+  const SKIP_EOB = 32;
+  const SKIP_ADVANCE = 6;
 
   /**
    * A scan's entropy-coded bytes with the byte stuffing taken out, cut into its restart
-   * intervals, and a position in bits: any 32 bits are then read with four plain loads.
-   * `bytes` may be reused from the previous scan (one buffer as long as the file).
+   * intervals, as big-endian 32-bit words (any 32 bits are then two loads: see `peek`), and a
+   * position in bits. `reuse` may be the previous scan's reader (its words as long as the file).
    */
   function createReader(data, pos, reuse) {
-    const bytes = reuse && reuse.length >= data.length + 8 ? reuse : new Uint8Array(data.length + 8);
+    const size = (data.length >> 2) + 4;
+    const words = reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size);
+    const view = new DataView(data.buffer, data.byteOffset, data.length);
     const ends = [];
-    let out = 0;
+    let out = 0; // bytes written
+    let word = 0; // the bytes of the word being filled (out & 3 of them)
     let at = pos;
     let marker = -1;
     const last = data.length - 1;
     while (marker < 0) {
-      let next = at;
-      while (next < last && data[next] !== 0xff) bytes[out++] = data[next++];
-      if (next >= last) throw new Unsupported("scan runs to the end");
+      // Four bytes at a time while none is 0xFF and the output is at a whole word.
+      if ((out & 3) === 0) {
+        while (at + 4 <= last) {
+          const four = view.getInt32(at);
+          if (((~four - 0x01010101) & four & 0x80808080) !== 0) break;
+          words[out >> 2] = four;
+          at += 4;
+          out += 4;
+        }
+      }
+      if (at >= last) throw new Unsupported("scan runs to the end");
+      if (data[at] !== 0xff) {
+        word = (word << 8) | data[at++];
+        if ((++out & 3) === 0) words[(out >> 2) - 1] = word;
+        continue;
+      }
+      const next = at;
       const second = data[next + 1];
       if (second === 0) {
-        bytes[out++] = 0xff;
+        word = (word << 8) | 0xff;
+        if ((++out & 3) === 0) words[(out >> 2) - 1] = word;
         at = next + 2;
       } else if (second === 0xff) {
         at = next + 1; // a fill byte
@@ -56,9 +75,11 @@
       }
     }
     // Past the data, zero bits (as libjpeg supplies them); using them means the data is cut.
-    bytes.fill(0, out, out + 8);
+    if ((out & 3) !== 0) words[out >> 2] = word << (8 * (4 - (out & 3)));
+    const first = (out + 3) >> 2;
+    words.fill(0, first, first + 3);
     return {
-      bytes, bitpos: 0, ends, segment: 0, marker, eobrun: 0,
+      words, bitpos: 0, ends, segment: 0, marker, eobrun: 0,
       /** After a restart interval: the next interval starts at the next whole byte. */
       restart() {
         this.check();
@@ -79,24 +100,58 @@
     };
   }
 
+  /** The 32 bits from `bitpos` on, left-aligned (as a signed 32-bit integer). */
+  function peek(words, bitpos) {
+    const p = bitpos >>> 5;
+    const shift = bitpos & 31;
+    return (words[p] << shift) | ((words[p + 1] >>> 1) >>> (31 - shift));
+  }
+
   /**
-   * The table that skips an AC coefficient in one lookup of SKIP_BITS bits: (k advance << 5) |
-   * bits used, where the code and its value bits fit; END_OF_BLOCK as the advance for an end of
-   * block; 0 where the general decoding must be used.
+   * The table that skips AC coefficients in one lookup of SKIP_BITS bits: as many codes with
+   * their value bits as fit, ending at an end of block if one fits. Entry: (k advance <<
+   * SKIP_ADVANCE) | SKIP_EOB if it ends the block | bits used, where an end of block adds 1 to
+   * the advance (it counts only with k below 64), so one comparison (k + advance <= 64) tells
+   * whether the entry applies; an advance of 127 where not even one code and its value fit (or
+   * the code is not a valid AC code), and the general decoding is used.
    */
   function skipTable(table) {
-    const skip = new Int32Array(1 << SKIP_BITS);
+    const skip = new Uint16Array(1 << SKIP_BITS);
     for (let bits = 0; bits < 1 << SKIP_BITS; bits++) {
-      const entry = table.fast[bits >>> (SKIP_BITS - LOOKAHEAD)];
-      if (entry === 0) continue;
-      const length = entry >> 8;
-      const symbol = entry & 255;
-      const size = symbol & 15;
-      if (symbol === 0) skip[bits] = (END_OF_BLOCK << 5) | length;
-      else if (symbol === 0xf0) skip[bits] = (16 << 5) | length;
-      else if (size !== 0 && length + size <= SKIP_BITS) skip[bits] = (((symbol >> 4) + 1) << 5) | (length + size);
+      let used = 0;
+      let advance = 0;
+      let eob = 0;
+      while (advance < 64 && used < SKIP_BITS) {
+        const entry = codeAt(table, (bits << (32 - SKIP_BITS + used)) | 0);
+        if (entry === 0) break;
+        const length = entry >> 8;
+        const symbol = entry & 255;
+        const size = symbol & 15;
+        if (used + length + size > SKIP_BITS) break;
+        if (symbol === 0) {
+          used += length;
+          eob = SKIP_EOB;
+          break;
+        }
+        if (size === 0 && symbol !== 0xf0) break;
+        used += length + size;
+        advance += size === 0 ? 16 : (symbol >> 4) + 1;
+      }
+      skip[bits] = used > 0 ? ((advance + (eob ? 1 : 0)) << SKIP_ADVANCE) | eob | used : 127 << SKIP_ADVANCE;
     }
     return skip;
+  }
+
+  /** For the skip table: the code at the top of `word` as slowSymbol gives it, 0 if none. */
+  function codeAt(table, word) {
+    const entry = table.fast[word >>> (32 - LOOKAHEAD)];
+    if (entry !== 0) return entry;
+    try {
+      return slowSymbol(table, word);
+    } catch (error) {
+      if (error instanceof Unsupported) return 0;
+      throw error;
+    }
   }
 
   /**
@@ -104,14 +159,13 @@
    * padded block grid and writes its 1/8-scale samples.
    */
   function sequentialUnit(reader) {
-    const bytes = reader.bytes;
-    const block = new Int32Array(64);
+    const words = reader.words;
+    const sums = new Float64Array(16);
     return function decodeBlock(part, index) {
       const c = part.component;
       let bitpos = reader.bitpos;
-      // --- DC
-      let p = bitpos >>> 3;
-      let word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+      // --- DC (code and value fit in 32 bits: 16 + 11)
+      let word = peek(words, bitpos);
       let table = part.dc;
       let entry = table.fast[word >>> (32 - LOOKAHEAD)];
       if (entry === 0) entry = slowSymbol(table, word);
@@ -120,12 +174,6 @@
       let value = 0;
       if (size !== 0) {
         if (size > 11) throw new Unsupported("bad DC");
-        if (length + size > 25) {
-          bitpos += length;
-          length = 0;
-          p = bitpos >>> 3;
-          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
-        }
         value = (word << length) >>> (32 - size);
         if (value < 1 << (size - 1)) value -= (1 << size) - 1;
       }
@@ -135,50 +183,55 @@
       table = part.ac;
       let k = 1;
       if (c.size === 1) {
-        // Only skipped: most coefficients in one lookup.
-        // `word` holds the next `left` bits (25 or more after a load), read again when short.
+        // Only skipped: several coefficients a lookup; one at a time where they do not fit.
         const skip = table.skip;
         const fast = table.fast;
-        let left = 0;
-        while (k < 64) {
-          if (left < SKIP_BITS) {
-            p = bitpos >>> 3;
-            word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
-            left = 32 - (bitpos & 7);
-          }
+        for (;;) {
+          word = peek(words, bitpos);
           const step = skip[word >>> (32 - SKIP_BITS)];
-          if (step !== 0) {
-            const used = step & 31;
-            bitpos += used;
-            word <<= used;
-            left -= used;
-            k += step >> 5;
+          const next = k + (step >> SKIP_ADVANCE);
+          if (next <= 64) {
+            bitpos += step & 31;
+            if ((step & SKIP_EOB) !== 0 || next === 64) break;
+            k = next;
             continue;
           }
-          p = bitpos >>> 3;
-          word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
-          left = 0;
           entry = fast[word >>> (32 - LOOKAHEAD)];
           if (entry === 0) entry = slowSymbol(table, word);
           const symbol = entry & 255;
           bitpos += (entry >> 8) + (symbol & 15);
           if ((symbol & 15) === 0) {
-            if (symbol === 0xf0) k += 16;
-            else if (symbol === 0) break;
-            else throw new Unsupported("bad AC");
+            if (symbol === 0) break;
+            if (symbol !== 0xf0) throw new Unsupported("bad AC");
+            k += 16;
           } else {
             k += (symbol >> 4) + 1;
           }
+          if (k >= 64) {
+            if (k > 64) throw new Unsupported("coefficients past the block");
+            break;
+          }
         }
-        if (k > 64 && k < END_OF_BLOCK) throw new Unsupported("coefficients past the block");
         reader.bitpos = bitpos;
         c.samples[index] = oneByOne(c.pred, c.table[0]);
         return;
       }
-      // Kept for the 2x2 IDCT.
+      // Summed straight into the 2x2 IDCT's columns (see twoByTwoWeights).
+      const weights = c.weights;
+      const slots = c.slots;
+      // (slots 2, 4, 6, 10, 12 and 14 are never read: their weights are 0)
+      sums[0] = c.pred * weights[0];
+      sums[1] = 0;
+      sums[3] = 0;
+      sums[5] = 0;
+      sums[7] = 0;
+      sums[8] = 0;
+      sums[9] = 0;
+      sums[11] = 0;
+      sums[13] = 0;
+      sums[15] = 0;
       while (k < 64) {
-        p = bitpos >>> 3;
-        word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+        word = peek(words, bitpos);
         entry = table.fast[word >>> (32 - LOOKAHEAD)];
         if (entry === 0) entry = slowSymbol(table, word);
         length = entry >> 8;
@@ -193,21 +246,14 @@
         }
         k += symbol >> 4;
         if (k > 63) throw new Unsupported("coefficients past the block");
-        value = (word << length) >>> (32 - size); // code and value fit: 16 + 10 bits <= 25 + 7
-        if (length + size > 25) {
-          p = (bitpos + length) >>> 3;
-          const again = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << ((bitpos + length) & 7);
-          value = again >>> (32 - size);
-        }
+        value = (word << length) >>> (32 - size); // code and value fit: 16 + 15 bits
         if (value < 1 << (size - 1)) value -= (1 << size) - 1;
-        block[ZIGZAG[k]] = value;
+        sums[slots[k]] += value * weights[k];
         bitpos += length + size;
         k += 1;
       }
       reader.bitpos = bitpos;
-      block[0] = c.pred;
-      twoByTwo(block, 0, c.table, c.samples, index, c.stride);
-      block.fill(0);
+      twoByTwoSums(sums, c.samples, index, c.stride);
     };
   }
 
@@ -236,35 +282,61 @@
   }
 
   const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
-  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace), reused. */
+  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace) and column sums, reused. */
   const work = new Float64Array(16);
-  const TWO_13 = 2 ** 13;
-  const TWO_20 = 2 ** 20;
+  const columnSums = new Float64Array(16);
+  /** jidctred.c's constants by coefficient row (0: the even part, scaled as there). */
+  const ROW_WEIGHTS = [32768, 29692, 0, -10426, 0, 6967, 0, -5906];
+
+  /**
+   * For a component decoded with the 2x2 IDCT: by zigzag position, what a coefficient adds
+   * (value x weight) to which column sum (slot: the column for row 0, 8 + column for the odd
+   * rows), so that the sums are jpeg_idct_2x2's first pass: even (slot col) and odd (8 + col)
+   * parts of columns 0, 1, 3, 5 and 7. Coefficients the 2x2 IDCT does not use weigh 0.
+   * @param {Int32Array} quant the quantisation table in natural order
+   */
+  function twoByTwoWeights(quant) {
+    const weights = new Float64Array(64);
+    const slots = new Int32Array(64);
+    for (let k = 0; k < 64; k++) {
+      const position = ZIGZAG[k];
+      const row = position >> 3;
+      const col = position & 7;
+      const used = col === 0 || (col & 1) === 1;
+      weights[k] = used ? quant[position] * ROW_WEIGHTS[row] : 0;
+      slots[k] = row === 0 ? col : 8 + col;
+    }
+    return { weights, slots };
+  }
 
   /**
    * libjpeg's jpeg_idct_2x2 (jidctred.c) of the coefficients at `block[at..at+63]` (natural
    * order, not yet dequantised), written as 2x2 samples of the component's sample plane.
-   * In doubles: libjpeg's 64-bit intermediate values do not fit 32-bit integers; every value
-   * stays an integer well below 2^53, so the results are exact.
    */
   function twoByTwo(block, at, quant, samples, index, stride) {
+    columnSums.fill(0);
+    for (let position = 0; position < 64; position++) {
+      const row = position >> 3;
+      const col = position & 7;
+      if (col !== 0 && (col & 1) === 0) continue;
+      columnSums[row === 0 ? col : 8 + col] += block[at + position] * quant[position] * ROW_WEIGHTS[row];
+    }
+    twoByTwoSums(columnSums, samples, index, stride);
+  }
+
+  /**
+   * The rest of jpeg_idct_2x2 from its first pass's column sums (twoByTwoWeights): 2x2 samples
+   * of the component's sample plane for the block at `index`. In doubles: libjpeg's 64-bit
+   * intermediate values do not fit 32-bit integers; every value stays an integer well below
+   * 2^53, so the results are exact (a product by 2^-13 or 2^-20 is exact too).
+   */
+  function twoByTwoSums(sums, samples, index, stride) {
     for (let col = 0; col < 8; col++) {
       if (col === 2 || col === 4 || col === 6) continue;
-      const c1 = block[at + 8 + col];
-      const c3 = block[at + 24 + col];
-      const c5 = block[at + 40 + col];
-      const c7 = block[at + 56 + col];
-      const dc = block[at + col] * quant[col];
-      if (c1 === 0 && c3 === 0 && c5 === 0 && c7 === 0) {
-        work[col] = dc * 4;
-        work[8 + col] = dc * 4;
-        continue;
-      }
-      const even = dc * 32768;
-      const odd = c7 * quant[56 + col] * -5906 + c5 * quant[40 + col] * 6967 +
-        c3 * quant[24 + col] * -10426 + c1 * quant[8 + col] * 29692;
-      work[col] = Math.floor((even + odd + 4096) / TWO_13);
-      work[8 + col] = Math.floor((even - odd + 4096) / TWO_13);
+      const even = sums[col];
+      const odd = sums[8 + col];
+      work[col] = Math.floor((even + odd + 4096) * 2 ** -13);
+      work[8 + col] = Math.floor((even - odd + 4096) * 2 ** -13);
     }
     const bx = index % stride;
     const by = (index - bx) / stride;
@@ -272,35 +344,25 @@
     for (let row = 0; row < 2; row++) {
       const w = row * 8;
       const out = (by * 2 + row) * width + bx * 2;
-      if (work[w + 1] === 0 && work[w + 3] === 0 && work[w + 5] === 0 && work[w + 7] === 0) {
-        const value = clamp(Math.floor((work[w] + 16) / 32) + 128);
-        samples[out] = value;
-        samples[out + 1] = value;
-        continue;
-      }
       const even = work[w] * 32768;
       const odd = work[w + 7] * -5906 + work[w + 5] * 6967 + work[w + 3] * -10426 + work[w + 1] * 29692;
-      samples[out] = clamp(Math.floor((even + odd + 524288) / TWO_20) + 128);
-      samples[out + 1] = clamp(Math.floor((even - odd + 524288) / TWO_20) + 128);
+      samples[out] = clamp(Math.floor((even + odd + 524288) * 2 ** -20) + 128);
+      samples[out + 1] = clamp(Math.floor((even - odd + 524288) * 2 ** -20) + 128);
     }
   }
 
   /** Reads `count` bits (up to 16) from the reader. */
   function bits(reader, count) {
-    const bytes = reader.bytes;
     const bitpos = reader.bitpos;
-    const p = bitpos >>> 3;
-    const word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+    const word = peek(reader.words, bitpos);
     reader.bitpos = bitpos + count;
     return count === 0 ? 0 : word >>> (32 - count);
   }
 
   /** One Huffman symbol from the reader. */
   function symbolOf(reader, table) {
-    const bytes = reader.bytes;
     const bitpos = reader.bitpos;
-    const p = bitpos >>> 3;
-    const word = ((bytes[p] << 24) | (bytes[p + 1] << 16) | (bytes[p + 2] << 8) | bytes[p + 3]) << (bitpos & 7);
+    const word = peek(reader.words, bitpos);
     let entry = table.fast[word >>> (32 - LOOKAHEAD)];
     if (entry === 0) entry = slowSymbol(table, word);
     reader.bitpos = bitpos + (entry >> 8);
@@ -413,7 +475,7 @@
   }
 
   const scan = {
-    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, sequentialUnit, progressiveUnit, progressiveSamples,
+    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, twoByTwoWeights, sequentialUnit, progressiveUnit, progressiveSamples,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegScan = scan;

@@ -169,6 +169,8 @@
         ? new Int16Array(c.stride * c.rows * (size === 1 ? 1 : 64))
         : null;
       c.samples = new Uint8Array(c.stride * c.rows * size * size);
+      c.weights = null; // the 2x2 IDCT's, by scan (scanning.twoByTwoWeights)
+      c.slots = null;
     }
     return {
       width, height, progressive, components, maxH, maxV, mcusX, mcusY, scanned: false, buffer: null,
@@ -208,12 +210,13 @@
     for (const { component } of scan) {
       if (!quant[component.quant]) throw new Unsupported("no quantisation table");
       component.table = quant[component.quant];
+      if (component.size > 1) Object.assign(component, scanning.twoByTwoWeights(component.table));
     }
     frame.scanned = true;
     const needed = start === 0 || scan.some(({ component }) => component.size > 1);
     if (!needed) return skipToMarker(data, pos);
     const reader = createReader(data, pos, frame.buffer);
-    frame.buffer = reader.bytes;
+    frame.buffer = reader;
     const decodeUnit = frame.progressive
       ? progressiveUnit(frame, start, end, high, low, reader)
       : sequentialUnit(reader);

@@ -45,6 +45,8 @@ importScripts(
   /** bot.companion.hasher.LOW_QUALITY */
   const LOW_QUALITY = 50;
   const PROGRESS_INTERVAL_MS = 250;
+  /** A file named as a JPEG up to this size is read whole before it is looked at. */
+  const WHOLE_JPEG_BYTES = 64 * 1024 * 1024;
   const DECODE_OPTIONS = {
     imageOrientation: "from-image",
     colorSpaceConversion: "none",
@@ -294,7 +296,13 @@ importScripts(
     const name = file.name || "";
     const guess = media.kindFromName(name);
     if (file.size === 0) return result(guess, { error: "empty" });
-    const head = await read(file.slice(0, Math.min(file.size, media.HEADER_SIZE)));
+    // A JPEG by its name is read whole at once (within reason): its own decoder needs every byte,
+    // and one read costs less than the header's and then the whole file's.
+    const jpegName = /\.(jpe?g|jfif)$/i.test(name) && file.size <= WHOLE_JPEG_BYTES;
+    const whole = jpegName ? await read(file) : null;
+    const head = whole
+      ? whole.subarray(0, Math.min(whole.length, media.HEADER_SIZE))
+      : await read(file.slice(0, Math.min(file.size, media.HEADER_SIZE)));
     const plan = media.classify(name, head.subarray(0, media.SNIFF_SIZE));
     if (!plan.decode) {
       const md5 = await md5Of(file, progress, null);
@@ -311,11 +319,15 @@ importScripts(
     let exact = false;
     if (jpegHash.applies(head, stored)) {
       // A large JPEG: decoded here at 1/8 scale, as `reclaim hash` decodes it (jpeg-hash.js).
-      const data = await read(file);
-      const watcher = media.endWatcher(head);
-      const md5 = await md5Of(data, (done) => progress(done / 2), watcher);
-      if (watcher.error()) return result("image", { error: watcher.error() });
+      const data = whole || (await read(file));
+      const md5 = await md5Of(data, (done) => progress(done / 2), null);
       const hashes = jpegHash.hashJpeg(data, head);
+      if (hashes === null) {
+        // Cut off? (A decode that gets through has reached the end marker, which is the test.)
+        const watcher = media.endWatcher(head);
+        watcher.feed(data, 0);
+        if (watcher.error()) return result("image", { error: watcher.error() });
+      }
       if (hashes !== null && hashes.pdq.quality >= perceptual.RELIABLE_QUALITY) {
         return imageResult(md5, hashes);
       }

@@ -110,6 +110,13 @@ def test_the_eighth_scale_decode_is_pillow_s(tmp_path: Path) -> None:
     paths.append(save(photo(37, 9, seed=4), tmp_path / "tiny.jpg", quality=95, subsampling=2))
     paths.append(save(photo(333, 219, seed=5), tmp_path / "odd.jpg", 6, quality=60))
     paths.append(save(photo(1033, 771, seed=6), tmp_path / "flat.jpg", quality=20))
+    # Noise at quality 100: many blocks have all 63 AC coefficients (no end of block), so the
+    # decoder's skipping of several coefficients a lookup must stop exactly at a block's end.
+    noise = Image.fromarray(np.random.default_rng(7).integers(0, 256, (240, 320, 3), np.uint8))
+    for subsampling in (0, 2):
+        paths.append(
+            save(noise, tmp_path / f"noise-{subsampling}.jpg", quality=100, subsampling=subsampling)
+        )
     answers = _check(paths)
     for path, answer in zip(paths, answers, strict=True):
         assert answer["decoded"] is not None, path.name
