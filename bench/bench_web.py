@@ -1,11 +1,14 @@
 """Benchmark of the companion page's worker in headless Chromium against the Python companion.
 
-Two measurements, side by side in one run, on files generated in a temporary folder:
+Three measurements, side by side in one run, on files generated in a temporary folder:
 
 1. **One 12-megapixel JPEG photo** (camera-like content, EXIF orientation 6): the worker's time
    per file (from posting the file to receiving its result, measured in the page), against
    ``bot.companion.hasher.hash_file`` on the same file in this process. Median of ``PHOTO_RUNS``.
-2. **MD5 of a large file** (``LARGE_BYTES``): the worker's throughput against ``hashlib.md5``
+2. **One 12-megapixel HEIC photo**, which Chromium cannot decode: the worker's libheif
+   (``heic.js``) against the Python companion's pillow-heif, median of ``HEIC_RUNS`` after a
+   first file that also loads libheif.
+3. **MD5 of a large file** (``LARGE_BYTES``): the worker's throughput against ``hashlib.md5``
    reading the same file in 1 MiB chunks. Median of ``LARGE_RUNS``.
 
 Beside them, the page's own JPEG decoder alone (``jpeg.js``, under Node when ``node`` is on the
@@ -32,6 +35,8 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make ``bot`` and ``tests`` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pillow_heif
+
 import bot.companion
 from bot.companion.hasher import CHUNK_SIZE, hash_file
 from tests import browser as chromium
@@ -43,6 +48,7 @@ PHOTO_SIZE = (4032, 3024)
 PHOTO_RUNS = 7
 LARGE_BYTES = 500 * 1024 * 1024
 LARGE_RUNS = 3
+HEIC_RUNS = 3
 
 
 def _spread(values: list[float]) -> str:
@@ -99,6 +105,29 @@ async def _page_ms(page: Any, path: Path) -> tuple[float, dict[str, Any]]:
     return float(timings[str(max(int(key) for key in timings))]), result
 
 
+async def _heic(page: Any, folder: Path) -> None:
+    """A 12 MP HEIC photo: Chromium cannot decode it, so the worker's libheif does (loaded, and
+    compiled, with the first one), against the Python companion's pillow-heif."""
+    pillow_heif.register_heif_opener()
+    path = save(photo(*PHOTO_SIZE, seed=5), folder / "IMG_0001.HEIC", quality=80)
+    first, _ = await _page_ms(page, path)
+    page_ms, python_ms = [], []
+    result: dict[str, Any] = {}
+    for _ in range(HEIC_RUNS):
+        elapsed, result = await _page_ms(page, path)
+        page_ms.append(elapsed)
+        start = time.perf_counter()
+        python = hash_file(path)
+        python_ms.append((time.perf_counter() - start) * 1000)
+    print(f"12 MP HEIC, page (worker, libheif) ms: {_spread(page_ms)}; the first {first:.0f}")
+    print(f"12 MP HEIC, Python companion ms: {_spread(python_ms)}")
+    ratio = statistics.median(page_ms) / statistics.median(python_ms)
+    print(f"  page / Python: {ratio:.2f}x")
+    if result.get("pdq") and python.pdq:
+        apart = bits_apart(result["pdq"], python.pdq)
+        print(f"  pdq bits apart (page vs Python companion): {apart}")
+
+
 async def _run(folder: Path) -> None:
     picture = save(photo(*PHOTO_SIZE, seed=3), folder / "camera.jpg", 6, quality=92)
     large = _large_file(folder / "large.mp4")
@@ -126,6 +155,8 @@ async def _run(folder: Path) -> None:
                 if ours and theirs:
                     apart = bits_apart(ours, theirs)
                     print(f"  {name} bits apart (page vs Python companion): {apart}")
+
+            await _heic(page, folder)
 
             size_mb = large.stat().st_size / 1e6
             page_rate, python_rate = [], []
