@@ -55,6 +55,7 @@ $(SYNAPSE_STAMP):
 web:
 	npm ci --prefix web --no-audit --no-fund
 	node web/build.mjs
+	node web/build-wasm.mjs
 
 # The message catalogs: template from the English, every catalog updated, the page's words
 # exported. See docs/translating.md.

@@ -6,10 +6,14 @@
 // The byte stuffing is taken out of a scan first, into big-endian 32-bit words, so any 32 bits
 // are two loads; the hot loop keeps its bits in local variables and skips several AC coefficients
 // (codes and values) in one lookup of a small table, so no function is called per coefficient.
+// Where WebAssembly runs, that loop is jpeg-scan.wat's (jpeg-wasm.js, which must come first in a
+// worker), reading the words and tables from the module's memory; the JavaScript loop below does
+// the same elsewhere.
 // What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
 "use strict";
 
 (function (root) {
+  const wasm = typeof module !== "undefined" ? require("./jpeg-wasm.js") : root.Reclaim.jpegWasm;
   /** The data cannot be decoded here (the caller decodes the picture some other way). */
   class Unsupported extends Error {}
 
@@ -33,7 +37,8 @@
    */
   function createReader(data, pos, reuse) {
     const size = (data.length >> 2) + 4;
-    const words = reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size);
+    const words =
+      wasm.words(size) || (reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size));
     const view = new DataView(data.buffer, data.byteOffset, data.length);
     const ends = [];
     let out = 0; // bytes written
@@ -161,6 +166,11 @@
   function sequentialUnit(reader) {
     const words = reader.words;
     const sums = new Float64Array(16);
+    // The WebAssembly loop stops where the data has certainly ended (past every restart
+    // interval, which `check` would refuse), before it reads past the words.
+    const skipAc = wasm.holds(words) ? wasm.skipAc : null;
+    const limit = words.length * 32 - 64;
+    let installed = 0;
     return function decodeBlock(part, index) {
       const c = part.component;
       let bitpos = reader.bitpos;
@@ -183,6 +193,15 @@
       table = part.ac;
       let k = 1;
       if (c.size === 1) {
+        let base = part.wasmTable;
+        if (base === undefined) base = part.wasmTable = skipAc ? wasm.install(table, installed++) : -1;
+        if (base >= 0) {
+          const after = skipAc(bitpos, base, wasm.WORDS_AT, limit);
+          if (after < 0) throw new Unsupported(after === -1 ? "data ends inside the scan" : "bad AC");
+          reader.bitpos = after;
+          c.samples[index] = oneByOne(c.pred, c.table[0]);
+          return;
+        }
         // Only skipped: several coefficients a lookup; one at a time where they do not fit.
         const skip = table.skip;
         const fast = table.fast;
@@ -475,6 +494,8 @@
   }
 
   const scan = {
+    /** Whether the AC-skipping loop is jpeg-scan.wat's (WebAssembly) rather than JavaScript's. */
+    usesWasm: wasm.skipAc !== null,
     Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, twoByTwoWeights, sequentialUnit, progressiveUnit, progressiveSamples,
   };
   root.Reclaim = root.Reclaim || {};

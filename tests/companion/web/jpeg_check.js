@@ -2,7 +2,10 @@
 // prints, per file: {decoded: {width, height, channels, pixels (base64)} or null where jpeg.js
 // leaves the picture to the browser, hashes: what jpeg-hash.js makes of the file or null}.
 //   node jpeg_check.js <web folder> <file>...     Used by test_jpeg_node.py.
+// With RECLAIM_NO_WASM=1 in the environment, WebAssembly is taken away first: jpeg-scan.js's
+// JavaScript loop decodes, as in a browser without it.
 "use strict";
+if (process.env.RECLAIM_NO_WASM === "1") delete globalThis.WebAssembly;
 const fs = require("fs");
 const path = require("path");
 

@@ -328,6 +328,8 @@ async def test_hashing_makes_no_request_but_for_the_page_own_files(
         "pdq.js",
         "perceptual.js",
         "media.js",
+        "jpeg-scan-wasm.js",
+        "jpeg-wasm.js",
         "jpeg-scan.js",
         "jpeg.js",
         "jpeg-hash.js",

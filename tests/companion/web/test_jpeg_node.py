@@ -4,13 +4,15 @@ Pillow's ``draft`` asks libjpeg for 1/8 scale, as ``bot.companion.imaging`` does
 jpeg.js must give the same pixels (measured: identical, every pixel of every case) for baseline
 and progressive files, every subsampling, grey pictures, restart intervals and odd sizes, and
 leave files it does not handle to the browser (null). On large pictures, the hashes jpeg-hash.js
-makes must be the Python companion's, bit for bit, whatever the EXIF orientation.
+makes must be the Python companion's, bit for bit, whatever the EXIF orientation. Each case runs
+twice: with jpeg-scan.wat's WebAssembly loop and with the JavaScript loop used where it is missing.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,9 +33,17 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def _check(paths: list[Path]) -> list[dict[str, Any]]:
+@pytest.fixture(params=[True, False], ids=["wasm", "js"])
+def wasm(request: pytest.FixtureRequest) -> bool:
+    """Whether jpeg-scan.js may use its WebAssembly loop."""
+    use: bool = request.param
+    return use
+
+
+def _check(paths: list[Path], wasm: bool) -> list[dict[str, Any]]:
     command = ["node", str(RUNNER), str(WEB_ROOT), *map(str, paths)]
-    output = subprocess.run(command, capture_output=True, check=True, text=True)
+    env = {**os.environ, "RECLAIM_NO_WASM": "0" if wasm else "1"}
+    output = subprocess.run(command, capture_output=True, check=True, text=True, env=env)
     answers: list[dict[str, Any]] = json.loads(output.stdout)
     return answers
 
@@ -63,7 +73,7 @@ def _as_440(path: Path) -> Path:
     return out
 
 
-def test_the_eighth_scale_decode_is_pillow_s(tmp_path: Path) -> None:
+def test_the_eighth_scale_decode_is_pillow_s(tmp_path: Path, wasm: bool) -> None:
     picture = photo(701, 533, seed=2)
     paths = []
     for progressive in (False, True):
@@ -117,7 +127,7 @@ def test_the_eighth_scale_decode_is_pillow_s(tmp_path: Path) -> None:
         paths.append(
             save(noise, tmp_path / f"noise-{subsampling}.jpg", quality=100, subsampling=subsampling)
         )
-    answers = _check(paths)
+    answers = _check(paths, wasm)
     for path, answer in zip(paths, answers, strict=True):
         assert answer["decoded"] is not None, path.name
         ours, pillow = _decoded(answer["decoded"]), _pillow_eighth(path)
@@ -125,7 +135,7 @@ def test_the_eighth_scale_decode_is_pillow_s(tmp_path: Path) -> None:
         assert np.array_equal(ours, pillow), path.name
 
 
-def test_files_it_does_not_handle_are_left_to_the_browser(tmp_path: Path) -> None:
+def test_files_it_does_not_handle_are_left_to_the_browser(tmp_path: Path, wasm: bool) -> None:
     picture = photo(400, 300, seed=7)
     whole = save(picture, tmp_path / "whole.jpg", quality=90)
     data = whole.read_bytes()
@@ -146,13 +156,15 @@ def test_files_it_does_not_handle_are_left_to_the_browser(tmp_path: Path) -> Non
         else:
             path.write_bytes(content)
         paths.append(path)
-    answers = _check([whole, *paths])
+    answers = _check([whole, *paths], wasm)
     assert answers[0]["decoded"] is not None
     for path, answer in zip(paths, answers[1:], strict=True):
         assert answer == {"decoded": None, "hashes": None}, path.name
 
 
-def test_large_pictures_hash_as_the_python_companion_hashes_them(tmp_path: Path) -> None:
+def test_large_pictures_hash_as_the_python_companion_hashes_them(
+    tmp_path: Path, wasm: bool
+) -> None:
     paths = [
         save(photo(3000, 2100, seed=5), tmp_path / "turned3.jpg", 3, quality=85, progressive=True),
         save(photo(2050, 2300, seed=6), tmp_path / "turned8.jpg", 8, quality=90, subsampling=1),
@@ -162,7 +174,7 @@ def test_large_pictures_hash_as_the_python_companion_hashes_them(tmp_path: Path)
         # Block 16: decoded at 1/8, then reduced by 2 as Pillow's reduce does.
         save(photo(4100, 4097, seed=10), tmp_path / "block16.jpg", 5, quality=80),
     ]
-    answers = _check(paths)
+    answers = _check(paths, wasm)
     for path, answer in zip(paths, answers, strict=True):
         with path.open("rb") as stream:
             python = hash_image(stream)
@@ -172,3 +184,13 @@ def test_large_pictures_hash_as_the_python_companion_hashes_them(tmp_path: Path)
         assert hashes["pdq"]["quality"] == python.quality, path.name
         assert hashes["perceptual"] == {"phash": python.phash, "dhash": python.dhash}, path.name
         assert (hashes["width"], hashes["height"]) == (python.width, python.height), path.name
+
+
+@pytest.mark.parametrize("wasm", [True, False], ids=["wasm", "js"])
+def test_the_webassembly_loop_is_used_where_webassembly_runs(wasm: bool) -> None:
+    script = f"console.log(require({str(WEB_ROOT / 'jpeg-scan.js')!r}).usesWasm)"
+    if not wasm:
+        script = "delete globalThis.WebAssembly; " + script
+    command = ["node", "-e", script]
+    output = subprocess.run(command, capture_output=True, check=True, text=True)
+    assert output.stdout.strip() == ("true" if wasm else "false")
