@@ -38,7 +38,7 @@ if __package__ in (None, ""):  # run as a script: make ``bot`` and ``tests`` imp
 import pillow_heif
 
 import bot.companion
-from bot.companion.hasher import CHUNK_SIZE, hash_file
+from bot.companion.hasher import CHUNK_SIZE, FileHashes, hash_file
 from tests import browser as chromium
 from tests.companion.pictures import bits_apart, photo, save
 from tests.companion.web.hashpage import hash_files, open_hash_page, serve
@@ -105,27 +105,44 @@ async def _page_ms(page: Any, path: Path) -> tuple[float, dict[str, Any]]:
     return float(timings[str(max(int(key) for key in timings))]), result
 
 
+async def _side_by_side(
+    page: Any, path: Path, runs: int, label: str
+) -> tuple[dict[str, Any], FileHashes]:
+    """``runs`` times the page, then the Python companion, on ``path``; prints both and the
+    ratio of their medians, and returns the last results."""
+    page_ms, python_ms = [], []
+    result: dict[str, Any] = {}
+    python = hash_file(path)
+    for _ in range(runs):
+        elapsed, result = await _page_ms(page, path)
+        page_ms.append(elapsed)
+        start = time.perf_counter()
+        python = hash_file(path)
+        python_ms.append((time.perf_counter() - start) * 1000)
+    print(f"{label}, page (worker) ms: {_spread(page_ms)}")
+    print(f"{label}, Python companion ms: {_spread(python_ms)}")
+    ratio = statistics.median(page_ms) / statistics.median(python_ms)
+    print(f"  page / Python: {ratio:.2f}x")
+    return result, python
+
+
+def _bits_apart(result: dict[str, Any], python: FileHashes, names: tuple[str, ...]) -> None:
+    for name in names:
+        ours, theirs = result.get(name), getattr(python, name)
+        if ours and theirs:
+            apart = bits_apart(ours, theirs)
+            print(f"  {name} bits apart (page vs Python companion): {apart}")
+
+
 async def _heic(page: Any, folder: Path) -> None:
     """A 12 MP HEIC photo: Chromium cannot decode it, so the worker's libheif does (loaded, and
     compiled, with the first one), against the Python companion's pillow-heif."""
     pillow_heif.register_heif_opener()
     path = save(photo(*PHOTO_SIZE, seed=5), folder / "IMG_0001.HEIC", quality=80)
     first, _ = await _page_ms(page, path)
-    page_ms, python_ms = [], []
-    result: dict[str, Any] = {}
-    for _ in range(HEIC_RUNS):
-        elapsed, result = await _page_ms(page, path)
-        page_ms.append(elapsed)
-        start = time.perf_counter()
-        python = hash_file(path)
-        python_ms.append((time.perf_counter() - start) * 1000)
-    print(f"12 MP HEIC, page (worker, libheif) ms: {_spread(page_ms)}; the first {first:.0f}")
-    print(f"12 MP HEIC, Python companion ms: {_spread(python_ms)}")
-    ratio = statistics.median(page_ms) / statistics.median(python_ms)
-    print(f"  page / Python: {ratio:.2f}x")
-    if result.get("pdq") and python.pdq:
-        apart = bits_apart(result["pdq"], python.pdq)
-        print(f"  pdq bits apart (page vs Python companion): {apart}")
+    print(f"12 MP HEIC, the first one (loads libheif): {first:.0f} ms")
+    result, python = await _side_by_side(page, path, HEIC_RUNS, "12 MP HEIC")
+    _bits_apart(result, python, ("pdq",))
 
 
 async def _run(folder: Path) -> None:
@@ -135,26 +152,11 @@ async def _run(folder: Path) -> None:
         async with chromium.launched() as browser:
             page = await open_hash_page(await browser.new_context(), site)
             await _page_ms(page, picture)  # warm up: the worker starts and compiles
-            page_ms, python_ms = [], []
-            result: dict[str, Any] = {}
-            for _ in range(PHOTO_RUNS):
-                elapsed, result = await _page_ms(page, picture)
-                page_ms.append(elapsed)
-                start = time.perf_counter()
-                python = hash_file(picture)
-                python_ms.append((time.perf_counter() - start) * 1000)
-            print(f"12 MP JPEG, page (worker) ms: {_spread(page_ms)}")
-            print(f"12 MP JPEG, Python companion ms: {_spread(python_ms)}")
-            ratio = statistics.median(page_ms) / statistics.median(python_ms)
-            print(f"  page / Python: {ratio:.2f}x")
+            result, python = await _side_by_side(page, picture, PHOTO_RUNS, "12 MP JPEG")
             decode_ms = _node_decode_ms(picture)
             if decode_ms is not None:
                 print(f"  the page's JPEG decoder alone (Node) ms: {_spread(decode_ms)}")
-            for name in ("pdq", "phash", "dhash"):
-                ours, theirs = result.get(name), getattr(python, name)
-                if ours and theirs:
-                    apart = bits_apart(ours, theirs)
-                    print(f"  {name} bits apart (page vs Python companion): {apart}")
+            _bits_apart(result, python, ("pdq", "phash", "dhash"))
 
             await _heic(page, folder)
 

@@ -58,6 +58,11 @@
       offset[i + 1] = offset[i] + weights.length;
       parts.push(weights);
     }
+    return packed(parts, start, length, offset);
+  }
+
+  /** Each cell's weights laid end to end in one array, found by ``offset``. */
+  function packed(parts, start, length, offset) {
     const values = new Float64Array(offset[CELLS]);
     parts.forEach((weights, i) => values.set(weights, offset[i]));
     return { start, length, offset, values };
@@ -100,9 +105,7 @@
       offset[i + 1] = offset[i] + weights.length;
       parts.push(weights);
     }
-    const values = new Float64Array(offset[CELLS]);
-    parts.forEach((weights, i) => values.set(weights, offset[i]));
-    return { start, length, offset, values };
+    return packed(parts, start, length, offset);
   }
 
   /** Rows 1..16 of the 64-point DCT-II matrix, 16 x 64, row-major. */
