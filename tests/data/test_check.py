@@ -246,7 +246,9 @@ def test_plain_numbers_and_web_addresses_pass(contact: str) -> None:
 
 def test_the_shipped_data_is_clean() -> None:
     catalogs = Catalogs.load()
-    report = check_directory(default_directory(), catalogs.msgids(catalogs.default), TODAY)
+    # The shipped data is checked against the real date: a source read today is not "in the future".
+    today = dt.date.today()
+    report = check_directory(default_directory(), catalogs.msgids(catalogs.default), today)
     assert report.problems == ()
     assert report.platforms >= 9
     assert report.services == 2
