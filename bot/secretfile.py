@@ -34,6 +34,7 @@ from typing import Final
 from bot.cases.keycheck import Verdict, check_database
 from bot.cases.sessions import sessions_path
 from bot.config import ConfigError, reason
+from bot.relay.files import RELAY_SUFFIXES
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ MIN_SECRET_BYTES: Final = 32
 """The shortest secret accepted, from the file or ``RECLAIM_SECRET``."""
 _TEMP_PREFIX: Final = ".secret.key."
 _DATABASE_SUFFIXES: Final = ("", "-wal", "-shm", "-journal")
-_RELAY_SUFFIXES: Final = (".relay-lock", ".relay-state.json")
-"""The relay's files beside the database (``bot/relay/runner.py``: lock_path, state_path)."""
 _OUR_FOLDERS: Final = ("exports", "matrix")
 """Folders Reclaim makes in the data directory: the JSON Lines sink's (``bot/relay/sinks``)
 and the Matrix login and crypto store (``bot/transports/matrix_state.py``)."""
@@ -189,7 +188,7 @@ def prepare_directory(directory: Path, database_name: str) -> None:
         SECRET_FILE,
         *(database_name + suffix for suffix in _DATABASE_SUFFIXES),
         *(sessions + suffix for suffix in _DATABASE_SUFFIXES),
-        *(database_name + suffix for suffix in _RELAY_SUFFIXES),
+        *(database_name + suffix for suffix in RELAY_SUFFIXES),
     }
     for name in sorted(ours.intersection(names)):
         _tighten(directory / name, 0o600)

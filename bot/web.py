@@ -13,6 +13,11 @@ the page's Content-Security-Policy (the Mini App entries' own policy for ``minia
 ``request-miniapp.html``, which Telegram shows in a frame and which load Telegram's script) and
 the other protective headers. ETags let a browser revalidate without downloading a file again.
 
+Each file is read and hashed once per version (:class:`Bodies`, keyed by path, size and
+modification time in nanoseconds) and then answered from memory: the page is a few megabytes
+in all, and without this every request would read and hash the file again (the libheif bundle
+alone is 2 MB). A file changed on disk is read afresh on its next request.
+
 Privacy: there is no access log, and nothing here writes an address, a path or a query string
 anywhere (aiohttp's own error lines are cut down to the error's type).
 """
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -206,6 +211,50 @@ def _quiet_aiohttp() -> None:
         server_log.addFilter(_OnlyErrorType())
 
 
+@dataclass(frozen=True, slots=True)
+class Body:
+    """One version of a file: its content and the ETag of that content."""
+
+    content: bytes
+    etag: str
+
+
+def _version(path: Path) -> tuple[int, int]:
+    info = path.stat()
+    return info.st_size, info.st_mtime_ns
+
+
+class Bodies:
+    """Files' contents and ETags, read and hashed once per version of each file.
+
+    A version is the file's path, size and ``mtime_ns``: a file rewritten on disk is read
+    again on its next request. A file that changes while it is read is served as read but
+    not kept.
+    """
+
+    def __init__(self, read: Callable[[Path], bytes] = Path.read_bytes) -> None:
+        self._read = read
+        self._kept: dict[Path, tuple[tuple[int, int], Body]] = {}
+
+    def get(self, path: Path) -> Body:
+        """The current content of ``path`` and its ETag.
+
+        Raises:
+            OSError: the file can't be read.
+        """
+        version = _version(path)
+        kept = self._kept.get(path)
+        if kept is not None and kept[0] == version:
+            return kept[1]
+        content = self._read(path)
+        body = Body(content, etag_of(content))
+        if _version(path) == version and len(content) == version[0]:
+            self._kept[path] = (version, body)
+        else:
+            self._kept.pop(path, None)
+        return body
+
+
 def _plain(status: int, extra: Mapping[str, str] | None = None) -> web.Response:
     body = NOT_FOUND_BODY if status == 404 else f"{status}\n".encode()
     headers = {
@@ -217,11 +266,17 @@ def _plain(status: int, extra: Mapping[str, str] | None = None) -> web.Response:
     return web.Response(status=status, body=body, headers=headers)
 
 
-def build_app(root: Path = WEB_ROOT, prefix: str = "/") -> web.Application:
-    """An aiohttp application serving the files under ``root`` at ``prefix``."""
+def build_app(
+    root: Path = WEB_ROOT, prefix: str = "/", bodies: Bodies | None = None
+) -> web.Application:
+    """An aiohttp application serving the files under ``root`` at ``prefix``.
+
+    ``bodies`` holds what has been read of them (a new :class:`Bodies` by default).
+    """
     _quiet_aiohttp()
     prefix = mount_prefix(prefix)
     files = site_files(root)
+    read = bodies if bodies is not None else Bodies()
 
     async def handle(request: web.Request) -> web.StreamResponse:
         raw = request.rel_url.raw_path
@@ -238,15 +293,14 @@ def build_app(root: Path = WEB_ROOT, prefix: str = "/") -> web.Application:
         if name is None:
             return _plain(404)
         try:
-            body = files[name].read_bytes()
+            body = read.get(files[name])
         except OSError:
             return _plain(404)
-        etag = etag_of(body)
-        headers = headers_for(name, etag)
-        if not_modified(request.headers.get("If-None-Match"), etag):
+        headers = headers_for(name, body.etag)
+        if not_modified(request.headers.get("If-None-Match"), body.etag):
             del headers["Content-Type"]
             return web.Response(status=304, headers=headers)
-        return web.Response(body=body, headers=headers)
+        return web.Response(body=body.content, headers=headers)
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handle)

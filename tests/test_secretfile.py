@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot import secretfile
+from bot.relay.runner import lock_path, state_path
 from bot.secretfile import (
     SecretError,
     configured_secret,
@@ -125,7 +126,7 @@ def test_every_file_and_folder_reclaim_makes_counts_as_its_own(
     directory.mkdir(mode=0o755)
     directory.chmod(0o755)
     files = (DB, "reclaim.sessions.sqlite3", "reclaim.sessions.sqlite3-wal")
-    files += (f"{DB}.relay-lock", f"{DB}.relay-state.json")
+    files += (lock_path(directory / DB).name, state_path(directory / DB).name)
     for name in files:
         (directory / name).write_bytes(b"x")
         (directory / name).chmod(0o644)

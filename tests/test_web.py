@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import ClientSession
+from aiohttp import web as aioweb
 
 from bot import web
 from tests.commands import run_reclaim
@@ -229,6 +230,82 @@ async def test_etag_gives_304(client: ClientSession) -> None:
     assert again.headers["Content-Security-Policy"] == web.INDEX_CSP
     other = await client.get("/app.css", headers={"If-None-Match": etag})
     assert other.status == 200
+
+
+@asynccontextmanager
+async def _counted(root: Path) -> AsyncIterator[tuple[ClientSession, list[str]]]:
+    """The server on loopback with its reads counted: the names of the files read, in order."""
+    reads: list[str] = []
+
+    def read(path: Path) -> bytes:
+        reads.append(path.relative_to(root.resolve()).as_posix())
+        return path.read_bytes()
+
+    runner = aioweb.AppRunner(web.build_app(root, bodies=web.Bodies(read)), access_log=None)
+    await runner.setup()
+    listener = aioweb.TCPSite(runner, "127.0.0.1", 0)
+    await listener.start()
+    port = runner.addresses[0][1]
+    try:
+        async with ClientSession(base_url=f"http://127.0.0.1:{port}/") as session:
+            yield session, reads
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_file_is_read_once_while_it_is_unchanged(site: Path) -> None:
+    async with _counted(site) as (client, reads):
+        first = await client.get("/app.js")
+        again = await client.get("/app.js")
+        head = await client.head("/app.js")
+        assert [await first.read(), await again.read()] == [FILES["app.js"]] * 2
+        assert first.headers["ETag"] == again.headers["ETag"] == head.headers["ETag"]
+        cached = await client.get("/app.js", headers={"If-None-Match": first.headers["ETag"]})
+        assert cached.status == 304
+        await client.get("/")
+    assert reads == ["app.js", "index.html"]
+
+
+async def test_a_changed_file_is_read_again_with_a_new_etag(site: Path) -> None:
+    async with _counted(site) as (client, reads):
+        first = await client.get("/app.js")
+        old = first.headers["ETag"]
+        # The same size and a different time, then a different size.
+        stamp = (site / "app.js").stat().st_mtime_ns
+        (site / "app.js").write_bytes(b'"use strict"!')
+        os.utime(site / "app.js", ns=(stamp + 1_000_000, stamp + 1_000_000))
+        second = await client.get("/app.js", headers={"If-None-Match": old})
+        assert second.status == 200
+        assert await second.read() == b'"use strict"!'
+        new = second.headers["ETag"]
+        assert new != old
+        (site / "app.js").write_bytes(b"const x = 1;")
+        third = await client.get("/app.js", headers={"If-None-Match": new})
+        assert third.status == 200
+        assert await third.read() == b"const x = 1;"
+        assert third.headers["ETag"] not in (old, new)
+        cached = await client.get("/app.js", headers={"If-None-Match": third.headers["ETag"]})
+        assert cached.status == 304
+    assert reads == ["app.js"] * 3
+
+
+def test_bodies_keeps_nothing_of_a_file_that_changes_while_read(tmp_path: Path) -> None:
+    path = tmp_path / "app.js"
+    path.write_bytes(b"one")
+    reads: list[bytes] = []
+
+    def read(target: Path) -> bytes:
+        content = target.read_bytes()
+        reads.append(content)
+        if len(reads) == 1:
+            target.write_bytes(b"two, longer")
+        return content
+
+    bodies = web.Bodies(read)
+    assert bodies.get(path).content == b"one"
+    assert bodies.get(path) == web.Body(b"two, longer", web.etag_of(b"two, longer"))
+    assert bodies.get(path).content == b"two, longer"
+    assert reads == [b"one", b"two, longer"]
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"])

@@ -143,6 +143,30 @@ def check_contact(contact: object, where: str) -> list[str]:
     return problems
 
 
+def _common(
+    entry: Mapping[str, Any], where: str, msgids: Set[str], today: dt.date, *, legacy: bool
+) -> list[str]:
+    """The rules a helpline and a place to report threats share: a known ``audience``, an
+    ``about`` msgid in the catalog, an https ``source``, a ``checked`` date and plain phone
+    numbers in ``contact``.
+
+    With ``legacy`` (helplines only), a source from :data:`LEGACY_SOURCES` is accepted and
+    then needs no ``checked`` date.
+    """
+    problems: list[str] = []
+    if entry.get("audience", "all") not in AUDIENCES:
+        problems.append(f"{where}: unknown audience {entry.get('audience')!r}")
+    about = entry.get("about")
+    if isinstance(about, str) and about and about not in msgids:
+        problems.append(f"{where}: about {about!r} is not in the catalog")
+    source = entry.get("source")
+    dated = not (legacy and source in LEGACY_SOURCES)
+    problems += check_source(source, where, legacy=legacy)
+    problems += check_checked(entry.get("checked"), where, today, required=dated)
+    problems += check_contact(entry.get("contact"), where)
+    return problems
+
+
 def check_helplines(text: str, msgids: Set[str], today: dt.date) -> tuple[list[str], int, int]:
     """Check ``helplines.toml`` text: ``(problems, entries, countries)``."""
     try:
@@ -158,17 +182,9 @@ def check_helplines(text: str, msgids: Set[str], today: dt.date) -> tuple[list[s
         country = entry.get("country")
         if isinstance(country, str) and COUNTRY.fullmatch(country) is None:
             problems.append(f"{where}: country {country!r} is not an ISO code or 'global'")
-        if entry.get("audience", "all") not in AUDIENCES:
-            problems.append(f"{where}: unknown audience {entry.get('audience')!r}")
         if entry.get("kind", "support") not in KINDS:
             problems.append(f"{where}: unknown kind {entry.get('kind')!r}")
-        about = entry.get("about")
-        if isinstance(about, str) and about and about not in msgids:
-            problems.append(f"{where}: about {about!r} is not in the catalog")
-        legacy = entry.get("source") in LEGACY_SOURCES
-        problems += check_source(entry.get("source"), where, legacy=True)
-        problems += check_checked(entry.get("checked"), where, today, required=not legacy)
-        problems += check_contact(entry.get("contact"), where)
+        problems += _common(entry, where, msgids, today, legacy=True)
         referral = entry.get("referral")
         if referral is not None:
             if not isinstance(referral, str) or REFERRAL.fullmatch(referral) is None:
@@ -297,14 +313,7 @@ def check_reports(text: str, msgids: Set[str], today: dt.date) -> tuple[list[str
         country = entry.get("country")
         if isinstance(country, str) and re.fullmatch(r"[A-Z]{2}", country) is None:
             problems.append(f"{where}: country {country!r} is not an ISO code")
-        if entry.get("audience", "all") not in AUDIENCES:
-            problems.append(f"{where}: unknown audience {entry.get('audience')!r}")
-        about = entry.get("about")
-        if isinstance(about, str) and about and about not in msgids:
-            problems.append(f"{where}: about {about!r} is not in the catalog")
-        problems += check_source(entry.get("source"), where)
-        problems += check_checked(entry.get("checked"), where, today, required=True)
-        problems += check_contact(entry.get("contact"), where)
+        problems += _common(entry, where, msgids, today, legacy=False)
         identity = (str(country), str(entry.get("name")))
         if identity in seen:
             problems.append(f"{where}: a second entry with this country and name")

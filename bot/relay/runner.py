@@ -42,6 +42,7 @@ from bot.cases.store import Store
 from bot.config import ConfigError, Settings, reason
 from bot.relay import backfill, dispatch
 from bot.relay.backoff import Breaker, RetrySchedule
+from bot.relay.files import lock_path, state_path
 from bot.relay.server import PartnerApi, start_partner_api
 from bot.relay.sinks import HttpTimeouts, Sink, build_sinks
 from bot.relay.worker import SinkWorker
@@ -84,16 +85,6 @@ class RelayTuning:
     stop_grace: float = 10.0
     lock_retry: float = 5.0
     backfill_every: float = 600.0
-
-
-def lock_path(database: Path) -> Path:
-    """The sender lock's file for ``database``."""
-    return database.with_name(database.name + ".relay-lock")
-
-
-def state_path(database: Path) -> Path:
-    """The relay state file for ``database``."""
-    return database.with_name(database.name + ".relay-state.json")
 
 
 class SenderLock:

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.data.check import check_contact, check_directory, default_directory
+from bot.data.check import (
+    check_contact,
+    check_directory,
+    check_helplines,
+    check_reports,
+    default_directory,
+)
 from bot.i18n import Catalogs
 
 TODAY = dt.date(2026, 12, 3)
@@ -227,6 +233,51 @@ def test_each_mistake_in_the_reporting_places_is_reported(
 def test_a_reporting_place_listed_twice_is_reported(tmp_path: Path) -> None:
     report = check_directory(_write(tmp_path, reports=REPORTS + REPORTS), MSGIDS, TODAY)
     assert any("a second entry" in line for line in report.problems), report.problems
+
+
+SHARED_ENTRY = {
+    "country": "GB",
+    "name": "Both",
+    "about": "report.about.place",
+    "contact": "101",
+    "audience": "minors",
+    "source": "https://both.example/page",
+    "checked": "2026-12-01",
+}
+
+
+def _entry(table: str, changes: dict[str, str | None]) -> str:
+    fields = {**SHARED_ENTRY, **changes}
+    lines = [f"{key} = {value!r}".replace("'", '"') for key, value in fields.items() if value]
+    return f"[[{table}]]\n" + "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"audience": "kids"}, "unknown audience 'kids'"),
+        ({"about": "report.about.nowhere"}, "about 'report.about.nowhere' is not in the catalog"),
+        (
+            {"source": "http://both.example/page"},
+            "source 'http://both.example/page' is not an https address",
+        ),
+        ({"checked": "2027-01-01"}, "checked 2027-01-01 is in the future"),
+        ({"checked": None}, "checked is missing"),
+        ({"contact": "0800/123"}, "'0800/123' in contact is not a plain phone number"),
+    ],
+)
+def test_helplines_and_reporting_places_share_each_common_rule(
+    changes: dict[str, str | None], problem: str
+) -> None:
+    helplines, _, _ = check_helplines(_entry("helpline", changes), MSGIDS, TODAY)
+    reports, _ = check_reports(_entry("report", changes), MSGIDS, TODAY)
+    assert [line.split(": ", 1)[1] for line in helplines] == [problem]
+    assert [line.split(": ", 1)[1] for line in reports] == [problem]
+
+
+def test_the_shared_entry_is_clean_in_both_files() -> None:
+    assert check_helplines(_entry("helpline", {}), MSGIDS, TODAY)[0] == []
+    assert check_reports(_entry("report", {}), MSGIDS, TODAY)[0] == []
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """The steps and checks the Matrix end-to-end tests share.
 
-What belongs here: registering accounts on the test Synapse, the person's way through the
-conversation (to the paste prompt, opening a case), the words that must never be logged, and
-small waits and reads of the bot's files. What does not: the person's client and the bot
+What belongs here: registering accounts on the test Synapse, a bot and a person greeted in a
+direct chat (:func:`talking`), the person's way through the conversation (to the paste prompt,
+opening a case), the words that must never be logged, and small waits and reads of the bot's
+files. What does not: the person's client and the bot
 (``matrix_person.py``), the homeserver (``synapse.py``), the tests themselves.
 """
 
@@ -11,12 +12,17 @@ from __future__ import annotations
 import asyncio
 import itertools
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from bot.cases.sessions import sessions_path
+from bot.config import Settings
 from bot.i18n import Catalogs
-from tests.e2e.matrix_person import Person
+from bot.runtime import Runtime
+from tests.e2e.matrix_person import Notice, Person, bot_settings, running_bot
 from tests.e2e.synapse import Registered, Synapse
 from tests.samples import CODE, CREDENTIALS, MD5, PDQ
 
@@ -39,9 +45,39 @@ def person_for(synapse: Synapse, tmp_path: Path) -> Person:
     return Person(synapse, who, tmp_path / f"person-{who.user_id[1:].split(':')[0]}")
 
 
+@dataclass
+class Talk:
+    """A bot running on the test homeserver and a person greeted by it in a direct chat."""
+
+    bot: Registered
+    settings: Settings
+    runtime: Runtime
+    person: Person
+    room: str
+    greeting: Notice
+
+
+@asynccontextmanager
+async def talking(
+    synapse: Synapse, tmp_path: Path, *, encrypted: bool = False, **changes: Any
+) -> AsyncIterator[Talk]:
+    """A new bot account running until the block ends, and a new person whose direct chat with
+    it (``encrypted`` from the start, or not) has been greeted.
+
+    ``changes`` replace fields of the bot's :func:`bot_settings` (its data directory is
+    ``tmp_path / "data"``).
+    """
+    bot = register(synapse, "bot")
+    settings = replace(bot_settings(synapse, bot, tmp_path / "data"), **changes)
+    async with running_bot(settings) as runtime, person_for(synapse, tmp_path) as person:
+        room = await person.dm(bot.user_id, encrypted=encrypted)
+        greeting = await person.expect(room, GREETING)
+        yield Talk(bot, settings, runtime, person, room, greeting)
+
+
 async def reach_code_prompt(person: Person, room: str) -> None:
     """From the greeting to "paste it here", by typed numbers and typed labels."""
-    await person.expect(room, "Who is in the pictures or videos?")
+    await person.expect(room, GREETING)
     steps = [
         ("1", "asking for money or more pictures?"),
         ("2", "How old"),

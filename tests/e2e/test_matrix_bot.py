@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -23,16 +22,15 @@ from bot.companion.codeplan import code_parts
 from bot.engine.events import Event, Text
 from bot.hashes.items import HashItem, ItemKind
 from bot.transports import matrix
-from tests.e2e.matrix_person import bot_settings, running_bot
 from tests.e2e.matrix_talk import (
     CATALOGS,
     GREETING,
     PRIVATE,
     open_case,
-    person_for,
     reach_code_prompt,
     register,
     stored_sessions,
+    talking,
     until,
 )
 from tests.e2e.synapse import Synapse
@@ -53,27 +51,20 @@ async def test_a_whole_conversation_in_a_plain_direct_chat(
     synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    bot = register(synapse, "bot")
-    data = tmp_path / "data"
-    async with (
-        running_bot(bot_settings(synapse, bot, data)),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.joined(room, bot.user_id)
-        greeting = await person.expect(room, "Who is in the pictures or videos?")
+    async with talking(synapse, tmp_path) as talk:
+        person, room, greeting = talk.person, talk.room, talk.greeting
         assert greeting.content["msgtype"] == "m.notice"
         assert "1. It's me" in greeting.body
         assert "<ol><li>It&#x27;s me</li>" in greeting.content["formatted_body"]
         await reach_code_prompt(person, room)
         number, _ = await open_case(person, room)
         assert number
-        assert stored_sessions(data) == 1
+        assert stored_sessions(talk.settings.data_dir) == 1
         before = len(person.said(room))
         await person.say(room, "/forget")
         await person.expect(room, CATALOGS.text("en", "forget.done"), after=before)
-        assert stored_sessions(data) == 0  # erased before the bot said so
-        await person.left(room, bot.user_id)
+        assert stored_sessions(talk.settings.data_dir) == 0  # erased before the bot said so
+        await person.left(room, talk.bot.user_id)
         # The bot's own messages before /forget were redacted.
         assert greeting.event_id in person.redacted
     logged = caplog.text
@@ -83,11 +74,8 @@ async def test_a_whole_conversation_in_a_plain_direct_chat(
 
 
 async def test_a_conversation_in_an_encrypted_direct_chat(synapse: Synapse, tmp_path: Path) -> None:
-    bot = register(synapse, "bot")
-    settings = bot_settings(synapse, bot, tmp_path / "data")
-    async with running_bot(settings), person_for(synapse, tmp_path) as person:
-        room = await person.dm(bot.user_id, encrypted=True)
-        await person.joined(room, bot.user_id)
+    async with talking(synapse, tmp_path, encrypted=True) as talk:
+        person, room = talk.person, talk.room
         await reach_code_prompt(person, room)
         await open_case(person, room)
     assert person.undecrypted == 0
@@ -95,24 +83,19 @@ async def test_a_conversation_in_an_encrypted_direct_chat(synapse: Synapse, tmp_
     assert said
     assert all(notice.encrypted for notice in said)
     # The crypto store lives in the data directory, beside the login and the sync position.
-    folder = settings.data_dir / "matrix"
+    folder = talk.settings.data_dir / "matrix"
     assert {p.name for p in folder.iterdir()} >= {"login.json", "sync-token"}
     assert any(p.suffix == ".db" for p in folder.iterdir())
     assert folder.stat().st_mode & 0o777 == 0o700
 
 
 async def test_a_group_room_is_left_with_one_line(synapse: Synapse, tmp_path: Path) -> None:
-    bot = register(synapse, "bot")
     other = register(synapse, "friend")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
+    async with talking(synapse, tmp_path) as talk:
+        person, room, bot = talk.person, talk.room, talk.bot
         # An invite that is not a direct chat is declined.
         group = await person.group(bot.user_id, other.user_id)
         # A direct chat that gains a third member: one line, then the bot leaves.
-        room = await person.dm(bot.user_id)
-        await person.expect(room, "Who is in the pictures or videos?")
         await person.client.room_invite(room, other.user_id)
         await person.expect(room, GROUP_LINE)
         await person.left(room, bot.user_id)
@@ -121,28 +104,18 @@ async def test_a_group_room_is_left_with_one_line(synapse: Synapse, tmp_path: Pa
 
 
 async def test_the_bot_leaves_when_the_person_does(synapse: Synapse, tmp_path: Path) -> None:
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, GREETING)
-        assert synapse.joined_rooms(bot.access_token) == {room}
-        await person.client.room_leave(room)
-        await until(lambda: not synapse.joined_rooms(bot.access_token))
+    async with talking(synapse, tmp_path) as talk:
+        token = talk.bot.access_token
+        assert synapse.joined_rooms(token) == {talk.room}
+        await talk.person.client.room_leave(talk.room)
+        await until(lambda: not synapse.joined_rooms(token))
 
 
 async def test_a_message_that_cannot_be_decrypted_is_asked_for_again(
     synapse: Synapse, tmp_path: Path
 ) -> None:
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, GREETING)
+    async with talking(synapse, tmp_path) as talk:
+        person, room = talk.person, talk.room
         before = len(person.said(room))
         await person.send(room, LOCKED, kind="m.room.encrypted")
         await person.expect(room, CATALOGS.text("en", "matrix.unreadable"), after=before)
@@ -155,34 +128,23 @@ async def test_a_message_that_cannot_be_decrypted_is_asked_for_again(
 async def test_a_kicked_bot_keeps_nothing_of_the_conversation(
     synapse: Synapse, tmp_path: Path
 ) -> None:
-    bot = register(synapse, "bot")
-    data = tmp_path / "data"
-    async with (
-        running_bot(bot_settings(synapse, bot, data)),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, GREETING)
+    async with talking(synapse, tmp_path) as talk:
+        data = talk.settings.data_dir
         assert stored_sessions(data) == 1
-        await person.client.room_kick(room, bot.user_id)
+        await talk.person.client.room_kick(talk.room, talk.bot.user_id)
         await until(lambda: stored_sessions(data) == 0)
 
 
 async def test_the_bots_own_lines_come_in_the_conversations_language(
     synapse: Synapse, tmp_path: Path
 ) -> None:
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")) as runtime,
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, GREETING)
+    async with talking(synapse, tmp_path) as talk:
+        person, room = talk.person, talk.room
         for typed in ("/language", "Deutsch"):
             before = len(person.said(room))
             await person.say(room, typed)
             await person.wait(lambda before=before: len(person.said(room)) > before)
-        assert await runtime.language("matrix", room) == "de"
+        assert await talk.runtime.language("matrix", room) == "de"
         before = len(person.said(room))
         await person.send(room, LOCKED, kind="m.room.encrypted")
         await person.expect(room, CATALOGS.text("de", "matrix.unreadable"), after=before)
@@ -208,12 +170,8 @@ async def test_a_code_pasted_in_several_messages_opens_one_case(
     ]
     parts = code_parts(items, per_part=1)
     assert len(parts) == 3
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id, encrypted=True)
+    async with talking(synapse, tmp_path, encrypted=True) as talk:
+        person, room = talk.person, talk.room
         await reach_code_prompt(person, room)
         for part in parts:
             before = len(person.said(room))
@@ -233,13 +191,8 @@ async def test_one_failing_event_does_not_stop_the_bot(
     synapse: Synapse, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An event the router can't map, and one whose handling raises: each is skipped alone."""
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")) as runtime,
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, GREETING)
+    async with talking(synapse, tmp_path) as talk:
+        person, room, runtime = talk.person, talk.room, talk.runtime
         real_action, real_handle = matrix._action, runtime.handle
 
         def action(room_id: str, source: Mapping[str, Any], *args: Any) -> Any:
@@ -268,12 +221,9 @@ async def test_one_failing_event_does_not_stop_the_bot(
 async def test_the_companion_page_is_linked_with_a_public_address(
     synapse: Synapse, tmp_path: Path
 ) -> None:
-    bot = register(synapse, "bot")
-    settings = replace(
-        bot_settings(synapse, bot, tmp_path / "data"), public_url="https://reclaim.example.org/"
-    )
-    async with running_bot(settings), person_for(synapse, tmp_path) as person:
-        room = await person.dm(bot.user_id)
+    public = "https://reclaim.example.org/"
+    async with talking(synapse, tmp_path, public_url=public) as talk:
+        person, room = talk.person, talk.room
         await reach_code_prompt(person, room)
     address = "https://reclaim.example.org/companion/?lang=en"
     linked = [notice for notice in person.said(room) if address in notice.body]

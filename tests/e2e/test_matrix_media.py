@@ -10,13 +10,7 @@ from pathlib import Path
 
 from nio.crypto.attachments import encrypt_attachment
 
-from tests.e2e.matrix_person import bot_settings, running_bot
-from tests.e2e.matrix_talk import (
-    CATALOGS,
-    GREETING,
-    person_for,
-    register,
-)
+from tests.e2e.matrix_talk import CATALOGS, talking
 from tests.e2e.synapse import Synapse
 
 REMOVE_ASK = CATALOGS.text("en", "matrix.media.remove")
@@ -25,13 +19,8 @@ REMOVE_ASK = CATALOGS.text("en", "matrix.media.remove")
 async def test_media_is_never_downloaded_and_the_person_is_asked_to_remove_it(
     synapse: Synapse, tmp_path: Path
 ) -> None:
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, "Who is in the pictures or videos?")
+    async with talking(synapse, tmp_path) as talk:
+        person, room = talk.person, talk.room
         address = await person.upload(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
         for content in (
             {"msgtype": "m.image", "body": "me.png", "url": address, "info": {"w": 1, "h": 1}},
@@ -46,7 +35,7 @@ async def test_media_is_never_downloaded_and_the_person_is_asked_to_remove_it(
         await person.send(room, {"body": "hi", "url": address, "info": {}}, kind="m.sticker")
         await person.expect(room, REMOVE_ASK, after=before)
         # With the power to, the bot removes it itself and asks nothing.
-        await person.let_bot_redact(room, bot.user_id)
+        await person.let_bot_redact(room, talk.bot.user_id)
         before = len(person.said(room))
         image = await person.send(room, {"msgtype": "m.image", "body": "a.png", "url": address})
         await person.expect(room, CATALOGS.text("en", "media.refused"), after=before)
@@ -59,13 +48,8 @@ async def test_media_is_never_downloaded_and_the_person_is_asked_to_remove_it(
 async def test_an_encrypted_attachment_in_an_encrypted_chat_is_never_downloaded(
     synapse: Synapse, tmp_path: Path
 ) -> None:
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id, encrypted=True)
-        await person.expect(room, GREETING)
+    async with talking(synapse, tmp_path, encrypted=True) as talk:
+        person, room = talk.person, talk.room
         # As Element sends a picture in an encrypted chat: the file encrypted on the device,
         # its address and key under ``file`` (no ``url``), the whole event encrypted again.
         ciphertext, keys = encrypt_attachment(b"\x89PNG\r\n\x1a\n" + b"0" * 64)

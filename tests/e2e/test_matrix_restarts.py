@@ -25,6 +25,7 @@ from tests.e2e.matrix_talk import (
     PRIVATE,
     person_for,
     register,
+    talking,
     until,
 )
 from tests.e2e.synapse import Synapse, free_port
@@ -56,7 +57,7 @@ async def test_a_restart_of_the_bot_resumes_without_replaying(
     async with person_for(synapse, tmp_path) as person:
         async with running_bot(settings):
             room = await person.dm(bot.user_id, encrypted=True)
-            await person.expect(room, "Who is in the pictures or videos?")
+            await person.expect(room, GREETING)
             before = len(person.said(room))
             await person.say(room, "1")
             await person.expect(room, "asking for money", after=before)
@@ -77,13 +78,8 @@ async def test_a_restart_of_the_homeserver_is_survived(
     synapse: Synapse, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="bot.transports.matrix")
-    bot = register(synapse, "bot")
-    async with (
-        running_bot(bot_settings(synapse, bot, tmp_path / "data")),
-        person_for(synapse, tmp_path) as person,
-    ):
-        room = await person.dm(bot.user_id)
-        await person.expect(room, "Who is in the pictures or videos?")
+    async with talking(synapse, tmp_path) as talk:
+        person, room = talk.person, talk.room
         synapse.stop()
         await until(lambda: "Matrix: sync failed" in caplog.text)
         synapse.start()
@@ -125,10 +121,10 @@ async def test_reclaim_run_serves_matrix_and_logs_nothing_private(
     try:
         async with person_for(synapse, tmp_path) as person:
             room = await person.dm(bot.user_id, encrypted=True)
-            await person.expect(room, "Who is in the pictures or videos?", timeout=60)
+            await person.expect(room, GREETING, timeout=60)
             before = len(person.said(room))
             await person.say(room, "hello there")
-            await person.expect(room, "Who is in the pictures or videos?", after=before)
+            await person.expect(room, GREETING, after=before)
         process.send_signal(signal.SIGTERM)
         _, errors = await asyncio.wait_for(process.communicate(), 30)
     finally:
