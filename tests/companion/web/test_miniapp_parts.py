@@ -283,9 +283,9 @@ async def test_kept_parts_expire_after_an_hour(
 
     async def keep(minutes_ago: int) -> None:
         plain = [{"case": 1, "cases": 1, "part": 2, "parts": 2, "text": parts[1].text}]
-        value = "JSON.stringify({v: 1, kept: Date.now() - %d * 60000, parts: %s})" % (
-            minutes_ago,
-            json.dumps(plain),
+        value = (
+            f"JSON.stringify({{v: 1, kept: Date.now() - {minutes_ago} * 60000,"
+            f" parts: {json.dumps(plain)}}})"
         )
         await page.evaluate(f"localStorage.setItem({json.dumps(key)}, {value})")
 
