@@ -143,7 +143,7 @@ self.Reclaim.text = {
   "web.summary.one": "Done: your file has its fingerprint.",
   "web.summary.some": "Done: {done} of {total} files have fingerprints. {failed} couldn't be used (see above).",
   "web.telegram.cannot_send": "This page can't send the code to the chat from here. Please copy it and paste it into the chat.",
-  "web.telegram.case_first": "This part starts case {case}. Send it after you open case {previous} in the chat.",
+  "web.telegram.case_first": "This part starts case {case}. First open case {previous} in the chat. Then open this page again from the chat and send this part.",
   "web.telegram.forget": "Forget the rest",
   "web.telegram.forgotten": "Done. Nothing is kept on this device now.",
   "web.telegram.kept_where": "The parts not sent yet stay on this device only, for an hour at most, so you can send them next.",
