@@ -175,28 +175,34 @@
       return;
     }
     const next = parts[0];
+    const previous = next.case - 1;
     $("kept-heading").textContent = readyWords(next);
     const order = $("kept-order");
-    const startsCase = next.case > 1 && next.part === 1;
-    order.textContent = startsCase
-      ? t("web.telegram.case_first", { previous: next.case - 1, case: next.case })
-      : "";
-    order.hidden = !startsCase;
+    if (next.sent) order.textContent = t("web.telegram.sent_before", { previous });
+    else if (Reclaim.keep.startsLaterCase(next)) {
+      order.textContent = t("web.telegram.case_first", { previous, case: next.case });
+    }
+    order.hidden = !next.sent && !Reclaim.keep.startsLaterCase(next);
     const left = parts.length - 1;
     $("kept-left").textContent = left
       ? t("web.telegram.left", { count: left })
       : t("web.telegram.last");
     const actions = $("kept-actions");
     for (const old of actions.querySelectorAll("button.send")) old.remove();
-    actions.prepend(sendButton(t("web.telegram.send_part"), sendKept));
+    if (next.sent && left) {
+      actions.prepend(sendButton(t("web.telegram.send_next"), () => sendKept(parts[1])));
+    }
+    const label = next.sent ? "web.telegram.send_again" : "web.telegram.send_part";
+    actions.prepend(sendButton(t(label), () => sendKept(next)));
     panel.hidden = false;
   }
 
-  function sendKept() {
-    if (!kept.length) return;
-    const [next, ...rest] = kept;
-    showKept(rest);
-    keepThenSend(rest, next.text);
+  /** Send one kept part; a part sent once before goes when a later one is sent. */
+  function sendKept(part) {
+    if (!kept.includes(part)) return;
+    const left = Reclaim.keep.withoutPart(kept, part.text);
+    showKept(left);
+    keepThenSend(left, part.text);
   }
 
   function forgetKept() {

@@ -242,7 +242,53 @@ async def test_a_part_sent_twice_and_a_second_case_keep_the_count_right(
     assert await _offered(page) == expected
     await page.click("#kept button.send")
     assert await _sent(page, 1) == [parts[2].text]
+    # The bot turns a new case's first part down while the case before it waits: it stays,
+    # marked sent, so it can be sent again once that case is opened.
+    assert await _kept_texts(page) == [parts[2].text]
+    await _reopen(page)
+    again = (
+        expected[0],
+        expected[1],
+        catalogs.text("en", "web.telegram.sent_before").format(previous=1),
+    )
+    assert await _offered(page) == again
+    labels = await page.locator("#kept button.send").all_inner_texts()
+    assert labels == [catalogs.text("en", "web.telegram.send_again")]
+    await page.click("#kept button.send")
+    assert await _sent(page, 1) == [parts[2].text]
+    assert await _kept_texts(page) == [parts[2].text]
+    await page.click("#forget-kept")
+    await page.wait_for_selector("#kept-status", state="visible")
     assert await _kept(page) is None
+
+
+async def test_a_sent_case_start_goes_once_the_next_part_is_sent(
+    context: Context, static_site: str, catalogs: Catalogs
+) -> None:
+    ctx, _ = context
+    page = await _mini_app(ctx, static_site)
+    parts = code_parts(picture_items(range(70)))
+    assert [(p.case, p.part) for p in parts] == [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1)]
+    await pagekit.choose(page, _files(70))
+    await pagekit.code_text(page)
+    await page.locator("#parts button.send").nth(2).click()
+    assert await _sent(page, 1) == [parts[2].text]
+    assert await _kept_texts(page) == [
+        parts[2].text,
+        parts[0].text,
+        parts[1].text,
+        parts[3].text,
+        parts[4].text,
+    ]
+    await _reopen(page)
+    labels = await page.locator("#kept button.send").all_inner_texts()
+    assert labels == [
+        catalogs.text("en", "web.telegram.send_again"),
+        catalogs.text("en", "web.telegram.send_next"),
+    ]
+    await page.locator("#kept button.send").nth(1).click()
+    assert await _sent(page, 1) == [parts[0].text]
+    assert await _kept_texts(page) == [p.text for p in (parts[1], parts[3], parts[4])]
 
 
 async def test_new_files_replace_what_was_kept(context: Context, static_site: str) -> None:

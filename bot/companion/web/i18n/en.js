@@ -155,7 +155,10 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Case {case} of {cases}, part {part} of {parts} is ready.",
   "web.telegram.ready_part": "Part {part} of {parts} is ready.",
   "web.telegram.send": "Send the code to the chat",
+  "web.telegram.send_again": "Send this part again",
+  "web.telegram.send_next": "Send the next part",
   "web.telegram.send_part": "Send this part to the chat",
+  "web.telegram.sent_before": "You sent this part already. If the chat said the case was full, open case {previous} there first, then send this part again.",
   "web.title": "Make fingerprints of your pictures"
  }
 };
