@@ -14,6 +14,11 @@ opened (a long code comes in several parts, each sent from the page), and while 
 ``/cancel``, ``/forget``, a new start) the first message without buttons carries the close;
 if a step says nothing else, a short line of its own does. A new start closes an offer even
 when the session does not remember one (it may have expired with the button still showing).
+
+Why a part that arrives gets a reminder (:data:`MORE_PARTS`): a code of many files comes in
+parts, and in Telegram the page closes after sending one, leaving the person in front of
+"Shall I open a case?". Until the case is full, they are told to send the other parts first
+(the page keeps the next one ready), so a case is not opened with only part of the files.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ OFFER_STATES = frozenset({State.AWAIT_HASHES, State.CONFIRM_CASE})
 """While the conversation is here (or will return here), the page stays on offer."""
 BUTTON_LABEL = "button.open_page"
 PUT_AWAY = "page.put_away"
+MORE_PARTS = "page.more_parts"
+CONFIRM_QUESTIONS = frozenset({"ask.confirm_case", "ask.confirm_case_local"})
+"""The question a part of a code is followed by; the reminder goes just before it."""
 REQUEST_LABEL = "button.open_request"
 REQUEST_PAGE = "request.html"
 REQUEST_MINI_APP = "request-miniapp.html"
@@ -70,6 +78,8 @@ def follow(
     """Record an offer made in this step, or close one the conversation has left behind."""
     if any(isinstance(e, Say) and e.page is not None and e.page.sends_back for e in effects):
         return session.with_(page_open=True), effects
+    if session.page_open and session.state is State.CONFIRM_CASE:
+        return session, _remind_of_parts(session, effects, ctx)
     fresh_start = isinstance(event, Start) or before.state is State.NEW
     maybe_open = before.page_open or session.page_open or (bool(ctx.page_url) and fresh_start)
     if not maybe_open or session.state in OFFER_STATES or session.resume in OFFER_STATES:
@@ -85,3 +95,16 @@ def follow(
         index, message = bare
         closed[index] = Say(message.msgid, message.params, page_closed=True)
     return session.with_(page_open=False), closed
+
+
+def _remind_of_parts(session: Session, effects: list[Effect], ctx: Context) -> list[Effect]:
+    """Before the question that follows a code, say to send the other parts first, while the
+    case has room for them."""
+    if len(session.pending) >= ctx.max_items:
+        return effects
+    if not any(isinstance(e, Say) and e.msgid == "hashes.found" for e in effects):
+        return effects
+    for index, effect in enumerate(effects):
+        if isinstance(effect, Say) and effect.msgid in CONFIRM_QUESTIONS:
+            return [*effects[:index], say(MORE_PARTS), *effects[index:]]
+    return effects

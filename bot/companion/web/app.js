@@ -11,7 +11,7 @@
 
 (function (root) {
   const Reclaim = (root.Reclaim = root.Reclaim || {});
-  const hooks = (Reclaim.hooks = Reclaim.hooks || { codeReady: [], reset: [] });
+  const hooks = (Reclaim.hooks = Reclaim.hooks || { codeReady: [], reset: [], ready: [] });
   const { t } = Reclaim.i18n;
   const code = Reclaim.code;
   const $ = (id) => document.getElementById(id);
@@ -50,6 +50,7 @@
     );
     $("heic-note").hidden = !IOS;
     document.body.dataset.state = "ready";
+    for (const ready of hooks.ready) ready();
   }
 
   function showNoWorker() {

@@ -7,20 +7,34 @@
  * way (a menu button, an inline button, a link) gets the data of the person in initData and
  * cannot send: there, and outside Telegram, the page says so and the code is copied instead.
  * One part (up to 25 files) is sent at once. With more parts, each part has its own send
- * button and the person is told plainly that the page closes after sending one, so the
- * other parts are copied and pasted (the bot adds all the parts of a case together).
+ * button, and sending one keeps the parts not sent yet on the person's device (keep.js):
+ * opened again from the same keyboard button, the page offers the next part at once, without
+ * choosing the files again. Choosing files replaces what was kept, and "Forget the rest"
+ * removes it. Where nothing can be kept, the other parts are copied and pasted instead (the
+ * bot adds all the parts of a case together).
  *
- * What belongs here: everything Telegram-specific. What does not: the page (app.js).
+ * What belongs here: everything Telegram-specific. What does not: the page (app.js), how
+ * parts are kept (keep.js).
  */
 "use strict";
 
 (function (root) {
   const Reclaim = (root.Reclaim = root.Reclaim || {});
-  const hooks = (Reclaim.hooks = Reclaim.hooks || { codeReady: [], reset: [] });
+  const hooks = (Reclaim.hooks = Reclaim.hooks || { codeReady: [], reset: [], ready: [] });
   const MAX_BYTES = 4096;
+  /** How long a send waits for the parts left to be kept (Telegram answers in milliseconds). */
+  const KEEP_WAIT_MS = 1500;
   const webApp = root.Telegram && root.Telegram.WebApp;
   const inTelegram = Boolean(webApp) && webApp.platform !== "unknown";
+  const $ = (id) => document.getElementById(id);
   let mainButtonSend = null;
+  /** Parts of the code on the page not sent yet. */
+  let unsent = [];
+  /** Parts kept from an earlier opening, offered one by one. */
+  let kept = [];
+  /** Whether the store may hold parts (kept now, or found at opening). */
+  let stored = false;
+  let sends = 0;
 
   /**
    * Whether Telegram will take data from this Mini App: it was opened from a keyboard
@@ -30,6 +44,13 @@
   function canSend() {
     return inTelegram && typeof webApp.sendData === "function" && !webApp.initData;
   }
+
+  /** Where unsent parts are kept: only inside Telegram, when the page can send. */
+  const keeper = (function () {
+    if (!canSend() || !Reclaim.keep) return null;
+    const store = Reclaim.keep.chooseStore(webApp, () => root.localStorage);
+    return store ? Reclaim.keep.keeper(store) : null;
+  })();
 
   /**
    * Whether a text fits in one sendData call.
@@ -55,23 +76,44 @@
   function send(text) {
     try {
       webApp.sendData(text);
+      document.body.dataset.sent = String(++sends);
     } catch (error) {
       showNote(Reclaim.i18n.t("web.telegram.cannot_send"));
     }
   }
 
+  /**
+   * Keep the parts left (none: forget them), then send one. sendData closes the Mini App, so
+   * it waits until they are kept, or a moment at most.
+   */
+  function keepThenSend(rest, text) {
+    if (!keeper) {
+      send(text);
+      return;
+    }
+    stored = rest.length > 0;
+    let sent = false;
+    const go = () => {
+      if (sent) return;
+      sent = true;
+      send(text);
+    };
+    keeper.save(rest).then(go, go);
+    root.setTimeout(go, KEEP_WAIT_MS);
+  }
+
   function showNote(words) {
-    const note = document.getElementById("send-note");
+    const note = $("send-note");
     note.textContent = words;
     note.hidden = false;
   }
 
-  function sendButton(text, words) {
+  function sendButton(words, onClick) {
     const button = document.createElement("button");
     button.type = "button";
     button.className = "button primary big send";
     button.textContent = words;
-    button.addEventListener("click", () => send(text));
+    button.addEventListener("click", onClick);
     return button;
   }
 
@@ -93,7 +135,7 @@
     }
     if (parts.length === 1) {
       const text = parts[0].text;
-      actions[0].prepend(sendButton(text, t("web.telegram.send")));
+      actions[0].prepend(sendButton(t("web.telegram.send"), () => send(text)));
       if (webApp.MainButton) {
         mainButtonSend = () => send(text);
         webApp.MainButton.setText(t("web.telegram.send"));
@@ -102,9 +144,88 @@
       }
       return;
     }
-    showNote(t("web.telegram.parts"));
+    showNote(t(keeper ? "web.telegram.parts" : "web.telegram.parts_copy"));
+    $("keep-note").hidden = !keeper;
+    unsent = sendable;
     parts.forEach((part, index) => {
-      if (fits(part.text)) actions[index].prepend(sendButton(part.text, t("web.telegram.send_part")));
+      if (!fits(part.text)) return;
+      const button = sendButton(t("web.telegram.send_part"), () => {
+        unsent = Reclaim.keep.withoutPart(unsent, part.text);
+        keepThenSend(unsent, part.text);
+      });
+      actions[index].prepend(button);
+    });
+  }
+
+  /** "Part 2 of 3 is ready", in the same shapes as the parts' headings (app.js). */
+  function readyWords(part) {
+    const { t } = Reclaim.i18n;
+    if (part.cases === 1) return t("web.telegram.ready_part", part);
+    if (part.parts === 1) return t("web.telegram.ready_case", part);
+    return t("web.telegram.ready_case_part", part);
+  }
+
+  /** Offer the next kept part (the first), or nothing when none is left. */
+  function showKept(parts) {
+    const { t } = Reclaim.i18n;
+    kept = parts;
+    const panel = $("kept");
+    if (!parts.length) {
+      panel.hidden = true;
+      return;
+    }
+    const next = parts[0];
+    const previous = next.case - 1;
+    $("kept-heading").textContent = readyWords(next);
+    const order = $("kept-order");
+    if (next.sent) order.textContent = t("web.telegram.sent_before", { previous });
+    else if (Reclaim.keep.startsLaterCase(next)) {
+      order.textContent = t("web.telegram.case_first", { previous, case: next.case });
+    }
+    order.hidden = !next.sent && !Reclaim.keep.startsLaterCase(next);
+    const left = parts.length - 1;
+    $("kept-left").textContent = left
+      ? t("web.telegram.left", { count: left })
+      : t("web.telegram.last");
+    const actions = $("kept-actions");
+    for (const old of actions.querySelectorAll("button.send")) old.remove();
+    if (next.sent && left) {
+      actions.prepend(sendButton(t("web.telegram.send_next"), () => sendKept(parts[1])));
+    }
+    const label = next.sent ? "web.telegram.send_again" : "web.telegram.send_part";
+    actions.prepend(sendButton(t(label), () => sendKept(next)));
+    panel.hidden = false;
+  }
+
+  /** Send one kept part; a part sent once before goes when a later one is sent. */
+  function sendKept(part) {
+    if (!kept.includes(part)) return;
+    const left = Reclaim.keep.withoutPart(kept, part.text);
+    showKept(left);
+    keepThenSend(left, part.text);
+  }
+
+  function forgetKept() {
+    kept = [];
+    stored = false;
+    $("kept").hidden = true;
+    const status = $("kept-status");
+    const done = () => {
+      status.textContent = Reclaim.i18n.t("web.telegram.forgotten");
+      status.hidden = false;
+    };
+    keeper.forget().then(done, done);
+    $("choose-label").focus();
+  }
+
+  /** The page has its words: offer what an earlier opening kept. */
+  function onReady() {
+    if (!keeper) return;
+    $("forget-kept").addEventListener("click", forgetKept);
+    keeper.load().then((parts) => {
+      stored = parts.length > 0;
+      if (document.body.dataset.state === "ready") showKept(parts);
+      document.body.dataset.kept = String(kept.length); // looked: how many parts are offered
     });
   }
 
@@ -120,12 +241,24 @@
       // An old Telegram app without one of these: the page works without them.
     }
   }
+
+  /** New files (or a new code) replace what was kept. */
   function reset() {
     hideMainButton();
-    for (const button of document.querySelectorAll("button.send")) button.remove();
+    for (const button of document.querySelectorAll("#result button.send")) button.remove();
+    $("keep-note").hidden = true;
+    unsent = [];
+    if (!keeper) return;
+    $("kept").hidden = true;
+    $("kept-status").hidden = true;
+    kept = [];
+    if (stored) keeper.forget();
+    stored = false;
   }
 
   hooks.codeReady.push(onCodeReady);
   hooks.reset.push(reset);
-  Reclaim.miniapp = { canSend, fits };
+  hooks.ready.push(onReady);
+  if (document.body && document.body.dataset.state) onReady(); // the page started first
+  Reclaim.miniapp = { canSend, fits, keeps: () => (keeper ? keeper.kind : null) };
 })(self);

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.hashes.items import HashItem, ItemKind
+
 STAND_IN_WORKER = """
 "use strict";
 self.onmessage = async (event) => {
@@ -55,6 +57,16 @@ def picture(n: int, **fields: Any) -> dict[str, Any]:
     return result(**{**hashes, **fields})
 
 
+def picture_items(numbers: range) -> list[HashItem]:
+    """The items the bot reads from the code of the pictures :func:`picture` makes."""
+    items = []
+    for n in numbers:
+        answer = picture(n)
+        hashes = tuple((name, answer[name]) for name in ("pdq", "md5", "phash", "dhash"))
+        items.append(HashItem(ItemKind.IMAGE, hashes, pdq_quality=answer["quality"]))
+    return items
+
+
 def stand_in_file(name: str, answer: dict[str, Any]) -> dict[str, Any]:
     """A file for ``set_input_files`` that the stand-in worker answers with ``answer``."""
     return {"name": name, "mimeType": "application/json", "buffer": json.dumps(answer).encode()}
@@ -72,6 +84,14 @@ async def use_stand_in_worker(page: Any) -> None:
 async def open_page(page: Any, url: str) -> None:
     """Load the page and wait until its words are on it."""
     await page.goto(url)
+    await page.wait_for_selector("body[data-state=ready]", state="attached")
+    await worker_started(page)
+
+
+async def reopen(page: Any) -> None:
+    """Load the page again in the same tab (as opening a Mini App again from the same button
+    does: the same origin, so the same storage) and wait until its words are on it."""
+    await page.reload()
     await page.wait_for_selector("body[data-state=ready]", state="attached")
     await worker_started(page)
 

@@ -143,9 +143,22 @@ self.Reclaim.text = {
   "web.summary.one": "Done: your file has its fingerprint.",
   "web.summary.some": "Done: {done} of {total} files have fingerprints. {failed} couldn't be used (see above).",
   "web.telegram.cannot_send": "This page can't send the code to the chat from here. Please copy it and paste it into the chat.",
-  "web.telegram.parts": "Telegram takes one part from here and then closes this page. Send one part now. For the next part, open this page again from the button in the chat and choose the files of that part. Or copy each part and paste it into the chat.",
+  "web.telegram.case_first": "This part starts case {case}. First open case {previous} in the chat. Then open this page again from the chat and send this part.",
+  "web.telegram.forget": "Forget the rest",
+  "web.telegram.forgotten": "Done. Nothing is kept on this device now.",
+  "web.telegram.kept_where": "The parts not sent yet stay on this device only, for an hour at most, so you can send them next.",
+  "web.telegram.last": "This is the last part.",
+  "web.telegram.left": "Parts still to send after this one: {count}",
+  "web.telegram.parts": "Telegram takes one part at a time and then closes this page. Send one part now. For the next part, open this page again from the button in the chat: it will be ready there, without choosing the files again.",
+  "web.telegram.parts_copy": "Telegram takes one part from here and then closes this page, and this page can't keep the other parts for later. Please copy each part and paste it into the chat.",
+  "web.telegram.ready_case": "Case {case} of {cases} is ready.",
+  "web.telegram.ready_case_part": "Case {case} of {cases}, part {part} of {parts} is ready.",
+  "web.telegram.ready_part": "Part {part} of {parts} is ready.",
   "web.telegram.send": "Send the code to the chat",
+  "web.telegram.send_again": "Send this part again",
+  "web.telegram.send_next": "Send the next part",
   "web.telegram.send_part": "Send this part to the chat",
+  "web.telegram.sent_before": "You sent this part already. If the chat said the case was full, open case {previous} there first, then send this part again.",
   "web.title": "Make fingerprints of your pictures"
  }
 };
