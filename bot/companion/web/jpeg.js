@@ -51,13 +51,14 @@
   /**
    * Reads the markers up to each scan and decodes the scans.
    * @param {Uint8Array} data the whole file
+   * @param {function(string): void} [mark] the bench's stopwatch (worker.js)
    * @returns {{width: number, height: number, channels: number, pixels: Uint8Array,
    *   fullWidth: number, fullHeight: number}|null} ceil(w/8) x ceil(h/8) pixels, RGB (channels
    *   3) or grey (channels 1), row-major; null when this decoder cannot decode the file
    */
-  function decodeEighth(data) {
+  function decodeEighth(data, mark) {
     try {
-      return decode(data);
+      return decode(data, mark || null);
     } catch (error) {
       if (error instanceof Unsupported || error instanceof RangeError || error instanceof TypeError) {
         return null;
@@ -66,7 +67,7 @@
     }
   }
 
-  function decode(data) {
+  function decode(data, mark) {
     if (data[0] !== 0xff || data[1] !== 0xd8) throw new Unsupported("not a JPEG");
     const quant = [];
     const dcTables = [];
@@ -121,13 +122,16 @@
       } else if (marker === 0xda) {
         if (frame === null) throw new Unsupported("scan before frame");
         checkColour(frame, jfif, adobe);
-        pos = readScan(data, body, frame, quant, dcTables, acTables, restart);
+        if (mark) mark("markers and tables");
+        pos = readScan(data, body, frame, quant, dcTables, acTables, restart, mark);
         continue;
       }
       pos = end;
     }
     if (frame === null || !frame.scanned) throw new Unsupported("no picture");
-    return toPixels(frame);
+    const pixels = toPixels(frame);
+    if (mark) mark("colours");
+    return pixels;
   }
 
   function readFrame(data, at, progressive) {
@@ -191,7 +195,7 @@
    * Decodes one scan (or skips it when nothing at 1/8 needs it).
    * @returns {number} where the next marker starts
    */
-  function readScan(data, at, frame, quant, dcTables, acTables, restart) {
+  function readScan(data, at, frame, quant, dcTables, acTables, restart, mark) {
     const count = data[at];
     const scan = [];
     for (let i = 0; i < count; i++) {
@@ -217,6 +221,7 @@
     if (!needed) return skipToMarker(data, pos);
     const reader = createReader(data, pos, frame.buffer);
     frame.buffer = reader;
+    if (mark) mark("unstuffing");
     const decodeUnit = frame.progressive
       ? progressiveUnit(frame, start, end, high, low, reader)
       : sequentialUnit(reader);
@@ -258,6 +263,7 @@
         }
       }
     }
+    if (mark) mark("scan");
     return reader.finish();
   }
 
