@@ -6,9 +6,9 @@
 // The byte stuffing is taken out of a scan first, into big-endian 32-bit words, so any 32 bits
 // are two loads; the hot loop keeps its bits in local variables and skips several AC coefficients
 // (codes and values) in one lookup of a small table, so no function is called per coefficient.
-// Where WebAssembly runs, that loop is jpeg-scan.wat's (jpeg-wasm.js, which must come first in a
-// worker), reading the words and tables from the module's memory; the JavaScript loop below does
-// the same elsewhere.
+// Where WebAssembly runs, jpeg-scan.wat decodes whole sequential scans (jpeg-wasm.js, which must
+// come first in a worker) from the words, written into its memory here; the JavaScript below
+// decodes them elsewhere, and progressive scans everywhere.
 // What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
 "use strict";
 
@@ -34,11 +34,13 @@
    * A scan's entropy-coded bytes with the byte stuffing taken out, cut into its restart
    * intervals, as big-endian 32-bit words (any 32 bits are then two loads: see `peek`), and a
    * position in bits. `reuse` may be the previous scan's reader (its words as long as the file).
+   * Where WebAssembly runs, the words are in its memory, with room for `frame`'s samples after.
    */
-  function createReader(data, pos, reuse) {
+  function createReader(data, pos, reuse, frame) {
     const size = (data.length >> 2) + 4;
     const words =
-      wasm.words(size) || (reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size));
+      wasm.words(size, frame) ||
+      (reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size));
     const view = new DataView(data.buffer, data.byteOffset, data.length);
     const ends = [];
     let out = 0; // bytes written
@@ -150,13 +152,13 @@
   /** For the skip table: the code at the top of `word` as slowSymbol gives it, 0 if none. */
   function codeAt(table, word) {
     const entry = table.fast[word >>> (32 - LOOKAHEAD)];
-    if (entry !== 0) return entry;
-    try {
-      return slowSymbol(table, word);
-    } catch (error) {
-      if (error instanceof Unsupported) return 0;
-      throw error;
-    }
+    return entry !== 0 ? entry : longCode(table, word);
+  }
+
+  /** An AC table's skip table (skipTable), made the first time it is needed. */
+  function skipOf(table) {
+    if (table.skip === null) table.skip = skipTable(table);
+    return table.skip;
   }
 
   /**
@@ -166,11 +168,6 @@
   function sequentialUnit(reader) {
     const words = reader.words;
     const sums = new Float64Array(16);
-    // The WebAssembly loop stops where the data has certainly ended (past every restart
-    // interval, which `check` would refuse), before it reads past the words.
-    const skipAc = wasm.holds(words) ? wasm.skipAc : null;
-    const limit = words.length * 32 - 64;
-    let installed = 0;
     return function decodeBlock(part, index) {
       const c = part.component;
       let bitpos = reader.bitpos;
@@ -193,17 +190,8 @@
       table = part.ac;
       let k = 1;
       if (c.size === 1) {
-        let base = part.wasmTable;
-        if (base === undefined) base = part.wasmTable = skipAc ? wasm.install(table, installed++) : -1;
-        if (base >= 0) {
-          const after = skipAc(bitpos, base, wasm.WORDS_AT, limit);
-          if (after < 0) throw new Unsupported(after === -1 ? "data ends inside the scan" : "bad AC");
-          reader.bitpos = after;
-          c.samples[index] = oneByOne(c.pred, c.table[0]);
-          return;
-        }
         // Only skipped: several coefficients a lookup; one at a time where they do not fit.
-        const skip = table.skip;
+        const skip = skipOf(table);
         const fast = table.fast;
         for (;;) {
           word = peek(words, bitpos);
@@ -281,6 +269,13 @@
    * read): (length << 8) | symbol, as libjpeg's jpeg_huff_decode finds it.
    */
   function slowSymbol(table, word) {
+    const entry = longCode(table, word);
+    if (entry === 0) throw new Unsupported("bad Huffman code");
+    return entry;
+  }
+
+  /** slowSymbol's answer, 0 where the bits are no code of the table. */
+  function longCode(table, word) {
     const maxCode = table.maxCode;
     let length = LOOKAHEAD + 1;
     let code = word >>> (32 - length);
@@ -288,9 +283,9 @@
       length += 1;
       code = word >>> (32 - length);
     }
-    if (length > 16) throw new Unsupported("bad Huffman code");
+    if (length > 16) return 0;
     const index = code + table.offset[length];
-    if (index < 0 || index >= table.symbols.length) throw new Unsupported("bad Huffman code");
+    if (index < 0 || index >= table.symbols.length) return 0;
     return (length << 8) | table.symbols[index];
   }
 
@@ -494,9 +489,10 @@
   }
 
   const scan = {
-    /** Whether the AC-skipping loop is jpeg-scan.wat's (WebAssembly) rather than JavaScript's. */
-    usesWasm: wasm.skipAc !== null,
-    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, twoByTwoWeights, sequentialUnit, progressiveUnit, progressiveSamples,
+    /** Whether sequential scans are decoded by jpeg-scan.wat (WebAssembly) rather than here. */
+    usesWasm: wasm.available,
+    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipOf, twoByTwoWeights, sequentialUnit,
+    progressiveUnit, progressiveSamples,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegScan = scan;

@@ -16,6 +16,7 @@
 (function (root) {
   const scanning =
     typeof module !== "undefined" ? require("./jpeg-scan.js") : root.Reclaim.jpegScan;
+  const wasm = typeof module !== "undefined" ? require("./jpeg-wasm.js") : root.Reclaim.jpegWasm;
   const { Unsupported, ZIGZAG, LOOKAHEAD, createReader, sequentialUnit, progressiveUnit } = scanning;
 
   const be16 = (b, i) => (b[i] << 8) | b[i + 1];
@@ -43,9 +44,8 @@
       maxCode[length] = counts[length - 1] ? code - 1 : -1;
       code <<= 1;
     }
-    const table = { fast, maxCode, offset, symbols: Uint8Array.from(symbols), skip: null };
-    table.skip = scanning.skipTable(table);
-    return table;
+    // skip: for skipping AC coefficients, made when first needed (jpeg-scan.js's skipOf)
+    return { fast, maxCode, offset, symbols: Uint8Array.from(symbols), skip: null };
   }
 
   /**
@@ -219,7 +219,7 @@
     frame.scanned = true;
     const needed = start === 0 || scan.some(({ component }) => component.size > 1);
     if (!needed) return skipToMarker(data, pos);
-    const reader = createReader(data, pos, frame.buffer);
+    const reader = createReader(data, pos, frame.buffer, frame);
     frame.buffer = reader;
     if (mark) mark("unstuffing");
     const decodeUnit = frame.progressive
@@ -228,6 +228,7 @@
     for (const part of scan) {
       if (!part.dc && start === 0 && high === 0) throw new Unsupported("no DC table");
       if (!part.ac && (!frame.progressive || start > 0)) throw new Unsupported("no AC table");
+      if (!frame.progressive && part.component.size === 1) scanning.skipOf(part.ac);
       part.component.pred = 0;
     }
     const single = scan.length === 1;
@@ -245,6 +246,16 @@
           blockParts.push(part);
           blockOffsets.push(v * c.stride + h);
         }
+      }
+    }
+    if (!frame.progressive) {
+      const layout = { unitsX, unitsY, single, restart, blockParts, blockOffsets };
+      const decoded = wasm.decodeScan(reader, frame, scan, layout);
+      if (decoded === -1) throw new Unsupported("data ends inside the scan");
+      if (decoded === -2) throw new Unsupported("bad data");
+      if (decoded === true) {
+        if (mark) mark("scan");
+        return reader.finish();
       }
     }
     const perUnit = blockParts.length;
