@@ -51,7 +51,7 @@ PHOTO_RUNS = 7
 LARGE_BYTES = 500 * 1024 * 1024
 LARGE_RUNS = 3
 HEIC_RUNS = 3
-STAGE_RUNS = 5
+STAGE_RUNS = 7
 
 
 def _spread(values: list[float]) -> str:
@@ -123,6 +123,7 @@ async def _side_by_side(
         python = hash_file(path)
         python_ms.append((time.perf_counter() - start) * 1000)
     print(f"{label}, page (worker) ms: {_spread(page_ms)}")
+    print("   runs:", [round(x) for x in page_ms], [round(x) for x in python_ms])
     print(f"{label}, Python companion ms: {_spread(python_ms)}")
     ratio = statistics.median(page_ms) / statistics.median(python_ms)
     print(f"  page / Python: {ratio:.2f}x")
@@ -140,9 +141,9 @@ async def _stages(page: Any, path: Path) -> None:
         stage["messaging"] = elapsed - sum(stage.values())
         runs.append(stage)
     await page.evaluate("window.timing = false")
-    print("  where the page's time goes (worker stages, ms, median):")
+    print(f"  where the page's time goes (worker stages, ms, {STAGE_RUNS} runs):")
     for name in runs[0]:
-        print(f"    {name}: {statistics.median(run.get(name, 0.0) for run in runs):.1f}")
+        print(f"    {name}: {_spread([run.get(name, 0.0) for run in runs])}")
 
 
 def _bits_apart(result: dict[str, Any], python: FileHashes, names: tuple[str, ...]) -> None:

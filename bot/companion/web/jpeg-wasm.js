@@ -19,6 +19,10 @@
   const MAX_BLOCKS = 64;
   const COMPONENTS_AT = 1024;
   const COMPONENT_BYTES = 1024;
+  /** Units decoded a call at most: the first picture's later calls already run the optimised
+   * code the engine compiles while the first ones run (its first tier does not speed up a
+   * call under way). */
+  const UNITS_A_CALL = 2048;
   const SKIP_ENTRIES = 16384;
   const FAST_ENTRIES = 512;
 
@@ -147,9 +151,12 @@
         reader.restart();
         for (const { component } of scan) doubles[records.get(component).record / 8 + 4] = 0;
       }
-      const after = exports.scan(DESC_AT, unit, Math.min(total, unit + interval), reader.bitpos);
-      if (after < 0) return after;
-      reader.bitpos = after;
+      const end = Math.min(total, unit + interval);
+      for (let from = unit; from < end; from += UNITS_A_CALL) {
+        const after = exports.scan(DESC_AT, from, Math.min(end, from + UNITS_A_CALL), reader.bitpos);
+        if (after < 0) return after;
+        reader.bitpos = after;
+      }
     }
     for (const { component: c } of scan) {
       const at = records.get(c).plane;

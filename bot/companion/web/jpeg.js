@@ -318,30 +318,37 @@
     const pixels = new Uint8Array(width * height * channels);
     if (channels === 1) {
       const { c, stepY, columns, line } = planes[0];
+      const samples = c.samples;
       for (let y = 0; y < height; y++) {
         const row = Math.floor(y / stepY) * line;
-        for (let x = 0; x < width; x++) pixels[y * width + x] = c.samples[row + columns[x]];
+        for (let x = 0; x < width; x++) pixels[y * width + x] = samples[row + columns[x]];
       }
     } else {
       const [a, b, d] = planes;
+      const lumas = a.c.samples;
+      const blues = b.c.samples;
+      const reds = d.c.samples;
+      // Each plane at the output's resolution (4:4:4, or 4:2:0 with the 2x2 IDCT): no lookups.
+      const direct = [a, b, d].every(({ columns }) => columns[width - 1] === width - 1);
       for (let y = 0, at = 0; y < height; y++) {
         const rowY = Math.floor(y / a.stepY) * a.line;
         const rowB = Math.floor(y / b.stepY) * b.line;
         const rowR = Math.floor(y / d.stepY) * d.line;
         for (let x = 0; x < width; x++, at += 3) {
-          const luma = a.c.samples[rowY + a.columns[x]];
-          const cb = b.c.samples[rowB + b.columns[x]];
-          const cr = d.c.samples[rowR + d.columns[x]];
-          pixels[at] = clamp(luma + RED_CR[cr]);
-          pixels[at + 1] = clamp(luma + ((GREEN_CB[cb] + GREEN_CR[cr]) >> 16));
-          pixels[at + 2] = clamp(luma + BLUE_CB[cb]);
+          const luma = lumas[rowY + (direct ? x : a.columns[x])];
+          const cb = blues[rowB + (direct ? x : b.columns[x])];
+          const cr = reds[rowR + (direct ? x : d.columns[x])];
+          const red = luma + RED_CR[cr];
+          const green = luma + ((GREEN_CB[cb] + GREEN_CR[cr]) >> 16);
+          const blue = luma + BLUE_CB[cb];
+          pixels[at] = red < 0 ? 0 : red > 255 ? 255 : red;
+          pixels[at + 1] = green < 0 ? 0 : green > 255 ? 255 : green;
+          pixels[at + 2] = blue < 0 ? 0 : blue > 255 ? 255 : blue;
         }
       }
     }
     return { width, height, channels, pixels, fullWidth: frame.width, fullHeight: frame.height };
   }
-
-  const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
 
   const jpeg = { decodeEighth };
   root.Reclaim = root.Reclaim || {};
