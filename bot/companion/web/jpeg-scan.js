@@ -34,13 +34,20 @@
    * A scan's entropy-coded bytes with the byte stuffing taken out, cut into its restart
    * intervals, as big-endian 32-bit words (any 32 bits are then two loads: see `peek`), and a
    * position in bits. `reuse` may be the previous scan's reader (its words as long as the file).
-   * Where WebAssembly runs, the words are in its memory, with room for `frame`'s samples after.
+   * Where WebAssembly runs, the words are in its memory (jpeg-wasm.js), made there.
    */
   function createReader(data, pos, reuse, frame) {
     const size = (data.length >> 2) + 4;
     const words =
-      wasm.words(size, frame) ||
+      wasm.words(size, frame, data) ||
       (reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size));
+    const made = wasm.unstuff(data, pos, words);
+    if (made === "cut") throw new Unsupported("scan runs to the end");
+    return made === null ? unstuffed(data, pos, words) : reader(words, made.ends, made.marker);
+  }
+
+  /** createReader's words made here: {ends, marker} as jpeg-wasm.js's unstuff gives them. */
+  function unstuffed(data, pos, words) {
     const view = new DataView(data.buffer, data.byteOffset, data.length);
     const ends = [];
     let out = 0; // bytes written
@@ -85,6 +92,11 @@
     if ((out & 3) !== 0) words[out >> 2] = word << (8 * (4 - (out & 3)));
     const first = (out + 3) >> 2;
     words.fill(0, first, first + 3);
+    return reader(words, ends, marker);
+  }
+
+  /** The reader of a scan's words. */
+  function reader(words, ends, marker) {
     return {
       words, bitpos: 0, ends, segment: 0, marker, eobrun: 0,
       /** After a restart interval: the next interval starts at the next whole byte. */

@@ -19,8 +19,9 @@
 ;;   address, +28 its AC table's, +32 the DC prediction (f64); for the 2x2 IDCT, +64 by zigzag
 ;;   position the column sum a coefficient adds to (i32[64]), +320 its weight (f64[64]), +832
 ;;   the column sums (f64[16], scratch).
-;;   The scan's 32-bit words (big-endian bits, jpeg-scan.js's createReader) and the sample
-;;   planes after them (1024 bytes on), where jpeg-wasm.js puts them.
+;;   The scan's 32-bit words (big-endian bits, made by `unstuff` as jpeg-scan.js's createReader
+;;   makes them), the sample planes after them (1024 bytes on), the file's bytes and where the
+;;   restart intervals end, where jpeg-wasm.js puts them.
 ;; What does not belong here: markers, tables, restarts, progressive scans (jpeg.js,
 ;; jpeg-scan.js), colours.
 (module
@@ -350,4 +351,81 @@
         (local.set $unit (i32.add (local.get $unit) (i32.const 1)))
         (br $units)))
     (i32.sub (i32.shl (i32.sub (local.get $next) (local.get $words)) (i32.const 3)) (local.get $bits)))
+
+  ;; jpeg-scan.js's createReader: the entropy-coded bytes from `at` (the byte at `last`, the
+  ;; file's last, is never read as data) with the byte stuffing taken out, as big-endian 32-bit
+  ;; words at `words`, then three zero words; where each restart interval ends (bytes written so
+  ;; far) at `ends`. Answers how many ends (the last one the scan's), -1 where no marker ends the
+  ;; scan, -3 past `capacity` ends; writes the bytes written at `result` and the address of the
+  ;; marker after the scan at `result` + 4.
+  (func (export "unstuff")
+    (param $at i32) (param $last i32) (param $words i32) (param $ends i32) (param $capacity i32) (param $result i32)
+    (result i32)
+    (local $out i32)
+    (local $word i32)
+    (local $four i32)
+    (local $count i32)
+    (local $second i32)
+    (local $first i32)
+    (block $marker
+      (loop $bytes
+        ;; Four bytes at a time while none is 0xFF and the output is at a whole word.
+        (if (i32.eqz (i32.and (local.get $out) (i32.const 3)))
+          (then
+            (block $stuffed
+              (loop $fours
+                (br_if $stuffed (i32.gt_u (i32.add (local.get $at) (i32.const 4)) (local.get $last)))
+                (local.set $four (i32.load (local.get $at)))
+                (br_if $stuffed
+                  (i32.and
+                    (i32.and (i32.sub (i32.xor (local.get $four) (i32.const -1)) (i32.const 0x01010101)) (local.get $four))
+                    (i32.const 0x80808080)))
+                (i32.store (i32.add (local.get $words) (local.get $out))
+                  (i32.or
+                    (i32.or (i32.shl (local.get $four) (i32.const 24))
+                      (i32.shl (i32.and (local.get $four) (i32.const 0xff00)) (i32.const 8)))
+                    (i32.or (i32.and (i32.shr_u (local.get $four) (i32.const 8)) (i32.const 0xff00))
+                      (i32.shr_u (local.get $four) (i32.const 24)))))
+                (local.set $at (i32.add (local.get $at) (i32.const 4)))
+                (local.set $out (i32.add (local.get $out) (i32.const 4)))
+                (br $fours)))))
+        (if (i32.ge_u (local.get $at) (local.get $last)) (then (return (i32.const -1))))
+        (if (i32.ne (i32.load8_u (local.get $at)) (i32.const 0xff))
+          (then
+            (local.set $word (i32.or (i32.shl (local.get $word) (i32.const 8)) (i32.load8_u (local.get $at))))
+            (local.set $at (i32.add (local.get $at) (i32.const 1)))
+            (local.set $out (i32.add (local.get $out) (i32.const 1)))
+            (if (i32.eqz (i32.and (local.get $out) (i32.const 3)))
+              (then (i32.store (i32.add (local.get $words) (i32.sub (local.get $out) (i32.const 4))) (local.get $word))))
+            (br $bytes)))
+        (local.set $second (i32.load8_u offset=1 (local.get $at)))
+        (if (i32.eqz (local.get $second))
+          (then
+            (local.set $word (i32.or (i32.shl (local.get $word) (i32.const 8)) (i32.const 0xff)))
+            (local.set $at (i32.add (local.get $at) (i32.const 2)))
+            (local.set $out (i32.add (local.get $out) (i32.const 1)))
+            (if (i32.eqz (i32.and (local.get $out) (i32.const 3)))
+              (then (i32.store (i32.add (local.get $words) (i32.sub (local.get $out) (i32.const 4))) (local.get $word))))
+            (br $bytes)))
+        (if (i32.eq (local.get $second) (i32.const 0xff))
+          (then
+            (local.set $at (i32.add (local.get $at) (i32.const 1))) ;; a fill byte
+            (br $bytes)))
+        (if (i32.ge_u (local.get $count) (local.get $capacity)) (then (return (i32.const -3))))
+        (i32.store (i32.add (local.get $ends) (i32.shl (local.get $count) (i32.const 2))) (local.get $out))
+        (local.set $count (i32.add (local.get $count) (i32.const 1)))
+        (br_if $marker (i32.or (i32.lt_u (local.get $second) (i32.const 0xd0)) (i32.gt_u (local.get $second) (i32.const 0xd7))))
+        (local.set $at (i32.add (local.get $at) (i32.const 2)))
+        (br $bytes)))
+    ;; Past the data, zero bits (as libjpeg supplies them).
+    (if (i32.and (local.get $out) (i32.const 3))
+      (then
+        (i32.store (i32.add (local.get $words) (i32.and (local.get $out) (i32.const -4)))
+          (i32.shl (local.get $word) (i32.shl (i32.sub (i32.const 4) (i32.and (local.get $out) (i32.const 3))) (i32.const 3))))))
+    (local.set $first (i32.add (local.get $words) (i32.and (i32.add (local.get $out) (i32.const 3)) (i32.const -4))))
+    (i64.store (local.get $first) (i64.const 0))
+    (i32.store offset=8 (local.get $first) (i32.const 0))
+    (i32.store (local.get $result) (local.get $out))
+    (i32.store offset=4 (local.get $result) (local.get $at))
+    (local.get $count))
 )

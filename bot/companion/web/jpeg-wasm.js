@@ -1,7 +1,8 @@
 // jpeg-scan.wat's sequential scan decoder, for jpeg.js: the module started from its bytes
 // (jpeg-scan-wasm.js, loaded first in a worker), its memory laid out as the .wat describes it
-// (Huffman tables, the scan's description, the scan's words, the components' sample planes),
-// and a scan decoded one restart interval a call. Where WebAssembly is missing (or the module
+// (Huffman tables, the scan's description, the scan's words, the components' sample planes, the
+// file's bytes, copied in once a picture, and where restart intervals end), the byte stuffing
+// taken out of a scan (for jpeg-scan.js's createReader), and a scan decoded a run of MCUs a call. Where WebAssembly is missing (or the module
 // cannot start), `available` is false and jpeg-scan.js decodes in JavaScript.
 // What does not belong here: decoding anything (jpeg-scan.wat, jpeg-scan.js), markers (jpeg.js),
 // building the bytes (web/build-wasm.mjs).
@@ -41,18 +42,26 @@
 
   /** Bytes between the words and the sample planes: a block may read this far past the words. */
   const WORDS_SLACK = 1024;
+  /** Restart intervals a scan may have for `unstuff` (more: jpeg-scan.js's loop unstuffs). */
+  const ENDS_CAPACITY = 65536;
   /** Each component's sample plane a whole number of 8 bytes. */
   const planeBytes = (c) => (c.samples.length + 7) & ~7;
+  /** Where the file's bytes are (0: not copied in), and for which frame. */
+  let dataAt = 0;
+  let dataFrame = null;
 
   /**
    * `size` 32-bit words in the module's memory, with room after them for every sample plane of
-   * `frame` (grown if need be; earlier views of it may then be gone), or null without the module.
+   * `frame`, then `data` (the file) copied in once for the frame and room for its restart
+   * intervals' ends (grown if need be; earlier views of it may then be gone); null without the
+   * module.
    */
-  function words(size, frame) {
+  function words(size, frame, data) {
     if (exports === null) return null;
     let planes = 0;
     for (const c of frame.components) planes += planeBytes(c);
-    const needed = WORDS_AT + size * 4 + WORDS_SLACK + planes;
+    const at = WORDS_AT + size * 4 + WORDS_SLACK + planes;
+    const needed = at + ((data.length + 7) & ~7) + ENDS_CAPACITY * 4;
     const memory = exports.memory;
     if (needed > memory.buffer.byteLength) {
       try {
@@ -61,7 +70,33 @@
         return null;
       }
     }
+    if (dataFrame !== frame || dataAt !== at) {
+      new Uint8Array(memory.buffer, at, data.length).set(data);
+      dataAt = at;
+      dataFrame = frame;
+    }
     return new Int32Array(memory.buffer, WORDS_AT, size);
+  }
+
+  /**
+   * The byte stuffing taken out of the scan from `pos` of `data` (the file `words` copied in)
+   * into the words `words` gave: {out: bytes written, marker: where the marker after the scan
+   * starts, ends: bytes written at the end of each restart interval}; "cut" where no marker
+   * ends the scan; null where the module cannot (the caller then does it).
+   * @param {Uint8Array} data @param {number} pos @param {Int32Array} array the words
+   */
+  function unstuff(data, pos, array) {
+    if (!holds(array) || dataAt === 0) return null;
+    const result = DESC_AT + 32;
+    const endsAt = dataAt + ((data.length + 7) & ~7);
+    const count = exports.unstuff(
+      dataAt + pos, dataAt + data.length - 1, WORDS_AT, endsAt, ENDS_CAPACITY, result,
+    );
+    if (count === -1) return "cut";
+    if (count < 0) return null;
+    const buffer = exports.memory.buffer;
+    const [out, marker] = new Int32Array(buffer, result, 2);
+    return { out, marker: marker - dataAt, ends: Array.from(new Int32Array(buffer, endsAt, count)) };
   }
 
   /** Whether `array` is the module's words (made by `words` since the memory last grew). */
@@ -165,7 +200,7 @@
     return true;
   }
 
-  const wasm = { available: exports !== null, words, holds, decodeScan };
+  const wasm = { available: exports !== null, words, holds, unstuff, decodeScan };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegWasm = wasm;
   if (typeof module !== "undefined") module.exports = wasm;
