@@ -1,5 +1,5 @@
 // Built by web/build-wasm.mjs from jpeg-scan.wat: do not edit. The WebAssembly module that
-// skips AC coefficients for jpeg-scan.js (started by jpeg-wasm.js), as base64.
+// decodes JPEG scans for jpeg.js (started by jpeg-wasm.js), as base64.
 "use strict";
 
 (function (root) {

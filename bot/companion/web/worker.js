@@ -28,8 +28,9 @@
 "use strict";
 
 importScripts(
-  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js", "jpeg-scan-wasm.js",
-  "jpeg-wasm.js", "jpeg-scan.js", "jpeg.js", "jpeg-hash.js", "heic.js", "strips.js",
+  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "resize-wasm.js", "resize.js",
+  "perceptual.js", "jpeg-scan-wasm.js", "jpeg-wasm.js", "jpeg-scan.js", "jpeg.js", "jpeg-hash.js",
+  "heic.js", "strips.js",
 );
 
 (function (root) {

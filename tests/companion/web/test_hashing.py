@@ -327,6 +327,8 @@ async def test_hashing_makes_no_request_but_for_the_page_own_files(
         "worker.js",
         "pdq.js",
         "perceptual.js",
+        "resize-wasm.js",
+        "resize.js",
         "media.js",
         "jpeg-scan-wasm.js",
         "jpeg-wasm.js",
