@@ -123,8 +123,9 @@ async def _side_by_side(
         python = hash_file(path)
         python_ms.append((time.perf_counter() - start) * 1000)
     print(f"{label}, page (worker) ms: {_spread(page_ms)}")
-    print("   runs:", [round(x) for x in page_ms], [round(x) for x in python_ms])
     print(f"{label}, Python companion ms: {_spread(python_ms)}")
+    each = ", ".join(f"{ours:.0f}/{theirs:.0f}" for ours, theirs in zip(page_ms, python_ms))
+    print(f"  each run, page/Python ms: {each}")
     ratio = statistics.median(page_ms) / statistics.median(python_ms)
     print(f"  page / Python: {ratio:.2f}x")
     return result, python
@@ -137,7 +138,8 @@ async def _stages(page: Any, path: Path) -> None:
     for _ in range(STAGE_RUNS):
         elapsed, _ = await _page_ms(page, path)
         stages = await page.evaluate("window.stages")
-        stage = {name: float(ms) for name, ms in stages[str(max(int(key) for key in stages))].items()}
+        latest = stages[str(max(int(key) for key in stages))]
+        stage = {name: float(ms) for name, ms in latest.items()}
         stage["messaging"] = elapsed - sum(stage.values())
         runs.append(stage)
     await page.evaluate("window.timing = false")
