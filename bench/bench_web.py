@@ -124,7 +124,9 @@ async def _side_by_side(
         python_ms.append((time.perf_counter() - start) * 1000)
     print(f"{label}, page (worker) ms: {_spread(page_ms)}")
     print(f"{label}, Python companion ms: {_spread(python_ms)}")
-    each = ", ".join(f"{ours:.0f}/{theirs:.0f}" for ours, theirs in zip(page_ms, python_ms))
+    each = ", ".join(
+        f"{ours:.0f}/{theirs:.0f}" for ours, theirs in zip(page_ms, python_ms, strict=True)
+    )
     print(f"  each run, page/Python ms: {each}")
     ratio = statistics.median(page_ms) / statistics.median(python_ms)
     print(f"  page / Python: {ratio:.2f}x")

@@ -44,9 +44,7 @@ def _in_node(
     command = ["node", str(RUNNER), str(WEB_ROOT), str(raw), *map(str, picture.size)]
     extra = [str(channels), str(strip), *map(str, reduction)]
     env = {**os.environ, "RECLAIM_NO_WASM": "0" if wasm else "1"}
-    output = subprocess.run(
-        [*command, *extra], capture_output=True, check=True, text=True, env=env
-    )
+    output = subprocess.run([*command, *extra], capture_output=True, check=True, text=True, env=env)
     result: dict[str, object] = json.loads(output.stdout)
     return result
 
