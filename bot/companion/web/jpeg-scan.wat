@@ -125,6 +125,38 @@
     (call $twoByTwoRow (i32.add (local.get $out) (i32.shl (local.get $stride) (i32.const 1)))
       (local.get $b0) (local.get $b1) (local.get $b3) (local.get $b5) (local.get $b7)))
 
+  ;; $twoByTwo for a block with no AC coefficient, its DC's column sum `dc`: every other sum is
+  ;; 0, so the four samples are equal, and what $twoByTwo would make of them.
+  (func $dcOnly (param $comp i32) (param $index i32) (param $dc f64)
+    (local $stride i32)
+    (local $out i32)
+    (local $sample i32)
+    (local.set $sample
+      (i32.mul (i32.const 0x0101)
+        (i32.trunc_f64_s
+          (f64.min
+            (f64.max
+              (f64.add
+                (f64.floor
+                  (f64.mul
+                    (f64.add
+                      (f64.mul
+                        (f64.floor (f64.mul (f64.add (local.get $dc) (f64.const 4096)) (f64.const 0x1p-13)))
+                        (f64.const 32768))
+                      (f64.const 524288))
+                    (f64.const 0x1p-20)))
+                (f64.const 128))
+              (f64.const 0))
+            (f64.const 255)))))
+    (local.set $stride (i32.load (local.get $comp)))
+    (local.set $out
+      (i32.add (i32.load offset=12 (local.get $comp))
+        (i32.add
+          (i32.mul (i32.shl (i32.div_u (local.get $index) (local.get $stride)) (i32.const 2)) (local.get $stride))
+          (i32.shl (i32.rem_u (local.get $index) (local.get $stride)) (i32.const 1)))))
+    (i32.store16 (local.get $out) (local.get $sample))
+    (i32.store16 (i32.add (local.get $out) (i32.shl (local.get $stride) (i32.const 1))) (local.get $sample)))
+
   ;; Decodes units `unit` .. `last` - 1 of the scan described at `desc` (an MCU each, or one block
   ;; in a scan of one component) from bit `bitpos` of the words: the bit position after them, -1
   ;; where the data has certainly ended (past `limit`), -2 for bad data. The next bits are kept
@@ -155,6 +187,7 @@
     (local $step i32)
     (local $k i32)
     (local $later i32)
+    (local $any i32)
     (local $sum i32)
     (local $pred f64)
     (local.set $unitsX (i32.load (local.get $desc)))
@@ -292,9 +325,8 @@
                   (i32.lt_s (local.get $value) (i32.const 0)))))
             (else
               ;; Summed straight into the 2x2 IDCT's column sums (jpeg-scan.js's twoByTwoWeights).
-              (memory.fill (i32.add (local.get $comp) (i32.const 832)) (i32.const 0) (i32.const 128))
-              (f64.store offset=832 (local.get $comp)
-                (f64.mul (local.get $pred) (f64.load offset=320 (local.get $comp))))
+              ;; (zeroed, and the DC's put in, at the first AC coefficient: see $dcOnly)
+              (local.set $any (i32.const 0))
               (block $summed
                 (loop $coefficients
                   (br_if $summed (i32.ge_s (local.get $k) (i32.const 64)))
@@ -332,6 +364,12 @@
             (then
               (local.set $value
                 (i32.sub (local.get $value) (i32.sub (i32.shl (i32.const 1) (local.get $size)) (i32.const 1))))))
+                  (if (i32.eqz (local.get $any))
+                    (then
+                      (memory.fill (i32.add (local.get $comp) (i32.const 832)) (i32.const 0) (i32.const 128))
+                      (f64.store offset=832 (local.get $comp)
+                        (f64.mul (local.get $pred) (f64.load offset=320 (local.get $comp))))
+                      (local.set $any (i32.const 1))))
                   ;; sums[slots[k]] += value * weights[k]
                   (local.set $sum
                     (i32.add (local.get $comp)
@@ -345,7 +383,11 @@
           (local.set $bits (i32.sub (local.get $bits) (i32.add (local.get $length) (local.get $size))))
                   (local.set $k (i32.add (local.get $k) (i32.const 1)))
                   (br $coefficients)))
-              (call $twoByTwo (local.get $comp) (local.get $index))))
+              (if (local.get $any)
+                (then (call $twoByTwo (local.get $comp) (local.get $index)))
+                (else
+                  (call $dcOnly (local.get $comp) (local.get $index)
+                    (f64.mul (local.get $pred) (f64.load offset=320 (local.get $comp))))))))
           (local.set $b (i32.add (local.get $b) (i32.const 1)))
           (br_if $blocks (i32.lt_u (local.get $b) (local.get $perUnit))))
         (local.set $unit (i32.add (local.get $unit) (i32.const 1)))
