@@ -46,22 +46,25 @@
   const ENDS_CAPACITY = 65536;
   /** Each component's sample plane a whole number of 8 bytes. */
   const planeBytes = (c) => (c.samples.length + 7) & ~7;
+  /** A larger file is not copied in (the module's memory never shrinks): JavaScript unstuffs. */
+  const COPY_BYTES = 32 * 1024 * 1024;
   /** Where the file's bytes are (0: not copied in), and for which frame. */
   let dataAt = 0;
   let dataFrame = null;
 
   /**
    * `size` 32-bit words in the module's memory, with room after them for every sample plane of
-   * `frame`, then `data` (the file) copied in once for the frame and room for its restart
-   * intervals' ends (grown if need be; earlier views of it may then be gone); null without the
-   * module.
+   * `frame`, then `data` (the file, up to COPY_BYTES) copied in once for the frame and room for
+   * its restart intervals' ends (grown if need be; earlier views of it may then be gone); null
+   * without the module.
    */
   function words(size, frame, data) {
     if (exports === null) return null;
     let planes = 0;
     for (const c of frame.components) planes += planeBytes(c);
     const at = WORDS_AT + size * 4 + WORDS_SLACK + planes;
-    const needed = at + ((data.length + 7) & ~7) + ENDS_CAPACITY * 4;
+    const copy = data.length <= COPY_BYTES;
+    const needed = at + (copy ? ((data.length + 7) & ~7) + ENDS_CAPACITY * 4 : 0);
     const memory = exports.memory;
     if (needed > memory.buffer.byteLength) {
       try {
@@ -70,11 +73,13 @@
         return null;
       }
     }
-    if (dataFrame !== frame || dataAt !== at) {
+    if (!copy) {
+      dataAt = 0;
+    } else if (dataFrame !== frame || dataAt !== at) {
       new Uint8Array(memory.buffer, at, data.length).set(data);
       dataAt = at;
-      dataFrame = frame;
     }
+    dataFrame = frame;
     return new Int32Array(memory.buffer, WORDS_AT, size);
   }
 
@@ -86,7 +91,7 @@
    * @param {Uint8Array} data @param {number} pos @param {Int32Array} array the words
    */
   function unstuff(data, pos, array) {
-    if (!holds(array) || dataAt === 0) return null;
+    if (!holds(array) || dataAt === 0 || dataFrame === null) return null;
     const result = DESC_AT + 32;
     const endsAt = dataAt + ((data.length + 7) & ~7);
     const count = exports.unstuff(
