@@ -2,13 +2,13 @@
 // the end of a scan) and Huffman decoding of one block, sequential or progressive. A sequential
 // block's AC coefficients are decoded only to be skipped, except where a 2x2 IDCT needs them
 // (4:2:0 chroma at 1/8); each block turns straight into its 1/8-scale samples. Progressive scans
-// keep the coefficients they need until the last scan.
+// keep the coefficients they need until the last scan (jpeg-progressive.js).
 // The byte stuffing is taken out of a scan first, into big-endian 32-bit words, so any 32 bits
 // are two loads; the hot loop keeps its bits in local variables and skips several AC coefficients
 // (codes and values) in one lookup of a small table, so no function is called per coefficient.
 // Where WebAssembly runs, jpeg-scan.wat decodes whole sequential scans (jpeg-wasm.js, which must
 // come first in a worker) from the words, written into its memory here; the JavaScript below
-// decodes them elsewhere, and progressive scans everywhere.
+// decodes them elsewhere.
 // What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
 "use strict";
 
@@ -308,9 +308,8 @@
   }
 
   const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
-  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace) and column sums, reused. */
+  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace), reused. */
   const work = new Float64Array(16);
-  const columnSums = new Float64Array(16);
   /** jidctred.c's constants by coefficient row (0: the even part, scaled as there). */
   const ROW_WEIGHTS = [32768, 29692, 0, -10426, 0, 6967, 0, -5906];
 
@@ -335,20 +334,6 @@
     return { weights, slots };
   }
 
-  /**
-   * libjpeg's jpeg_idct_2x2 (jidctred.c) of the coefficients at `block[at..at+63]` (natural
-   * order, not yet dequantised), written as 2x2 samples of the component's sample plane.
-   */
-  function twoByTwo(block, at, quant, samples, index, stride) {
-    columnSums.fill(0);
-    for (let position = 0; position < 64; position++) {
-      const row = position >> 3;
-      const col = position & 7;
-      if (col !== 0 && (col & 1) === 0) continue;
-      columnSums[row === 0 ? col : 8 + col] += block[at + position] * quant[position] * ROW_WEIGHTS[row];
-    }
-    twoByTwoSums(columnSums, samples, index, stride);
-  }
 
   /**
    * The rest of jpeg_idct_2x2 from its first pass's column sums (twoByTwoWeights): 2x2 samples
@@ -377,134 +362,11 @@
     }
   }
 
-  /** Reads `count` bits (up to 16) from the reader. */
-  function bits(reader, count) {
-    const bitpos = reader.bitpos;
-    const word = peek(reader.words, bitpos);
-    reader.bitpos = bitpos + count;
-    return count === 0 ? 0 : word >>> (32 - count);
-  }
-
-  /** One Huffman symbol from the reader. */
-  function symbolOf(reader, table) {
-    const bitpos = reader.bitpos;
-    const word = peek(reader.words, bitpos);
-    let entry = table.fast[word >>> (32 - LOOKAHEAD)];
-    if (entry === 0) entry = slowSymbol(table, word);
-    reader.bitpos = bitpos + (entry >> 8);
-    return entry & 255;
-  }
-
-  const extend = (value, size) => (value < 1 << (size - 1) ? value - (1 << size) + 1 : value);
-
-  /**
-   * Decodes progressive blocks into the components' coefficients (only scans jpeg.js does not
-   * skip reach here: DC scans, and AC scans of components with a 2x2 IDCT).
-   */
-  function progressiveUnit(frame, start, end, high, low, reader) {
-    if (start === 0) {
-      if (end !== 0) throw new Unsupported("bad progressive scan");
-      return function decodeDc(part, index) {
-        const c = part.component;
-        const at = c.size > 1 ? index * 64 : index;
-        if (high === 0) {
-          const size = symbolOf(reader, part.dc);
-          if (size > 11) throw new Unsupported("bad DC");
-          const value = size ? extend(bits(reader, size), size) : 0;
-          c.pred += value;
-          c.coefficients[at] = c.pred * (1 << low);
-        } else if (bits(reader, 1)) {
-          c.coefficients[at] |= 1 << low;
-        }
-      };
-    }
-    if (end > 63 || start > end) throw new Unsupported("bad progressive scan");
-    if (high === 0) {
-      return function decodeAcFirst(part, index) {
-        const coefficients = part.component.coefficients;
-        const at = index * 64;
-        if (reader.eobrun > 0) {
-          reader.eobrun -= 1;
-          return;
-        }
-        for (let k = start; k <= end; k++) {
-          const symbol = symbolOf(reader, part.ac);
-          const run = symbol >> 4;
-          const size = symbol & 15;
-          if (size === 0) {
-            if (run < 15) {
-              reader.eobrun = (1 << run) - 1 + (run ? bits(reader, run) : 0);
-              return;
-            }
-            k += 15;
-            continue;
-          }
-          k += run;
-          if (k > 63) throw new Unsupported("coefficients past the block");
-          coefficients[at + ZIGZAG[k]] = extend(bits(reader, size), size) * (1 << low);
-        }
-      };
-    }
-    const plus = 1 << low;
-    const minus = -1 << low;
-    return function decodeAcRefine(part, index) {
-      const coefficients = part.component.coefficients;
-      const at = index * 64;
-      let k = start;
-      const refine = (position) => {
-        const value = coefficients[position];
-        if (bits(reader, 1) && (value & plus) === 0) coefficients[position] = value + (value >= 0 ? plus : minus);
-      };
-      if (reader.eobrun === 0) {
-        for (; k <= end; k++) {
-          const symbol = symbolOf(reader, part.ac);
-          let run = symbol >> 4;
-          const size = symbol & 15;
-          let value = 0;
-          if (size) {
-            if (size !== 1) throw new Unsupported("bad refinement");
-            value = bits(reader, 1) ? plus : minus;
-          } else if (run !== 15) {
-            reader.eobrun = (1 << run) + (run ? bits(reader, run) : 0);
-            break;
-          }
-          while (k <= end) {
-            const position = at + ZIGZAG[k];
-            if (coefficients[position] !== 0) refine(position);
-            else if (--run < 0) break;
-            k += 1;
-          }
-          if (value && k <= end) coefficients[at + ZIGZAG[k]] = value;
-        }
-      }
-      if (reader.eobrun > 0) {
-        for (; k <= end; k++) {
-          const position = at + ZIGZAG[k];
-          if (coefficients[position] !== 0) refine(position);
-        }
-        reader.eobrun -= 1;
-      }
-    };
-  }
-
-  /** After the last progressive scan: every block's samples from its coefficients. */
-  function progressiveSamples(frame) {
-    for (const c of frame.components) {
-      const blocks = c.stride * c.rows;
-      if (c.size === 1) {
-        const q = c.table[0];
-        for (let i = 0; i < blocks; i++) c.samples[i] = oneByOne(c.coefficients[i], q);
-      } else {
-        for (let i = 0; i < blocks; i++) twoByTwo(c.coefficients, i * 64, c.table, c.samples, i, c.stride);
-      }
-    }
-  }
-
   const scan = {
     /** Whether sequential scans are decoded by jpeg-scan.wat (WebAssembly) rather than here. */
     usesWasm: wasm.available,
-    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipOf, twoByTwoWeights, sequentialUnit,
-    progressiveUnit, progressiveSamples,
+    Unsupported, ZIGZAG, LOOKAHEAD, ROW_WEIGHTS, createReader, skipOf, twoByTwoWeights,
+    sequentialUnit, peek, slowSymbol, oneByOne, twoByTwoSums,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegScan = scan;

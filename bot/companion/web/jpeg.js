@@ -10,6 +10,8 @@
 // samples, 1 or 3 components, any whole-number sampling factors and restart intervals. Anything
 // else (arithmetic coding, 12-bit, lossless, CMYK, Adobe RGB, data that does not decode
 // cleanly) gives null, and the caller decodes the picture some other way.
+// Sequential scans are decoded in WebAssembly where it runs (jpeg-wasm.js), else in JavaScript
+// (jpeg-scan.js); progressive ones by jpeg-progressive.js.
 // What does not belong here: the hashes (jpeg-hash.js, pdq.js, perceptual.js), EXIF (media.js).
 "use strict";
 
@@ -17,7 +19,10 @@
   const scanning =
     typeof module !== "undefined" ? require("./jpeg-scan.js") : root.Reclaim.jpegScan;
   const wasm = typeof module !== "undefined" ? require("./jpeg-wasm.js") : root.Reclaim.jpegWasm;
-  const { Unsupported, ZIGZAG, LOOKAHEAD, createReader, sequentialUnit, progressiveUnit } = scanning;
+  const progressiveScans =
+    typeof module !== "undefined" ? require("./jpeg-progressive.js") : root.Reclaim.jpegProgressive;
+  const { Unsupported, ZIGZAG, LOOKAHEAD, createReader, sequentialUnit } = scanning;
+  const { progressiveUnit, progressiveSamples } = progressiveScans;
 
   const be16 = (b, i) => (b[i] << 8) | b[i + 1];
 
@@ -304,7 +309,7 @@
 
   /** The 1/8-scale picture from the components' samples: ceil(w/8) x ceil(h/8). */
   function toPixels(frame) {
-    if (frame.progressive) scanning.progressiveSamples(frame);
+    if (frame.progressive) progressiveSamples(frame);
     const width = Math.ceil(frame.width / 8);
     const height = Math.ceil(frame.height / 8);
     const planes = frame.components.map((c) => {

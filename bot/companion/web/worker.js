@@ -29,8 +29,8 @@
 
 importScripts(
   "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "resize-wasm.js", "resize.js",
-  "perceptual.js", "jpeg-scan-wasm.js", "jpeg-wasm.js", "jpeg-scan.js", "jpeg.js", "jpeg-hash.js",
-  "heic.js", "strips.js",
+  "perceptual.js", "jpeg-scan-wasm.js", "jpeg-wasm.js", "jpeg-scan.js",
+  "jpeg-progressive.js", "jpeg.js", "jpeg-hash.js", "heic.js", "strips.js",
 );
 
 (function (root) {
