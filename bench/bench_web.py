@@ -12,7 +12,9 @@ Three measurements, side by side in one run, on files generated in a temporary f
    reading the same file in 1 MiB chunks. Median of ``LARGE_RUNS``.
 
 Beside them, the page's own JPEG decoder alone (``jpeg.js``, under Node when ``node`` is on the
-PATH) on the same photo: where the page's time goes that is not decoding.
+PATH) on the same photo, and where the worker's time on the photo goes, stage by stage (the worker
+reports it when asked: ``timing`` in its request), in ``STAGE_RUNS`` further runs; "messaging" is
+the rest of the page's time (posting the file, the result coming back).
 
 Run with ``python -m bench.bench_web`` (Chromium at /usr/bin/chromium or $RECLAIM_CHROMIUM).
 Prints medians, ranges and ratios; nothing is asserted.
@@ -49,6 +51,7 @@ PHOTO_RUNS = 7
 LARGE_BYTES = 500 * 1024 * 1024
 LARGE_RUNS = 3
 HEIC_RUNS = 3
+STAGE_RUNS = 7
 
 
 def _spread(values: list[float]) -> str:
@@ -121,9 +124,30 @@ async def _side_by_side(
         python_ms.append((time.perf_counter() - start) * 1000)
     print(f"{label}, page (worker) ms: {_spread(page_ms)}")
     print(f"{label}, Python companion ms: {_spread(python_ms)}")
+    each = ", ".join(
+        f"{ours:.0f}/{theirs:.0f}" for ours, theirs in zip(page_ms, python_ms, strict=True)
+    )
+    print(f"  each run, page/Python ms: {each}")
     ratio = statistics.median(page_ms) / statistics.median(python_ms)
     print(f"  page / Python: {ratio:.2f}x")
     return result, python
+
+
+async def _stages(page: Any, path: Path) -> None:
+    """Median milliseconds of each stage of the worker's work on ``path``, over ``STAGE_RUNS``."""
+    await page.evaluate("window.timing = true")
+    runs: list[dict[str, float]] = []
+    for _ in range(STAGE_RUNS):
+        elapsed, _ = await _page_ms(page, path)
+        stages = await page.evaluate("window.stages")
+        latest = stages[str(max(int(key) for key in stages))]
+        stage = {name: float(ms) for name, ms in latest.items()}
+        stage["messaging"] = elapsed - sum(stage.values())
+        runs.append(stage)
+    await page.evaluate("window.timing = false")
+    print(f"  where the page's time goes (worker stages, ms, {STAGE_RUNS} runs):")
+    for name in runs[0]:
+        print(f"    {name}: {_spread([run.get(name, 0.0) for run in runs])}")
 
 
 def _bits_apart(result: dict[str, Any], python: FileHashes, names: tuple[str, ...]) -> None:
@@ -156,6 +180,7 @@ async def _run(folder: Path) -> None:
             decode_ms = _node_decode_ms(picture)
             if decode_ms is not None:
                 print(f"  the page's JPEG decoder alone (Node) ms: {_spread(decode_ms)}")
+            await _stages(page, picture)
             _bits_apart(result, python, ("pdq", "phash", "dhash"))
 
             await _heic(page, folder)

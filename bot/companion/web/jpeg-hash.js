@@ -88,11 +88,13 @@
    * The hashes of a JPEG file's bytes, or null where jpeg.js cannot decode it.
    * @param {Uint8Array} data the whole file
    * @param {Uint8Array} head its first bytes (for the EXIF orientation)
+   * @param {function(string): void} [mark] the bench's stopwatch (worker.js), called after each
+   *   stage
    * @returns {{pdq: {hash: string, quality: number}, perceptual: {phash: string, dhash: string},
    *   width: number, height: number}|null} width and height upright, at full resolution
    */
-  function hashJpeg(data, head) {
-    const decoded = jpeg.decodeEighth(data);
+  function hashJpeg(data, head, mark) {
+    const decoded = jpeg.decodeEighth(data, mark);
     if (decoded === null) return null;
     const { fullWidth, fullHeight, channels } = decoded;
     const block = perceptual.blockSize(fullWidth, fullHeight);
@@ -135,9 +137,14 @@
       pdqAccumulator.addLumaRow(floatLuma, y);
       perceptualAccumulator.addLumaRow(byteLuma, y);
     }
+    if (mark) mark("hash rows");
+    const pdqHash = pdqAccumulator.finish();
+    if (mark) mark("pdq finish");
+    const perceptualHashes = perceptualAccumulator.finish();
+    if (mark) mark("phash/dhash finish");
     return {
-      pdq: pdqAccumulator.finish(),
-      perceptual: perceptualAccumulator.finish(),
+      pdq: pdqHash,
+      perceptual: perceptualHashes,
       width: cols[cols.length - 1],
       height: rows[rows.length - 1],
     };

@@ -2,13 +2,13 @@
 // the end of a scan) and Huffman decoding of one block, sequential or progressive. A sequential
 // block's AC coefficients are decoded only to be skipped, except where a 2x2 IDCT needs them
 // (4:2:0 chroma at 1/8); each block turns straight into its 1/8-scale samples. Progressive scans
-// keep the coefficients they need until the last scan.
+// keep the coefficients they need until the last scan (jpeg-progressive.js).
 // The byte stuffing is taken out of a scan first, into big-endian 32-bit words, so any 32 bits
 // are two loads; the hot loop keeps its bits in local variables and skips several AC coefficients
 // (codes and values) in one lookup of a small table, so no function is called per coefficient.
-// Where WebAssembly runs, that loop is jpeg-scan.wat's (jpeg-wasm.js, which must come first in a
-// worker), reading the words and tables from the module's memory; the JavaScript loop below does
-// the same elsewhere.
+// Where WebAssembly runs, jpeg-scan.wat decodes whole sequential scans (jpeg-wasm.js, which must
+// come first in a worker) from the words, written into its memory here; the JavaScript below
+// decodes them elsewhere.
 // What does not belong here: markers and tables (jpeg.js), colours (jpeg.js), hashes.
 "use strict";
 
@@ -34,11 +34,20 @@
    * A scan's entropy-coded bytes with the byte stuffing taken out, cut into its restart
    * intervals, as big-endian 32-bit words (any 32 bits are then two loads: see `peek`), and a
    * position in bits. `reuse` may be the previous scan's reader (its words as long as the file).
+   * Where WebAssembly runs, the words are in its memory (jpeg-wasm.js), made there.
    */
-  function createReader(data, pos, reuse) {
+  function createReader(data, pos, reuse, frame) {
     const size = (data.length >> 2) + 4;
     const words =
-      wasm.words(size) || (reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size));
+      wasm.words(size, frame, data) ||
+      (reuse && reuse.words.length >= size ? reuse.words : new Int32Array(size));
+    const made = wasm.unstuff(data, pos, words);
+    if (made === "cut") throw new Unsupported("scan runs to the end");
+    return made === null ? unstuffed(data, pos, words) : reader(words, made.ends, made.marker);
+  }
+
+  /** createReader's words made here: {ends, marker} as jpeg-wasm.js's unstuff gives them. */
+  function unstuffed(data, pos, words) {
     const view = new DataView(data.buffer, data.byteOffset, data.length);
     const ends = [];
     let out = 0; // bytes written
@@ -83,6 +92,11 @@
     if ((out & 3) !== 0) words[out >> 2] = word << (8 * (4 - (out & 3)));
     const first = (out + 3) >> 2;
     words.fill(0, first, first + 3);
+    return reader(words, ends, marker);
+  }
+
+  /** The reader of a scan's words. */
+  function reader(words, ends, marker) {
     return {
       words, bitpos: 0, ends, segment: 0, marker, eobrun: 0,
       /** After a restart interval: the next interval starts at the next whole byte. */
@@ -150,13 +164,13 @@
   /** For the skip table: the code at the top of `word` as slowSymbol gives it, 0 if none. */
   function codeAt(table, word) {
     const entry = table.fast[word >>> (32 - LOOKAHEAD)];
-    if (entry !== 0) return entry;
-    try {
-      return slowSymbol(table, word);
-    } catch (error) {
-      if (error instanceof Unsupported) return 0;
-      throw error;
-    }
+    return entry !== 0 ? entry : longCode(table, word);
+  }
+
+  /** An AC table's skip table (skipTable), made the first time it is needed. */
+  function skipOf(table) {
+    if (table.skip === null) table.skip = skipTable(table);
+    return table.skip;
   }
 
   /**
@@ -166,11 +180,6 @@
   function sequentialUnit(reader) {
     const words = reader.words;
     const sums = new Float64Array(16);
-    // The WebAssembly loop stops where the data has certainly ended (past every restart
-    // interval, which `check` would refuse), before it reads past the words.
-    const skipAc = wasm.holds(words) ? wasm.skipAc : null;
-    const limit = words.length * 32 - 64;
-    let installed = 0;
     return function decodeBlock(part, index) {
       const c = part.component;
       let bitpos = reader.bitpos;
@@ -193,17 +202,8 @@
       table = part.ac;
       let k = 1;
       if (c.size === 1) {
-        let base = part.wasmTable;
-        if (base === undefined) base = part.wasmTable = skipAc ? wasm.install(table, installed++) : -1;
-        if (base >= 0) {
-          const after = skipAc(bitpos, base, wasm.WORDS_AT, limit);
-          if (after < 0) throw new Unsupported(after === -1 ? "data ends inside the scan" : "bad AC");
-          reader.bitpos = after;
-          c.samples[index] = oneByOne(c.pred, c.table[0]);
-          return;
-        }
         // Only skipped: several coefficients a lookup; one at a time where they do not fit.
-        const skip = table.skip;
+        const skip = skipOf(table);
         const fast = table.fast;
         for (;;) {
           word = peek(words, bitpos);
@@ -281,6 +281,13 @@
    * read): (length << 8) | symbol, as libjpeg's jpeg_huff_decode finds it.
    */
   function slowSymbol(table, word) {
+    const entry = longCode(table, word);
+    if (entry === 0) throw new Unsupported("bad Huffman code");
+    return entry;
+  }
+
+  /** slowSymbol's answer, 0 where the bits are no code of the table. */
+  function longCode(table, word) {
     const maxCode = table.maxCode;
     let length = LOOKAHEAD + 1;
     let code = word >>> (32 - length);
@@ -288,9 +295,9 @@
       length += 1;
       code = word >>> (32 - length);
     }
-    if (length > 16) throw new Unsupported("bad Huffman code");
+    if (length > 16) return 0;
     const index = code + table.offset[length];
-    if (index < 0 || index >= table.symbols.length) throw new Unsupported("bad Huffman code");
+    if (index < 0 || index >= table.symbols.length) return 0;
     return (length << 8) | table.symbols[index];
   }
 
@@ -301,9 +308,8 @@
   }
 
   const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
-  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace) and column sums, reused. */
+  /** The 2x2 IDCT's intermediate rows (libjpeg's workspace), reused. */
   const work = new Float64Array(16);
-  const columnSums = new Float64Array(16);
   /** jidctred.c's constants by coefficient row (0: the even part, scaled as there). */
   const ROW_WEIGHTS = [32768, 29692, 0, -10426, 0, 6967, 0, -5906];
 
@@ -328,20 +334,6 @@
     return { weights, slots };
   }
 
-  /**
-   * libjpeg's jpeg_idct_2x2 (jidctred.c) of the coefficients at `block[at..at+63]` (natural
-   * order, not yet dequantised), written as 2x2 samples of the component's sample plane.
-   */
-  function twoByTwo(block, at, quant, samples, index, stride) {
-    columnSums.fill(0);
-    for (let position = 0; position < 64; position++) {
-      const row = position >> 3;
-      const col = position & 7;
-      if (col !== 0 && (col & 1) === 0) continue;
-      columnSums[row === 0 ? col : 8 + col] += block[at + position] * quant[position] * ROW_WEIGHTS[row];
-    }
-    twoByTwoSums(columnSums, samples, index, stride);
-  }
 
   /**
    * The rest of jpeg_idct_2x2 from its first pass's column sums (twoByTwoWeights): 2x2 samples
@@ -370,133 +362,11 @@
     }
   }
 
-  /** Reads `count` bits (up to 16) from the reader. */
-  function bits(reader, count) {
-    const bitpos = reader.bitpos;
-    const word = peek(reader.words, bitpos);
-    reader.bitpos = bitpos + count;
-    return count === 0 ? 0 : word >>> (32 - count);
-  }
-
-  /** One Huffman symbol from the reader. */
-  function symbolOf(reader, table) {
-    const bitpos = reader.bitpos;
-    const word = peek(reader.words, bitpos);
-    let entry = table.fast[word >>> (32 - LOOKAHEAD)];
-    if (entry === 0) entry = slowSymbol(table, word);
-    reader.bitpos = bitpos + (entry >> 8);
-    return entry & 255;
-  }
-
-  const extend = (value, size) => (value < 1 << (size - 1) ? value - (1 << size) + 1 : value);
-
-  /**
-   * Decodes progressive blocks into the components' coefficients (only scans jpeg.js does not
-   * skip reach here: DC scans, and AC scans of components with a 2x2 IDCT).
-   */
-  function progressiveUnit(frame, start, end, high, low, reader) {
-    if (start === 0) {
-      if (end !== 0) throw new Unsupported("bad progressive scan");
-      return function decodeDc(part, index) {
-        const c = part.component;
-        const at = c.size > 1 ? index * 64 : index;
-        if (high === 0) {
-          const size = symbolOf(reader, part.dc);
-          if (size > 11) throw new Unsupported("bad DC");
-          const value = size ? extend(bits(reader, size), size) : 0;
-          c.pred += value;
-          c.coefficients[at] = c.pred * (1 << low);
-        } else if (bits(reader, 1)) {
-          c.coefficients[at] |= 1 << low;
-        }
-      };
-    }
-    if (end > 63 || start > end) throw new Unsupported("bad progressive scan");
-    if (high === 0) {
-      return function decodeAcFirst(part, index) {
-        const coefficients = part.component.coefficients;
-        const at = index * 64;
-        if (reader.eobrun > 0) {
-          reader.eobrun -= 1;
-          return;
-        }
-        for (let k = start; k <= end; k++) {
-          const symbol = symbolOf(reader, part.ac);
-          const run = symbol >> 4;
-          const size = symbol & 15;
-          if (size === 0) {
-            if (run < 15) {
-              reader.eobrun = (1 << run) - 1 + (run ? bits(reader, run) : 0);
-              return;
-            }
-            k += 15;
-            continue;
-          }
-          k += run;
-          if (k > 63) throw new Unsupported("coefficients past the block");
-          coefficients[at + ZIGZAG[k]] = extend(bits(reader, size), size) * (1 << low);
-        }
-      };
-    }
-    const plus = 1 << low;
-    const minus = -1 << low;
-    return function decodeAcRefine(part, index) {
-      const coefficients = part.component.coefficients;
-      const at = index * 64;
-      let k = start;
-      const refine = (position) => {
-        const value = coefficients[position];
-        if (bits(reader, 1) && (value & plus) === 0) coefficients[position] = value + (value >= 0 ? plus : minus);
-      };
-      if (reader.eobrun === 0) {
-        for (; k <= end; k++) {
-          const symbol = symbolOf(reader, part.ac);
-          let run = symbol >> 4;
-          const size = symbol & 15;
-          let value = 0;
-          if (size) {
-            if (size !== 1) throw new Unsupported("bad refinement");
-            value = bits(reader, 1) ? plus : minus;
-          } else if (run !== 15) {
-            reader.eobrun = (1 << run) + (run ? bits(reader, run) : 0);
-            break;
-          }
-          while (k <= end) {
-            const position = at + ZIGZAG[k];
-            if (coefficients[position] !== 0) refine(position);
-            else if (--run < 0) break;
-            k += 1;
-          }
-          if (value && k <= end) coefficients[at + ZIGZAG[k]] = value;
-        }
-      }
-      if (reader.eobrun > 0) {
-        for (; k <= end; k++) {
-          const position = at + ZIGZAG[k];
-          if (coefficients[position] !== 0) refine(position);
-        }
-        reader.eobrun -= 1;
-      }
-    };
-  }
-
-  /** After the last progressive scan: every block's samples from its coefficients. */
-  function progressiveSamples(frame) {
-    for (const c of frame.components) {
-      const blocks = c.stride * c.rows;
-      if (c.size === 1) {
-        const q = c.table[0];
-        for (let i = 0; i < blocks; i++) c.samples[i] = oneByOne(c.coefficients[i], q);
-      } else {
-        for (let i = 0; i < blocks; i++) twoByTwo(c.coefficients, i * 64, c.table, c.samples, i, c.stride);
-      }
-    }
-  }
-
   const scan = {
-    /** Whether the AC-skipping loop is jpeg-scan.wat's (WebAssembly) rather than JavaScript's. */
-    usesWasm: wasm.skipAc !== null,
-    Unsupported, ZIGZAG, LOOKAHEAD, createReader, skipTable, twoByTwoWeights, sequentialUnit, progressiveUnit, progressiveSamples,
+    /** Whether sequential scans are decoded by jpeg-scan.wat (WebAssembly) rather than here. */
+    usesWasm: wasm.available,
+    Unsupported, ZIGZAG, LOOKAHEAD, ROW_WEIGHTS, createReader, skipOf, twoByTwoWeights,
+    sequentialUnit, peek, slowSymbol, oneByOne, twoByTwoSums,
   };
   root.Reclaim = root.Reclaim || {};
   root.Reclaim.jpegScan = scan;

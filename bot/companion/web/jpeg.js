@@ -10,13 +10,19 @@
 // samples, 1 or 3 components, any whole-number sampling factors and restart intervals. Anything
 // else (arithmetic coding, 12-bit, lossless, CMYK, Adobe RGB, data that does not decode
 // cleanly) gives null, and the caller decodes the picture some other way.
+// Sequential scans are decoded in WebAssembly where it runs (jpeg-wasm.js), else in JavaScript
+// (jpeg-scan.js); progressive ones by jpeg-progressive.js.
 // What does not belong here: the hashes (jpeg-hash.js, pdq.js, perceptual.js), EXIF (media.js).
 "use strict";
 
 (function (root) {
   const scanning =
     typeof module !== "undefined" ? require("./jpeg-scan.js") : root.Reclaim.jpegScan;
-  const { Unsupported, ZIGZAG, LOOKAHEAD, createReader, sequentialUnit, progressiveUnit } = scanning;
+  const wasm = typeof module !== "undefined" ? require("./jpeg-wasm.js") : root.Reclaim.jpegWasm;
+  const progressiveScans =
+    typeof module !== "undefined" ? require("./jpeg-progressive.js") : root.Reclaim.jpegProgressive;
+  const { Unsupported, ZIGZAG, LOOKAHEAD, createReader, sequentialUnit } = scanning;
+  const { progressiveUnit, progressiveSamples } = progressiveScans;
 
   const be16 = (b, i) => (b[i] << 8) | b[i + 1];
 
@@ -43,21 +49,21 @@
       maxCode[length] = counts[length - 1] ? code - 1 : -1;
       code <<= 1;
     }
-    const table = { fast, maxCode, offset, symbols: Uint8Array.from(symbols), skip: null };
-    table.skip = scanning.skipTable(table);
-    return table;
+    // skip: for skipping AC coefficients, made when first needed (jpeg-scan.js's skipOf)
+    return { fast, maxCode, offset, symbols: Uint8Array.from(symbols), skip: null };
   }
 
   /**
    * Reads the markers up to each scan and decodes the scans.
    * @param {Uint8Array} data the whole file
+   * @param {function(string): void} [mark] the bench's stopwatch (worker.js)
    * @returns {{width: number, height: number, channels: number, pixels: Uint8Array,
    *   fullWidth: number, fullHeight: number}|null} ceil(w/8) x ceil(h/8) pixels, RGB (channels
    *   3) or grey (channels 1), row-major; null when this decoder cannot decode the file
    */
-  function decodeEighth(data) {
+  function decodeEighth(data, mark) {
     try {
-      return decode(data);
+      return decode(data, mark || null);
     } catch (error) {
       if (error instanceof Unsupported || error instanceof RangeError || error instanceof TypeError) {
         return null;
@@ -66,7 +72,7 @@
     }
   }
 
-  function decode(data) {
+  function decode(data, mark) {
     if (data[0] !== 0xff || data[1] !== 0xd8) throw new Unsupported("not a JPEG");
     const quant = [];
     const dcTables = [];
@@ -121,13 +127,16 @@
       } else if (marker === 0xda) {
         if (frame === null) throw new Unsupported("scan before frame");
         checkColour(frame, jfif, adobe);
-        pos = readScan(data, body, frame, quant, dcTables, acTables, restart);
+        if (mark) mark("markers and tables");
+        pos = readScan(data, body, frame, quant, dcTables, acTables, restart, mark);
         continue;
       }
       pos = end;
     }
     if (frame === null || !frame.scanned) throw new Unsupported("no picture");
-    return toPixels(frame);
+    const pixels = toPixels(frame);
+    if (mark) mark("colours");
+    return pixels;
   }
 
   function readFrame(data, at, progressive) {
@@ -191,7 +200,7 @@
    * Decodes one scan (or skips it when nothing at 1/8 needs it).
    * @returns {number} where the next marker starts
    */
-  function readScan(data, at, frame, quant, dcTables, acTables, restart) {
+  function readScan(data, at, frame, quant, dcTables, acTables, restart, mark) {
     const count = data[at];
     const scan = [];
     for (let i = 0; i < count; i++) {
@@ -215,14 +224,16 @@
     frame.scanned = true;
     const needed = start === 0 || scan.some(({ component }) => component.size > 1);
     if (!needed) return skipToMarker(data, pos);
-    const reader = createReader(data, pos, frame.buffer);
+    const reader = createReader(data, pos, frame.buffer, frame);
     frame.buffer = reader;
+    if (mark) mark("unstuffing");
     const decodeUnit = frame.progressive
       ? progressiveUnit(frame, start, end, high, low, reader)
       : sequentialUnit(reader);
     for (const part of scan) {
       if (!part.dc && start === 0 && high === 0) throw new Unsupported("no DC table");
       if (!part.ac && (!frame.progressive || start > 0)) throw new Unsupported("no AC table");
+      if (!frame.progressive && part.component.size === 1) scanning.skipOf(part.ac);
       part.component.pred = 0;
     }
     const single = scan.length === 1;
@@ -242,6 +253,16 @@
         }
       }
     }
+    if (!frame.progressive) {
+      const layout = { unitsX, unitsY, single, restart, blockParts, blockOffsets };
+      const decoded = wasm.decodeScan(reader, frame, scan, layout);
+      if (decoded === -1) throw new Unsupported("data ends inside the scan");
+      if (decoded === -2) throw new Unsupported("bad data");
+      if (decoded === true) {
+        if (mark) mark("scan");
+        return reader.finish();
+      }
+    }
     const perUnit = blockParts.length;
     let unit = 0;
     for (let uy = 0; uy < unitsY; uy++) {
@@ -258,6 +279,7 @@
         }
       }
     }
+    if (mark) mark("scan");
     return reader.finish();
   }
 
@@ -287,7 +309,7 @@
 
   /** The 1/8-scale picture from the components' samples: ceil(w/8) x ceil(h/8). */
   function toPixels(frame) {
-    if (frame.progressive) scanning.progressiveSamples(frame);
+    if (frame.progressive) progressiveSamples(frame);
     const width = Math.ceil(frame.width / 8);
     const height = Math.ceil(frame.height / 8);
     const planes = frame.components.map((c) => {
@@ -301,30 +323,37 @@
     const pixels = new Uint8Array(width * height * channels);
     if (channels === 1) {
       const { c, stepY, columns, line } = planes[0];
+      const samples = c.samples;
       for (let y = 0; y < height; y++) {
         const row = Math.floor(y / stepY) * line;
-        for (let x = 0; x < width; x++) pixels[y * width + x] = c.samples[row + columns[x]];
+        for (let x = 0; x < width; x++) pixels[y * width + x] = samples[row + columns[x]];
       }
     } else {
       const [a, b, d] = planes;
+      const lumas = a.c.samples;
+      const blues = b.c.samples;
+      const reds = d.c.samples;
+      // Each plane at the output's resolution (4:4:4, or 4:2:0 with the 2x2 IDCT): no lookups.
+      const direct = [a, b, d].every(({ columns }) => columns[width - 1] === width - 1);
       for (let y = 0, at = 0; y < height; y++) {
         const rowY = Math.floor(y / a.stepY) * a.line;
         const rowB = Math.floor(y / b.stepY) * b.line;
         const rowR = Math.floor(y / d.stepY) * d.line;
         for (let x = 0; x < width; x++, at += 3) {
-          const luma = a.c.samples[rowY + a.columns[x]];
-          const cb = b.c.samples[rowB + b.columns[x]];
-          const cr = d.c.samples[rowR + d.columns[x]];
-          pixels[at] = clamp(luma + RED_CR[cr]);
-          pixels[at + 1] = clamp(luma + ((GREEN_CB[cb] + GREEN_CR[cr]) >> 16));
-          pixels[at + 2] = clamp(luma + BLUE_CB[cb]);
+          const luma = lumas[rowY + (direct ? x : a.columns[x])];
+          const cb = blues[rowB + (direct ? x : b.columns[x])];
+          const cr = reds[rowR + (direct ? x : d.columns[x])];
+          const red = luma + RED_CR[cr];
+          const green = luma + ((GREEN_CB[cb] + GREEN_CR[cr]) >> 16);
+          const blue = luma + BLUE_CB[cb];
+          pixels[at] = red < 0 ? 0 : red > 255 ? 255 : red;
+          pixels[at + 1] = green < 0 ? 0 : green > 255 ? 255 : green;
+          pixels[at + 2] = blue < 0 ? 0 : blue > 255 ? 255 : blue;
         }
       }
     }
     return { width, height, channels, pixels, fullWidth: frame.width, fullHeight: frame.height };
   }
-
-  const clamp = (value) => (value < 0 ? 0 : value > 255 ? 255 : value);
 
   const jpeg = { decodeEighth };
   root.Reclaim = root.Reclaim || {};

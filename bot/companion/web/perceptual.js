@@ -8,11 +8,16 @@
 // Convert.c and Resample.c): 16-bit fixed-point luma, Lanczos-3 coefficients in 22-bit fixed
 // point, the horizontal pass first (rounded to bytes) on the rows the vertical pass needs, then
 // the vertical pass. Only block sums of one row of blocks and the shrunk rows are kept.
-// Needs pdq.js loaded first (its lowFrequencies, the separable DCT product both hashes use).
+// The horizontal pass runs in WebAssembly (resize.js), batches of rows at a time, where it can.
+// Needs pdq.js loaded first (its lowFrequencies, the separable DCT product both hashes use), and
+// in a worker resize-wasm.js and resize.js.
 // What does not belong here: PDQ (pdq.js), decoding (worker.js).
 "use strict";
 
 (function (root) {
+  const simd = typeof module !== "undefined" ? require("./resize.js") : root.Reclaim.resize;
+  /** Rows kept for one call of the WebAssembly horizontal pass. */
+  const BATCH_ROWS = 64;
   const PRECISION_BITS = 32 - 8 - 2;
   const ONE = 2 ** PRECISION_BITS;
   const HALF = 2 ** (PRECISION_BITS - 1);
@@ -153,16 +158,40 @@
     const last = v.bounds[outHeight * 2 - 2] + v.bounds[outHeight * 2 - 1];
     const keptWidth = horizontal ? outWidth : width;
     const kept = new Uint8Array((last - first) * keptWidth);
+    // Rows waiting for the WebAssembly pass (consecutive, from row `batchFirst`).
+    const batch = horizontal && simd.available ? new Uint8Array(BATCH_ROWS * width) : null;
+    let batchFirst = first;
+    let batchCount = 0;
+    const flush = () => {
+      if (batchCount === 0) return;
+      const at = (batchFirst - first) * keptWidth;
+      if (!simd.horizontal(batch, batchCount, width, h, outWidth, kept, at)) {
+        for (let r = 0; r < batchCount; r++) {
+          horizontalPass(batch.subarray(r * width), h, outWidth, kept, at + r * outWidth);
+        }
+      }
+      batchFirst += batchCount;
+      batchCount = 0;
+    };
     return {
       /** @param {Uint8Array} luma one picture row of L bytes @param {number} y its row */
       addRow(luma, y) {
         if (y < first || y >= last) return;
         const at = (y - first) * keptWidth;
-        if (horizontal) horizontalPass(luma, h, outWidth, kept, at);
-        else kept.set(luma, at);
+        if (batch !== null && y === batchFirst + batchCount) {
+          batch.set(luma.subarray(0, width), batchCount * width);
+          if (++batchCount === BATCH_ROWS) flush();
+        } else if (horizontal) {
+          flush();
+          horizontalPass(luma, h, outWidth, kept, at);
+          batchFirst = y + 1;
+        } else {
+          kept.set(luma, at);
+        }
       },
       /** @returns {Uint8Array} outWidth x outHeight bytes, row-major */
       finish() {
+        flush();
         if (!vertical) return kept;
         const result = new Uint8Array(outWidth * outHeight);
         for (let o = 0; o < outHeight; o++) {

@@ -5,6 +5,8 @@
 //                   {type: "result", id, result}: kind, md5, pdq, quality, phash, dhash,
 //                   note, error, width, height, meaning what bot.companion.hasher's FileHashes
 //                   fields mean (kind "other" is FileKind.OTHER, note "blank" BLANK_PICTURE).
+//   With `timing: true` in the request (the bench), the result message also has `stages`:
+//   milliseconds spent in each stage of that file's work (read, md5, the JPEG decoder's parts...).
 // MD5 is streamed through two reused 1 MiB buffers, so a video of any size is never held whole.
 // A JPEG large enough for `reclaim hash` to decode at 1/8 scale is decoded here the same way, from
 // its DC coefficients (jpeg.js, jpeg-hash.js), several times faster than the browser's full decode
@@ -26,8 +28,9 @@
 "use strict";
 
 importScripts(
-  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "perceptual.js", "jpeg-scan-wasm.js",
-  "jpeg-wasm.js", "jpeg-scan.js", "jpeg.js", "jpeg-hash.js", "heic.js", "strips.js",
+  "vendor/hash-wasm-md5.umd.min.js", "media.js", "pdq.js", "resize-wasm.js", "resize.js",
+  "perceptual.js", "jpeg-scan-wasm.js", "jpeg-wasm.js", "jpeg-scan.js",
+  "jpeg-progressive.js", "jpeg.js", "jpeg-hash.js", "heic.js", "strips.js",
 );
 
 (function (root) {
@@ -292,7 +295,7 @@ importScripts(
    * @param {File} file
    * @param {function(number): void} progress fraction 0..1 of the work for this file
    */
-  async function hashFile(file, progress) {
+  async function hashFile(file, progress, mark) {
     const name = file.name || "";
     const guess = media.kindFromName(name);
     if (file.size === 0) return result(guess, { error: "empty" });
@@ -300,6 +303,7 @@ importScripts(
     // and one read costs less than the header's and then the whole file's.
     const jpegName = /\.(jpe?g|jfif)$/i.test(name) && file.size <= WHOLE_JPEG_BYTES;
     const whole = jpegName ? await read(file) : null;
+    if (mark) mark("read");
     const head = whole
       ? whole.subarray(0, Math.min(whole.length, media.HEADER_SIZE))
       : await read(file.slice(0, Math.min(file.size, media.HEADER_SIZE)));
@@ -321,7 +325,8 @@ importScripts(
       // A large JPEG: decoded here at 1/8 scale, as `reclaim hash` decodes it (jpeg-hash.js).
       const data = whole || (await read(file));
       const md5 = await md5Of(data, (done) => progress(done / 2), null);
-      const hashes = jpegHash.hashJpeg(data, head);
+      if (mark) mark("md5");
+      const hashes = jpegHash.hashJpeg(data, head, mark);
       if (hashes === null) {
         // Cut off? (A decode that gets through has reached the end marker, which is the test.)
         const watcher = media.endWatcher(head);
@@ -425,6 +430,22 @@ importScripts(
     };
   }
 
+  /**
+   * A stopwatch for the bench: `mark(stage)` adds the time since the last mark to `stage`.
+   * @returns {function(string): void} with the totals so far in its `stages`
+   */
+  function stopwatch() {
+    const stages = {};
+    let last = performance.now();
+    const mark = (stage) => {
+      const now = performance.now();
+      stages[stage] = (stages[stage] || 0) + (now - last);
+      last = now;
+    };
+    mark.stages = stages;
+    return mark;
+  }
+
   const queue = [];
   let busy = false;
 
@@ -432,16 +453,21 @@ importScripts(
     if (busy) return;
     busy = true;
     while (queue.length > 0) {
-      const { id, file } = queue.shift();
+      const { id, file, timing } = queue.shift();
+      const mark = timing ? stopwatch() : null;
       let outcome;
       try {
-        outcome = await hashFile(file, reporter(id));
+        outcome = await hashFile(file, reporter(id), mark);
       } catch (error) {
         const kind = media.kindFromName((file && file.name) || "");
         const failure = error instanceof RangeError ? "too_large" : "read_error";
         outcome = result(kind, { error: failure });
       }
-      root.postMessage({ type: "result", id, result: outcome });
+      if (mark === null) root.postMessage({ type: "result", id, result: outcome });
+      else {
+        mark("finish");
+        root.postMessage({ type: "result", id, result: outcome, stages: mark.stages });
+      }
     }
     busy = false;
   }
@@ -449,7 +475,7 @@ importScripts(
   root.onmessage = (event) => {
     const message = event.data;
     if (message && message.type === "hash") {
-      queue.push({ id: message.id, file: message.file });
+      queue.push({ id: message.id, file: message.file, timing: message.timing === true });
       drain();
     }
   };

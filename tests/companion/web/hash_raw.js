@@ -5,8 +5,11 @@
 // the (upright) pixels, pHash and dHash are made on the reduced picture as imaging.py makes
 // them, "reduced" holds that picture's L bytes (row-major, as a plain array) and "again" the
 // PDQ made from the float luma the reducer fills in.
+// With RECLAIM_NO_WASM=1 in the environment, WebAssembly is taken away first: perceptual.js's
+// JavaScript horizontal pass runs, as in a browser without it.
 // Used by test_hash_node.py.
 "use strict";
+if (process.env.RECLAIM_NO_WASM === "1") delete globalThis.WebAssembly;
 const fs = require("fs");
 const path = require("path");
 

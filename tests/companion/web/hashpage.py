@@ -34,6 +34,8 @@ window.results = {};
 window.progress = {};
 window.expected = 0;
 window.timings = {};
+window.stages = {};
+window.timing = false;  // true: the worker also reports where each file's time went
 const sent = {};
 const worker = new Worker("worker.js");
 worker.onmessage = (event) => {
@@ -42,6 +44,7 @@ worker.onmessage = (event) => {
   if (message.type === "result") {
     window.timings[message.id] = performance.now() - sent[message.id];
     window.results[message.id] = message.result;
+    if (message.stages) window.stages[message.id] = message.stages;
   }
 };
 worker.onerror = (event) => { window.workerError = String(event.message || event); };
@@ -50,7 +53,7 @@ document.getElementById("files").addEventListener("change", (event) => {
   for (const file of event.target.files) {
     window.expected += 1;
     sent[next] = performance.now();
-    worker.postMessage({type: "hash", id: next++, file});
+    worker.postMessage({type: "hash", id: next++, file, timing: window.timing});
   }
   event.target.value = "";  // so choosing the same file again is a change too
 });

@@ -11,6 +11,7 @@ turned upright, byte for byte, and its pHash and dHash the companion's.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -35,14 +36,15 @@ pytestmark = pytest.mark.skipif(
 
 
 def _in_node(
-    picture: Image.Image, tmp_path: Path, strip: int, *reduction: int
+    picture: Image.Image, tmp_path: Path, strip: int, *reduction: int, wasm: bool = True
 ) -> dict[str, object]:
     raw = tmp_path / "pixels.raw"
     raw.write_bytes(picture.tobytes())
     channels = len(picture.getbands())
     command = ["node", str(RUNNER), str(WEB_ROOT), str(raw), *map(str, picture.size)]
     extra = [str(channels), str(strip), *map(str, reduction)]
-    output = subprocess.run([*command, *extra], capture_output=True, check=True, text=True)
+    env = {**os.environ, "RECLAIM_NO_WASM": "0" if wasm else "1"}
+    output = subprocess.run([*command, *extra], capture_output=True, check=True, text=True, env=env)
     result: dict[str, object] = json.loads(output.stdout)
     return result
 
@@ -68,9 +70,13 @@ def _pdq_bits(pixels: np.ndarray) -> str:
         (3000, 2250, 250),
     ],
 )
-def test_hashes_equal_the_references(width: int, height: int, strip: int, tmp_path: Path) -> None:
+@pytest.mark.parametrize("wasm", [True, False], ids=["wasm", "js"])
+def test_hashes_equal_the_references(
+    width: int, height: int, strip: int, wasm: bool, tmp_path: Path
+) -> None:
+    """With resize.wat's horizontal pass, and with the JavaScript one used where it is missing."""
     picture = photo(width, height, seed=width * 7 + height)
-    result = _in_node(picture, tmp_path, strip)
+    result = _in_node(picture, tmp_path, strip, wasm=wasm)
     pixels = np.asarray(picture)
     luma = pixels[..., 0] * 0.299 + pixels[..., 1] * 0.587 + pixels[..., 2] * 0.114
     expected = pdq_from_luma(luma, block_edges(height, 1), block_edges(width, 1))
@@ -79,6 +85,15 @@ def test_hashes_equal_the_references(width: int, height: int, strip: int, tmp_pa
         assert result["hash"] == _pdq_bits(pixels)
     assert result["phash"] == str(imagehash.phash(picture))
     assert result["dhash"] == str(imagehash.dhash(picture))
+
+
+@pytest.mark.parametrize("wasm", [True, False], ids=["wasm", "js"])
+def test_the_webassembly_pass_is_used_where_webassembly_runs(wasm: bool) -> None:
+    script = f"console.log(require({str(WEB_ROOT / 'resize.js')!r}).available)"
+    if not wasm:
+        script = "delete globalThis.WebAssembly; " + script
+    output = subprocess.run(["node", "-e", script], capture_output=True, check=True, text=True)
+    assert output.stdout.strip() == ("true" if wasm else "false")
 
 
 def test_rgba_rows_are_read_by_their_first_three_channels(tmp_path: Path) -> None:

@@ -327,6 +327,8 @@ async def test_hashing_makes_no_request_but_for_the_page_own_files(
         "worker.js",
         "pdq.js",
         "perceptual.js",
+        "resize-wasm.js",
+        "resize.js",
         "media.js",
         "jpeg-scan-wasm.js",
         "jpeg-wasm.js",
@@ -410,3 +412,23 @@ async def test_a_file_gone_before_it_is_read_is_a_read_error(
     assert results["1"]["error"] == "read_error"
     assert results["1"]["md5"] is None
     assert results["2"]["md5"] == hashlib.md5(b"still hashed").hexdigest()
+
+
+async def test_the_bench_can_ask_where_the_time_went(
+    context: tuple[Any, RequestLog], static_site: str, tmp_path: Path
+) -> None:
+    """With ``timing`` in the request, the result message also says how long each stage took;
+    without it there is no such field, and the result is the same either way."""
+    ctx, _ = context
+    # Short side 2048 or more: decoded from its DC coefficients (jpeg-hash.js), stage by stage.
+    path = save(photo(2400, 2100, seed=70), tmp_path / "large.jpg", 6, quality=90)
+    page = await open_hash_page(ctx, static_site)
+    (plain,) = await hash_files(page, [path])
+    assert await page.evaluate("window.stages") == {}
+    await page.evaluate("window.timing = true")
+    (timed,) = await hash_files(page, [path])
+    assert timed == plain
+    stages = (await page.evaluate("window.stages"))["1"]
+    expected = {"read", "md5", "markers and tables", "unstuffing", "scan", "colours", "hash rows"}
+    assert expected <= set(stages)
+    assert all(ms >= 0 for ms in stages.values())

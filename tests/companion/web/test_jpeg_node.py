@@ -194,3 +194,29 @@ def test_the_webassembly_loop_is_used_where_webassembly_runs(wasm: bool) -> None
     command = ["node", "-e", script]
     output = subprocess.run(command, capture_output=True, check=True, text=True)
     assert output.stdout.strip() == ("true" if wasm else "false")
+
+
+def test_webassembly_unstuffs_a_scan_as_javascript_does(tmp_path: Path) -> None:
+    """jpeg-scan.wat's ``unstuff`` makes the words, restart interval ends and marker position
+    that jpeg-scan.js's own loop makes: on stuffed 0xFF bytes (noise at quality 100), restart
+    markers every few blocks, and a file whose last scan byte sits just before its end."""
+    noise = Image.fromarray(np.random.default_rng(8).integers(0, 256, (96, 128, 3), np.uint8))
+    paths = [
+        save(noise, tmp_path / "noise.jpg", quality=100),
+        save(photo(301, 203, seed=9), tmp_path / "rst.jpg", quality=85, restart_marker_blocks=3),
+        save(photo(64, 48, seed=10), tmp_path / "small.jpg", quality=70),
+    ]
+    runner = Path(__file__).with_name("unstuff_check.js")
+    answers = {}
+    for wasm in (True, False):
+        env = {**os.environ, "RECLAIM_NO_WASM": "0" if wasm else "1"}
+        command = ["node", str(runner), str(WEB_ROOT), *map(str, paths)]
+        output = subprocess.run(command, capture_output=True, check=True, text=True, env=env)
+        answers[wasm] = json.loads(output.stdout)
+    for path, made, expected in zip(paths, answers[True], answers[False], strict=True):
+        assert made["inWasm"], path.name
+        assert not expected["inWasm"], path.name
+        assert len(expected["ends"]) > (1 if path.name == "rst.jpg" else 0), path.name
+        made.pop("inWasm")
+        expected.pop("inWasm")
+        assert made == expected, path.name

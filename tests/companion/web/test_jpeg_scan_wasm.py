@@ -1,4 +1,5 @@
-"""The committed jpeg-scan-wasm.js is what web/build-wasm.mjs makes of jpeg-scan.wat, byte for byte.
+"""The committed jpeg-scan-wasm.js and resize-wasm.js are what web/build-wasm.mjs makes of
+jpeg-scan.wat and resize.wat, byte for byte.
 
 Needs Node and wabt installed by ``npm ci --prefix web`` (``make web``); skipped without them.
 """
