@@ -13,12 +13,11 @@ from typing import Any
 
 from bot.companion.codeplan import code_parts
 from bot.hashes.hashcode import parse
-from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Catalogs
 from tests.browser import RequestLog
 from tests.companion import pictures
 from tests.companion.web import pagekit
-from tests.companion.web.pagekit import picture, stand_in_file
+from tests.companion.web.pagekit import picture, picture_items, stand_in_file
 from tests.companion.web.telegram import TELEGRAM_SCRIPT, stand_in
 
 Context = tuple[Any, RequestLog]
@@ -35,15 +34,6 @@ async def _mini_app(ctx: Any, url: str, **options: str) -> Any:
     await pagekit.use_stand_in_worker(page)
     await pagekit.open_page(page, url + "miniapp.html")
     return page
-
-
-def _items(numbers: range) -> list[HashItem]:
-    items = []
-    for n in numbers:
-        answer = picture(n)
-        hashes = tuple((name, answer[name]) for name in ("pdq", "md5", "phash", "dhash"))
-        items.append(HashItem(ItemKind.IMAGE, hashes, pdq_quality=answer["quality"]))
-    return items
 
 
 async def test_one_part_is_sent_to_the_chat_with_the_main_button(
@@ -67,7 +57,7 @@ async def test_one_part_is_sent_to_the_chat_with_the_main_button(
     sent = await page.evaluate("recorded.sent")
     assert sent == [text]
     assert len(sent[0].encode()) <= 4096
-    assert list(parse(sent[0]).items) == _items(range(25))
+    assert list(parse(sent[0]).items) == picture_items(range(25))
 
     await page.click("button.send")
     assert await page.evaluate("recorded.sent.length") == 2
@@ -96,7 +86,7 @@ async def test_many_files_send_one_part_and_say_how_to_bring_the_others(
     page = await _mini_app(ctx, static_site)
     await pagekit.choose(page, [stand_in_file(f"{n}.jpg", picture(n)) for n in range(40)])
     await pagekit.code_text(page)
-    parts = code_parts(_items(range(40)))
+    parts = code_parts(picture_items(range(40)))
     assert len(parts) == 3
     assert not await page.evaluate("Telegram.WebApp.MainButton.isVisible")
     assert await page.inner_text("#send-note") == catalogs.text("en", "web.telegram.parts")
@@ -106,7 +96,7 @@ async def test_many_files_send_one_part_and_say_how_to_bring_the_others(
     (sent,) = await page.evaluate("recorded.sent")
     assert sent == parts[1].text
     assert len(sent.encode()) <= 4096
-    assert list(parse(sent).items) == _items(range(15, 30))
+    assert list(parse(sent).items) == picture_items(range(15, 30))
 
 
 async def test_opened_other_than_from_a_keyboard_button_it_says_to_copy(
@@ -147,7 +137,7 @@ async def test_without_telegram_s_script_the_page_still_works(
     await pagekit.use_stand_in_worker(page)
     await pagekit.open_page(page, static_site + "miniapp.html")
     await pagekit.choose(page, [stand_in_file("a.jpg", picture(1))])
-    assert list(parse(await pagekit.code_text(page)).items) == _items(range(1, 2))
+    assert list(parse(await pagekit.code_text(page)).items) == picture_items(range(1, 2))
 
 
 async def test_real_pictures_go_back_to_the_chat_as_their_hashes(
