@@ -220,3 +220,32 @@ def test_webassembly_unstuffs_a_scan_as_javascript_does(tmp_path: Path) -> None:
         made.pop("inWasm")
         expected.pop("inWasm")
         assert made == expected, path.name
+
+
+_SAME_DECODE = r"""
+const [web, small, large] = process.argv.slice(1);
+const fs = require("fs");
+const path = require("path");
+const jpeg = require(path.resolve(web, "jpeg.js"));
+const a = jpeg.decodeEighth(new Uint8Array(fs.readFileSync(small)));
+const b = jpeg.decodeEighth(new Uint8Array(fs.readFileSync(large)));
+const same = a !== null && b !== null && a.width === b.width && a.height === b.height &&
+  a.pixels.length === b.pixels.length && a.pixels.every((value, i) => value === b.pixels[i]);
+console.log(JSON.stringify({ same, width: b && b.width }));
+"""
+
+
+def test_a_jpeg_over_32_mb_decodes_as_its_small_twin(tmp_path: Path) -> None:
+    """Past 32 MB the file is not copied into WebAssembly memory and JavaScript takes the
+    byte stuffing out (jpeg-wasm.js's COPY_BYTES): the decode is the same. The large twin is
+    the same picture with 33 MB of comment segments after its start marker."""
+    small = save(photo(2048, 1536, seed=12), tmp_path / "small.jpg", quality=90)
+    data = small.read_bytes()
+    comment = b"\xff\xfe\xff\xff" + bytes(0xFFFD)  # COM, the longest a segment can be
+    padding = comment * (33 * 1024 * 1024 // len(comment) + 1)
+    large = tmp_path / "large.jpg"
+    large.write_bytes(data[:2] + padding + data[2:])
+    assert large.stat().st_size > 32 * 1024 * 1024
+    command = ["node", "-e", _SAME_DECODE, str(WEB_ROOT), str(small), str(large)]
+    output = subprocess.run(command, capture_output=True, check=True, text=True, timeout=120)
+    assert json.loads(output.stdout) == {"same": True, "width": 256}
