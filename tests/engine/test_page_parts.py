@@ -4,7 +4,7 @@ before opening the case, said while the page is on offer and the case has room."
 from __future__ import annotations
 
 from bot.engine import page
-from bot.engine.events import Choice, Command, Start, Text
+from bot.engine.events import CaseOpened, CaseShown, Choice, Command, Start, Text
 from bot.engine.machine import step
 from bot.engine.states import State
 from bot.hashes.hashcode import encode
@@ -50,3 +50,22 @@ def test_a_question_without_a_new_code_has_no_reminder() -> None:
     session, _ = run([*ROUTED, Choice("hash"), Text(_code(0, 3))], ctx=ctx)
     _, effects = step(session, Command("help"), ctx)
     assert page.MORE_PARTS not in msgids(effects)
+
+
+def test_after_a_full_case_opens_the_page_is_offered_again_for_the_next_case() -> None:
+    """40 files are two cases: once the first is opened, "Make the codes" brings the page's
+    button back, and the next case's part starts a new case (what the page tells the person)."""
+    ctx = make_ctx(page_url=URL, max_items=30)
+    session, _ = run([*ROUTED, Choice("hash"), Text(_code(0, 15)), Text(_code(15, 15))], ctx=ctx)
+    session, effects = step(session, Choice("open"), ctx)
+    session, _ = step(session, CaseOpened("ABCD-EFGH-JKMN-P", "123456"), ctx)
+    session, effects = step(session, CaseShown(), ctx)
+    assert session.state is State.MENU
+    assert "hash" in [b.choice for e in effects for b in getattr(e, "buttons", ())]
+    session, effects = step(session, Choice("hash"), ctx)
+    offers = [e.page for e in effects if getattr(e, "page", None) is not None]
+    assert [offer.url for offer in offers] == [URL]
+    session, effects = step(session, Text(_code(30, 10)), ctx)
+    assert session.state is State.CONFIRM_CASE
+    assert len(session.pending) == 10
+    assert page.MORE_PARTS in msgids(effects)
