@@ -4,7 +4,8 @@ Three measurements, side by side in one run, on files generated in a temporary f
 
 1. **One 12-megapixel JPEG photo** (camera-like content, EXIF orientation 6): the worker's time
    per file (from posting the file to receiving its result, measured in the page), against
-   ``bot.companion.hasher.hash_file`` on the same file in this process. Median of ``PHOTO_RUNS``.
+   ``bot.companion.hasher.hash_file`` on the same file in this process. Median of ``PHOTO_RUNS``,
+   after a first file on a fresh page (printed too: the worker starts, its WebAssembly compiles).
 2. **One 12-megapixel HEIC photo**, which Chromium cannot decode: the worker's libheif
    (``heic.js``) against the Python companion's pillow-heif, median of ``HEIC_RUNS`` after a
    first file that also loads libheif.
@@ -175,7 +176,8 @@ async def _run(folder: Path) -> None:
     with serve(WEB_ROOT) as site, tempfile.TemporaryDirectory():
         async with chromium.launched() as browser:
             page = await open_hash_page(await browser.new_context(), site)
-            await _page_ms(page, picture)  # warm up: the worker starts and compiles
+            first, _ = await _page_ms(page, picture)  # the worker starts and compiles
+            print(f"12 MP JPEG, the first one on a fresh page (worker starts): {first:.0f} ms")
             result, python = await _side_by_side(page, picture, PHOTO_RUNS, "12 MP JPEG")
             decode_ms = _node_decode_ms(picture)
             if decode_ms is not None:
