@@ -19,6 +19,10 @@ Why a part that arrives gets a reminder (:data:`MORE_PARTS`): a code of many fil
 parts, and in Telegram the page closes after sending one, leaving the person in front of
 "Shall I open a case?". Until the case is full, they are told to send the other parts first
 (the page keeps the next one ready), so a case is not opened with only part of the files.
+Only a code that may be a part gets it: the companion cuts a case into parts only when it has
+more than 25 items, into even parts, so each part holds at least :data:`SMALLEST_PART` items
+(``bot.companion.codeplan``; a test keeps the two in step). A code of a few photos is not told
+about parts it does not have.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ OFFER_STATES = frozenset({State.AWAIT_HASHES, State.CONFIRM_CASE})
 BUTTON_LABEL = "button.open_page"
 PUT_AWAY = "page.put_away"
 MORE_PARTS = "page.more_parts"
+SMALLEST_PART = 13
+"""The fewest items a part of a case holds: a case of 26 items, cut in two."""
 CONFIRM_QUESTIONS = frozenset({"ask.confirm_case", "ask.confirm_case_local"})
 """The question a part of a code is followed by; the reminder goes just before it."""
 REQUEST_LABEL = "button.open_request"
@@ -79,7 +85,7 @@ def follow(
     if any(isinstance(e, Say) and e.page is not None and e.page.sends_back for e in effects):
         return session.with_(page_open=True), effects
     if session.page_open and session.state is State.CONFIRM_CASE:
-        return session, _remind_of_parts(session, effects, ctx)
+        return session, _remind_of_parts(before, session, effects, ctx)
     fresh_start = isinstance(event, Start) or before.state is State.NEW
     maybe_open = before.page_open or session.page_open or (bool(ctx.page_url) and fresh_start)
     if not maybe_open or session.state in OFFER_STATES or session.resume in OFFER_STATES:
@@ -97,10 +103,14 @@ def follow(
     return session.with_(page_open=False), closed
 
 
-def _remind_of_parts(session: Session, effects: list[Effect], ctx: Context) -> list[Effect]:
-    """Before the question that follows a code, say to send the other parts first, while the
-    case has room for them."""
+def _remind_of_parts(
+    before: Session, session: Session, effects: list[Effect], ctx: Context
+) -> list[Effect]:
+    """Before the question that follows a code that may be a part, say to send the other
+    parts first, while the case has room for them."""
     if len(session.pending) >= ctx.max_items:
+        return effects
+    if len(session.pending) - len(before.pending) < SMALLEST_PART:
         return effects
     if not any(isinstance(e, Say) and e.msgid == "hashes.found" for e in effects):
         return effects

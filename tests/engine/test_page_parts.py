@@ -68,4 +68,28 @@ def test_after_a_full_case_opens_the_page_is_offered_again_for_the_next_case() -
     session, effects = step(session, Text(_code(30, 10)), ctx)
     assert session.state is State.CONFIRM_CASE
     assert len(session.pending) == 10
+    assert page.MORE_PARTS not in msgids(effects)  # 10 files are a case of one part
+
+
+def test_a_code_too_small_to_be_a_part_gets_no_reminder() -> None:
+    ctx = make_ctx(page_url=URL, max_items=30)
+    session, _ = run([*ROUTED, Choice("hash")], ctx=ctx)
+    _, effects = step(session, Text(_code(0, page.SMALLEST_PART - 1)), ctx)
+    assert page.MORE_PARTS not in msgids(effects)
+    _, effects = step(session, Text(_code(0, page.SMALLEST_PART)), ctx)
     assert page.MORE_PARTS in msgids(effects)
+
+
+def test_the_smallest_part_is_the_companions() -> None:
+    """Every part the companion cuts from a case of several parts holds SMALLEST_PART or more."""
+    from bot.companion.codeplan import ITEMS_PER_CASE, code_parts
+
+    sizes = [
+        part.count
+        for total in range(1, ITEMS_PER_CASE + 1)
+        for part in code_parts(
+            [HashItem(ItemKind.FILE, (("md5", f"{n:032x}"),)) for n in range(total)]
+        )
+        if part.parts > 1
+    ]
+    assert min(sizes) == page.SMALLEST_PART
