@@ -324,47 +324,15 @@
     return actions;
   }
 
-  function selectContents(element) {
-    const range = document.createRange();
-    range.selectNodeContents(element);
-    const selection = root.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
-  }
-
-  /**
-   * Put text on the clipboard: the Clipboard API, else select it and copy, else leave it
-   * selected and say how to copy it by hand.
-   */
+  /** Copy a part's code, and say how it went beside its buttons (clipboard.js). */
   async function copy(text, source, button) {
-    let copied = false;
-    try {
-      if (navigator.clipboard && root.isSecureContext) {
-        await navigator.clipboard.writeText(text);
-        copied = true;
-      }
-    } catch (error) {
-      copied = false;
-    }
-    if (!copied) {
-      selectContents(source);
-      try {
-        copied = document.execCommand("copy");
-      } catch (error) {
-        copied = false;
-      }
-    }
-    const actions = button.closest(".actions");
-    let status = actions.querySelector(".copy-status");
-    if (!status) {
-      status = document.createElement("p");
-      status.className = "copy-status";
-      status.setAttribute("role", "status");
-      actions.appendChild(status);
-    }
-    status.textContent = copied ? t("web.copied") : t("web.copy_failed");
+    const copied = await Reclaim.clipboard.copyText(text, source);
+    Reclaim.clipboard.showStatus(
+      button.closest(".actions"),
+      copied ? t("web.copied") : t("web.copy_failed"),
+      copied,
+    );
     button.classList.toggle("done", copied);
-    if (!copied) selectContents(source);
   }
 
   Reclaim.page = { entries: () => entries, copy };

@@ -177,47 +177,13 @@
   }
 
   function status(words, ok) {
-    const actions = $("copy").closest(".actions");
-    let line = actions.querySelector(".copy-status");
-    if (!line) {
-      line = document.createElement("p");
-      line.className = "copy-status";
-      line.setAttribute("role", "status");
-      actions.appendChild(line);
-    }
-    line.textContent = words;
-    line.classList.toggle("failed", !ok);
-  }
-
-  function selectText() {
-    const range = document.createRange();
-    range.selectNodeContents($("request-text"));
-    const selection = root.getSelection();
-    selection.removeAllRanges();
-    selection.addRange(range);
+    Reclaim.clipboard.showStatus($("copy").closest(".actions"), words, ok);
   }
 
   async function copy() {
     if (!composed) return;
-    let copied = false;
-    try {
-      if (navigator.clipboard && root.isSecureContext) {
-        await navigator.clipboard.writeText(composed.text);
-        copied = true;
-      }
-    } catch (error) {
-      copied = false;
-    }
-    if (!copied) {
-      selectText();
-      try {
-        copied = document.execCommand("copy");
-      } catch (error) {
-        copied = false;
-      }
-    }
+    const copied = await Reclaim.clipboard.copyText(composed.text, $("request-text"));
     status(t(copied ? "web.request.copied" : "web.request.copy_failed"), copied);
-    if (!copied) selectText();
   }
 
   async function share() {
