@@ -219,9 +219,16 @@ class Body:
     etag: str
 
 
-def _version(path: Path) -> tuple[int, int]:
+Version = tuple[int, int, int, int, int]
+"""Size, modification and change times, inode and device of a file (:func:`_version`)."""
+
+
+def _version(path: Path) -> Version:
+    """What tells a file's versions apart: its size first, then its modification and change
+    times and which file it is (a copy that keeps the old time, or a rename over it, still
+    changes the change time or the inode)."""
     info = path.stat()
-    return info.st_size, info.st_mtime_ns
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, info.st_dev
 
 
 class Bodies:
@@ -234,7 +241,7 @@ class Bodies:
 
     def __init__(self, read: Callable[[Path], bytes] = Path.read_bytes) -> None:
         self._read = read
-        self._kept: dict[Path, tuple[tuple[int, int], Body]] = {}
+        self._kept: dict[Path, tuple[Version, Body]] = {}
 
     def get(self, path: Path) -> Body:
         """The current content of ``path`` and its ETag.

@@ -289,6 +289,23 @@ async def test_a_changed_file_is_read_again_with_a_new_etag(site: Path) -> None:
     assert reads == ["app.js"] * 3
 
 
+async def test_a_file_replaced_with_its_old_time_and_size_is_read_again(site: Path) -> None:
+    """``cp -p``, ``rsync -t`` or a rename over the file keep the size and modification time;
+    the change time and the inode still tell the new file from the old."""
+    async with _counted(site) as (client, reads):
+        first = await client.get("/app.js")
+        info = (site / "app.js").stat()
+        replacement = site / "app.js.new"
+        replacement.write_bytes(b"x" * info.st_size)
+        os.utime(replacement, ns=(info.st_atime_ns, info.st_mtime_ns))
+        os.replace(replacement, site / "app.js")
+        assert (site / "app.js").stat().st_mtime_ns == info.st_mtime_ns
+        second = await client.get("/app.js")
+        assert await second.read() == b"x" * info.st_size
+        assert second.headers["ETag"] != first.headers["ETag"]
+    assert reads == ["app.js"] * 2
+
+
 def test_bodies_keeps_nothing_of_a_file_that_changes_while_read(tmp_path: Path) -> None:
     path = tmp_path / "app.js"
     path.write_bytes(b"one")
