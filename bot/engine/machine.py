@@ -74,6 +74,9 @@ from bot.hashes.items import HashItem
 
 _LOOKUP_STATES = steps.LOOKUP_STATES
 
+QUEUED_CASES = 3
+"""How many cases' worth of codes may wait while a full case is opened (kept in the session)."""
+
 _ANSWERS_RESET = {
     "role": None,
     "age": None,
@@ -81,6 +84,7 @@ _ANSWERS_RESET = {
     "has_file": None,
     "route": None,
     "pending": (),
+    "queued": (),
     "intent": None,
     "case_number": None,
     "resume": None,
@@ -285,7 +289,7 @@ def _on_choice(session: Session, choice: str, ctx: Context) -> Step:
     if state is State.CONFIRM_CASE and choice == "open":
         return _reissue_opening(session.with_(opening=ctx.token))
     if state is State.CONFIRM_CASE and choice == "cancel":
-        return _go(session.with_(pending=()), choice, ctx, say("case.not_opened"))
+        return _go(session.with_(pending=(), queued=()), choice, ctx, say("case.not_opened"))
     if state is State.CONFIRM_WITHDRAW and choice == "withdraw":
         return _go(session.with_(intent=Intent.WITHDRAW), choice, ctx)
     if choice == "hash":
@@ -354,7 +358,15 @@ def _on_paste(
     duplicates = result.duplicates + len(result.items) - len(fresh)
     if len(items) > ctx.max_items:
         if add_to:
-            # The companion splits big batches into parts: keep this case as it is.
+            # The companion cuts big batches into cases of parts: a part of the next case
+            # waits for this one to be opened, then becomes that case.
+            waiting = known | set(session.queued)
+            more = tuple(item for item in result.items if item not in waiting)
+            queued = session.queued + more
+            if more and len(queued) <= ctx.max_items * QUEUED_CASES:
+                kept = say("hashes.queued", count=len(more), max=ctx.max_items)
+                session, asked = _ask(session.with_(queued=queued), ctx)
+                return session, [kept, *asked]
             full = say("hashes.case_full", count=len(add_to), max=ctx.max_items)
             session, asked = _ask(session, ctx)
             return session, [full, *asked]
@@ -464,9 +476,25 @@ def _on_case_opened(
         return _result_go(session, "result:limited", ctx, say(msgid))
     if isinstance(event, CaseOpenFailed):
         return _result_go(session, "result:failed", ctx, say("case.open_failed"))
+    if session.queued:
+        return _next_case(session, ctx)
     return _result_go(
         session.with_(pending=()), "result:opened", ctx, prompts.promise("case.next", ctx)
     )
+
+
+def _next_case(session: Session, ctx: Context) -> Step:
+    """A case is open and codes wait for the next one: offer that case at once."""
+    pending, queued = session.queued[: ctx.max_items], session.queued[ctx.max_items :]
+    session = session.with_(pending=pending, queued=queued, state=State.CONFIRM_CASE)
+    ready = say("hashes.next_case")
+    session, asked = _ask(session, ctx)
+    return session, [
+        prompts.promise("case.next", ctx),
+        ready,
+        *prompts.case_summary(pending, 0),
+        *asked,
+    ]
 
 
 def _on_lookup_result(

@@ -153,6 +153,8 @@ class Session:
     has_file: bool | None = None
     route: str | None = None
     pending: tuple[HashItem, ...] = ()
+    queued: tuple[HashItem, ...] = ()
+    """Codes that came while a full case waited to be opened: the next case, once it is."""
     intent: Intent | None = None
     case_number: str | None = None
     options: tuple[Button, ...] = ()
@@ -202,7 +204,7 @@ def session_to_json(session: Session) -> str:
         value = slot.__get__(session)
         if value == slot.__get__(_FRESH):
             continue
-        if name == "pending":
+        if name in ("pending", "queued"):
             value = [_item_to_json(item) for item in value]
         elif name == "options":
             value = [[b.choice, b.label] for b in value]
@@ -256,6 +258,7 @@ def session_from_json(text: str) -> Session:
             has_file=data.get("has_file"),
             route=data.get("route"),
             pending=tuple(_item_from_json(item) for item in data.get("pending", ())),
+            queued=tuple(_item_from_json(item) for item in data.get("queued", ())),
             intent=Intent(data["intent"]) if data.get("intent") else None,
             case_number=data.get("case_number"),
             options=tuple(Button(str(c), str(lb)) for c, lb in data.get("options", ())),

@@ -577,16 +577,16 @@ def test_status_says_honestly_where_the_codes_are(state: str, queued: int, relay
     assert dict(status.params)["relay"] == Msg(relay)
 
 
-def test_a_part_that_would_overfill_the_case_is_kept_out() -> None:
+def test_a_part_that_would_overfill_the_case_waits_for_the_next_case() -> None:
     ctx = make_ctx(max_items=3)
     first = "\n".join(f"{n:032x}" for n in range(1, 3))
     second = "\n".join(f"{n:032x}" for n in range(3, 5))
     session, _ = run([*REACH[State.ROUTED], Choice("hash"), Text(first)], ctx=ctx)
     session, effects = step(session, Text(second), ctx)
-    full = effects[0]
-    assert isinstance(full, Say)
-    assert (full.msgid, dict(full.params)) == ("hashes.case_full", {"count": 2, "max": 3})
-    assert len(session.pending) == 2
+    kept = effects[0]
+    assert isinstance(kept, Say)
+    assert (kept.msgid, dict(kept.params)) == ("hashes.queued", {"count": 2, "max": 3})
+    assert (len(session.pending), len(session.queued)) == (2, 2)
     assert session.state is State.CONFIRM_CASE
 
 

@@ -7,13 +7,17 @@ from bot.engine import page
 from bot.engine.events import CaseOpened, CaseShown, Choice, Command, Start, Text
 from bot.engine.machine import step
 from bot.engine.states import State
-from bot.hashes.hashcode import encode
+from bot.hashes.hashcode import encode, parse
 from bot.hashes.items import HashItem, ItemKind
 from bot.i18n import Catalogs
 from tests.engine.conftest import make_ctx, msgids, run
 
 URL = "https://reclaim.example.org/companion/"
 ROUTED = [Start(), Choice("me"), Choice("no"), Choice("adult"), Choice("yes")]
+
+
+def parse_items(code: str) -> tuple[HashItem, ...]:
+    return tuple(parse(code).items)
 
 
 def _code(first: int, count: int) -> str:
@@ -93,3 +97,37 @@ def test_the_smallest_part_is_the_companions() -> None:
         if part.parts > 1
     ]
     assert min(sizes) == page.SMALLEST_PART
+
+
+def test_a_part_of_the_next_case_waits_for_the_first_to_open_then_becomes_that_case() -> None:
+    """40 files from the page: case 1 in two parts, case 2 in one. Case 2's part may come
+    before case 1 is opened: it is kept (nothing is lost), and offered once case 1 opens."""
+    ctx = make_ctx(page_url=URL, max_items=30)
+    session, _ = run([*ROUTED, Choice("hash"), Text(_code(0, 15)), Text(_code(15, 15))], ctx=ctx)
+    session, effects = step(session, Text(_code(30, 10)), ctx)
+    assert msgids(effects)[:2] == ["hashes.queued", "ask.confirm_case"]
+    assert (len(session.pending), len(session.queued)) == (30, 10)
+    session, effects = step(session, Text(_code(30, 10)), ctx)  # sent twice: kept once
+    assert (len(session.pending), len(session.queued)) == (30, 10)
+    session, effects = step(session, Choice("open"), ctx)
+    session, _ = step(session, CaseOpened("ABCD-EFGH-JKMN-P", "123456"), ctx)
+    session, effects = step(session, CaseShown(), ctx)
+    assert session.state is State.CONFIRM_CASE
+    assert msgids(effects)[1:3] == ["hashes.next_case", "hashes.found"]
+    assert (len(session.pending), session.queued) == (10, ())
+    assert session.pending[0] == parse_items(_code(30, 1))[0]
+
+
+def test_codes_waiting_for_a_next_case_are_bounded_and_dropped_on_cancel() -> None:
+    from bot.engine.machine import QUEUED_CASES
+
+    ctx = make_ctx(page_url=URL, max_items=30)
+    session, _ = run([*ROUTED, Choice("hash"), Text(_code(0, 30))], ctx=ctx)
+    for first in range(30, 30 + 30 * QUEUED_CASES, 30):
+        session, effects = step(session, Text(_code(first, 30)), ctx)
+        assert msgids(effects)[0] == "hashes.queued"
+    session, effects = step(session, Text(_code(500, 1)), ctx)
+    assert msgids(effects)[0] == "hashes.case_full"  # beyond what may wait: turned down
+    assert len(session.queued) == 30 * QUEUED_CASES
+    session, _ = step(session, Choice("cancel"), ctx)
+    assert (session.pending, session.queued) == ((), ())

@@ -117,17 +117,13 @@
     const bytes = new TextEncoder().encode(part.text).length;
     if (!part.text.startsWith("#reclaim1") || bytes > MAX_BYTES) return false;
     if (!NUMBERS.every((name) => Number.isInteger(part[name]) && part[name] >= 1)) return false;
-    if ("sent" in part && part.sent !== true) return false;
     return part.case <= part.cases && part.part <= part.parts;
   }
 
-  /** Only what is kept of a part: its numbers, code text, and whether it was sent once
-   * (a part also has a count). */
+  /** Only what is kept of a part: its numbers and code text (a part also has a count). */
   function plain(part) {
     const { cases, parts, text } = part;
-    const kept = { case: part.case, cases, part: part.part, parts, text };
-    if (part.sent === true) kept.sent = true;
-    return kept;
+    return { case: part.case, cases, part: part.part, parts, text };
   }
 
   /**
@@ -163,24 +159,17 @@
 
   /**
    * The parts left once one (found by its code text) is sent; sending it again changes nothing.
-   *
-   * A part that starts a case after the first is kept, marked sent: the bot turns it down
-   * while the case before it still waits to be opened, and the person may need to send it
-   * again. It goes once another part is sent (the person has moved on), when forgotten, or
-   * when it expires.
+   * A part of the next case sent before the case before it is opened is not lost: the bot keeps
+   * it for that next case (bot/engine/machine.py).
    * @param {Part[]} parts
    * @param {string} text
    * @returns {Part[]}
    */
   function withoutPart(parts, text) {
-    const sent = parts.find((part) => part.text === text);
-    const rest = parts.filter((part) => part.text !== text && !part.sent);
-    if (sent && startsLaterCase(sent)) return [{ ...sent, sent: true }, ...rest];
-    return rest;
+    return parts.filter((part) => part.text !== text);
   }
 
-  /** Whether a part starts a case after the first (the bot takes it once the case before it
-   * is opened). */
+  /** Whether a part starts a case after the first. */
   function startsLaterCase(part) {
     return part.case > 1 && part.part === 1;
   }

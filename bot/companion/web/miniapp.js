@@ -35,6 +35,11 @@
   /** Whether the store may hold parts (kept now, or found at opening). */
   let stored = false;
   let sends = 0;
+  /** Whether a send waits for the parts left to be kept. */
+  let sending = false;
+  /** Whether the kept parts are being read, and whether files were chosen meanwhile. */
+  let loading = false;
+  let resetWhileLoading = false;
 
   /**
    * Whether Telegram will take data from this Mini App: it was opened from a keyboard
@@ -46,7 +51,7 @@
   }
 
   /** Where unsent parts are kept: only inside Telegram, when the page can send. */
-  const keeper = (function () {
+  let keeper = (function () {
     if (!canSend() || !Reclaim.keep) return null;
     const store = Reclaim.keep.chooseStore(webApp, () => root.localStorage);
     return store ? Reclaim.keep.keeper(store) : null;
@@ -86,20 +91,32 @@
    * Keep the parts left (none: forget them), then send one. sendData closes the Mini App, so
    * it waits until they are kept, or a moment at most.
    */
-  function keepThenSend(rest, text) {
+  function keepThenSend(rest, text, done) {
+    if (sending) return; // one send at a time: a second tap would race the first
     if (!keeper) {
+      if (done) done();
       send(text);
       return;
     }
+    sending = true;
     stored = rest.length > 0;
-    let sent = false;
-    const go = () => {
-      if (sent) return;
-      sent = true;
+    let settled = false;
+    const settle = (kept) => {
+      if (settled) return;
+      settled = true;
+      sending = false;
+      if (!kept && rest.length) {
+        // Nothing could be kept: say to copy the other parts, and send only when asked again.
+        keeper = null;
+        showNote(Reclaim.i18n.t("web.telegram.parts_copy"));
+        $("keep-note").hidden = true;
+        return;
+      }
+      if (done) done();
       send(text);
     };
-    keeper.save(rest).then(go, go);
-    root.setTimeout(go, KEEP_WAIT_MS);
+    keeper.save(rest).then(settle, () => settle(false));
+    root.setTimeout(() => settle(false), KEEP_WAIT_MS);
   }
 
   function showNote(words) {
@@ -150,8 +167,10 @@
     parts.forEach((part, index) => {
       if (!fits(part.text)) return;
       const button = sendButton(t("web.telegram.send_part"), () => {
-        unsent = Reclaim.keep.withoutPart(unsent, part.text);
-        keepThenSend(unsent, part.text);
+        const rest = Reclaim.keep ? Reclaim.keep.withoutPart(unsent, part.text) : [];
+        keepThenSend(rest, part.text, () => {
+          unsent = rest;
+        });
       });
       actions[index].prepend(button);
     });
@@ -175,34 +194,27 @@
       return;
     }
     const next = parts[0];
-    const previous = next.case - 1;
     $("kept-heading").textContent = readyWords(next);
     const order = $("kept-order");
-    if (next.sent) order.textContent = t("web.telegram.sent_before", { previous });
-    else if (Reclaim.keep.startsLaterCase(next)) {
-      order.textContent = t("web.telegram.case_first", { previous, case: next.case });
-    }
-    order.hidden = !next.sent && !Reclaim.keep.startsLaterCase(next);
+    const later = Reclaim.keep.startsLaterCase(next);
+    order.textContent = later
+      ? t("web.telegram.case_first", { previous: next.case - 1, case: next.case })
+      : "";
+    order.hidden = !later;
     const left = parts.length - 1;
     $("kept-left").textContent = left
       ? t("web.telegram.left", { count: left })
       : t("web.telegram.last");
     const actions = $("kept-actions");
     for (const old of actions.querySelectorAll("button.send")) old.remove();
-    if (next.sent && left) {
-      actions.prepend(sendButton(t("web.telegram.send_next"), () => sendKept(parts[1])));
-    }
-    const label = next.sent ? "web.telegram.send_again" : "web.telegram.send_part";
-    actions.prepend(sendButton(t(label), () => sendKept(next)));
+    actions.prepend(sendButton(t("web.telegram.send_part"), sendKept));
     panel.hidden = false;
   }
 
-  /** Send one kept part; a part sent once before goes when a later one is sent. */
-  function sendKept(part) {
-    if (!kept.includes(part)) return;
-    const left = Reclaim.keep.withoutPart(kept, part.text);
-    showKept(left);
-    keepThenSend(left, part.text);
+  function sendKept() {
+    if (!kept.length) return;
+    const [next, ...rest] = kept;
+    keepThenSend(rest, next.text, () => showKept(rest));
   }
 
   function forgetKept() {
@@ -210,21 +222,29 @@
     stored = false;
     $("kept").hidden = true;
     const status = $("kept-status");
-    const done = () => {
-      status.textContent = Reclaim.i18n.t("web.telegram.forgotten");
+    const done = (forgotten) => {
+      const words = forgotten ? "web.telegram.forgotten" : "web.telegram.forget_failed";
+      status.textContent = Reclaim.i18n.t(words);
       status.hidden = false;
     };
-    keeper.forget().then(done, done);
+    keeper.forget().then(done, () => done(false));
     $("choose-label").focus();
   }
 
   /** The page has its words: offer what an earlier opening kept. */
   function onReady() {
     if (!keeper) return;
+    loading = true;
     $("forget-kept").addEventListener("click", forgetKept);
     keeper.load().then((parts) => {
+      if (resetWhileLoading) {
+        // Files were chosen before the kept parts were read: they replace them.
+        keeper.forget();
+        parts = [];
+      }
       stored = parts.length > 0;
       if (document.body.dataset.state === "ready") showKept(parts);
+      loading = false;
       document.body.dataset.kept = String(kept.length); // looked: how many parts are offered
     });
   }
@@ -253,6 +273,7 @@
     $("kept-status").hidden = true;
     kept = [];
     if (stored) keeper.forget();
+    if (loading) resetWhileLoading = true;
     stored = false;
   }
 
