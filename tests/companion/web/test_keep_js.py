@@ -47,17 +47,6 @@ const out = {
     keep.encodeKept([], NOW)].map((v) => keep.decodeKept(v, NOW)),
   twice: keep.withoutPart(keep.withoutPart([part(1, "a"), part(2, "b")], "a"), "a")
     .map((p) => p.text),
-  laterCase: (() => {
-    const c = (kase, n, text) => ({ case: kase, cases: 2, part: n, parts: 2, count: 9,
-      text: code + text });
-    const all = [c(1, 1, "a"), c(1, 2, "b"), c(2, 1, "c"), c(2, 2, "d")];
-    const afterC = keep.withoutPart(all, code + "c");
-    const twiceC = keep.withoutPart(afterC, code + "c");
-    const afterD = keep.withoutPart(twiceC, code + "d");
-    const back = keep.decodeKept(keep.encodeKept(afterC, NOW), NOW);
-    const forgedValue = keep.encodeKept(afterC, NOW).replace('"sent":true', '"sent":1');
-    return { afterC, twiceC, afterD, back, forged: keep.decodeKept(forgedValue, NOW) };
-  })(),
   choose: [
     keep.chooseStore(webApp("9.0"), () => memory()).kind,
     keep.chooseStore(webApp("8.0"), () => memory()).kind,
@@ -100,20 +89,6 @@ def test_only_the_code_text_and_numbers_are_kept_for_an_hour() -> None:
     assert out["twice"] == ["b"]
     assert out["expiredLoad"] == []
     assert out["expiredRemoved"] is None
-
-
-def test_a_part_starting_a_later_case_stays_marked_sent_until_the_next_is_sent() -> None:
-    later = _run()["laterCase"]
-    texts = {
-        name: [(p["text"][-1], p.get("sent", False)) for p in later[name]]
-        for name in later
-        if later[name]
-    }
-    assert texts["afterC"] == [("c", True), ("a", False), ("b", False), ("d", False)]
-    assert texts["twiceC"] == texts["afterC"]  # sent again: nothing changes
-    assert texts["afterD"] == [("a", False), ("b", False)]  # moved on: the sent one goes
-    assert texts["back"] == texts["afterC"]  # the mark survives being kept
-    assert later["forged"] is None  # a mark that is not true is not trusted
 
 
 def test_device_storage_from_9_0_else_local_storage_else_nowhere() -> None:

@@ -242,53 +242,7 @@ async def test_a_part_sent_twice_and_a_second_case_keep_the_count_right(
     assert await _offered(page) == expected
     await page.click("#kept button.send")
     assert await _sent(page, 1) == [parts[2].text]
-    # The bot turns a new case's first part down while the case before it waits: it stays,
-    # marked sent, so it can be sent again once that case is opened.
-    assert await _kept_texts(page) == [parts[2].text]
-    await _reopen(page)
-    again = (
-        expected[0],
-        expected[1],
-        catalogs.text("en", "web.telegram.sent_before").format(previous=1),
-    )
-    assert await _offered(page) == again
-    labels = await page.locator("#kept button.send").all_inner_texts()
-    assert labels == [catalogs.text("en", "web.telegram.send_again")]
-    await page.click("#kept button.send")
-    assert await _sent(page, 1) == [parts[2].text]
-    assert await _kept_texts(page) == [parts[2].text]
-    await page.click("#forget-kept")
-    await page.wait_for_selector("#kept-status", state="visible")
-    assert await _kept(page) is None
-
-
-async def test_a_sent_case_start_goes_once_the_next_part_is_sent(
-    context: Context, static_site: str, catalogs: Catalogs
-) -> None:
-    ctx, _ = context
-    page = await _mini_app(ctx, static_site)
-    parts = code_parts(picture_items(range(70)))
-    assert [(p.case, p.part) for p in parts] == [(1, 1), (1, 2), (2, 1), (2, 2), (3, 1)]
-    await pagekit.choose(page, _files(70))
-    await pagekit.code_text(page)
-    await page.locator("#parts button.send").nth(2).click()
-    assert await _sent(page, 1) == [parts[2].text]
-    assert await _kept_texts(page) == [
-        parts[2].text,
-        parts[0].text,
-        parts[1].text,
-        parts[3].text,
-        parts[4].text,
-    ]
-    await _reopen(page)
-    labels = await page.locator("#kept button.send").all_inner_texts()
-    assert labels == [
-        catalogs.text("en", "web.telegram.send_again"),
-        catalogs.text("en", "web.telegram.send_next"),
-    ]
-    await page.locator("#kept button.send").nth(1).click()
-    assert await _sent(page, 1) == [parts[0].text]
-    assert await _kept_texts(page) == [p.text for p in (parts[1], parts[3], parts[4])]
+    assert await _kept(page) is None  # the last part sent: nothing is kept
 
 
 async def test_new_files_replace_what_was_kept(context: Context, static_site: str) -> None:
@@ -370,6 +324,54 @@ async def test_forget_the_rest_removes_them(
     assert await _kept(page, storage) is None
     await _reopen(page)
     assert await page.get_attribute("body", "data-kept") == "0"
+
+
+_REFUSE = """method => {
+  const real = Storage.prototype[method];
+  Storage.prototype[method] = function (key, ...rest) {
+    if (key === "reclaim_unsent_parts") throw new Error("QuotaExceededError");
+    return real.call(this, key, ...rest);
+  };
+}"""
+
+
+async def test_a_part_is_not_sent_while_the_rest_cannot_be_kept(
+    context: Context, static_site: str, catalogs: Catalogs
+) -> None:
+    """If the device refuses to keep the other parts, the page does not close on the person:
+    it says to copy them, and sends this part when asked again."""
+    ctx, _ = context
+    page = await _mini_app(ctx, static_site)
+    await page.evaluate(_REFUSE, "setItem")
+    await pagekit.choose(page, _files(30))
+    await pagekit.code_text(page)
+    parts = code_parts(picture_items(range(30)))
+    await page.locator("#parts button.send").nth(0).click()
+    note = catalogs.text("en", "web.telegram.parts_copy")
+    shown = "t => document.getElementById('send-note').textContent === t"
+    await page.wait_for_function(shown, arg=note)
+    assert await page.evaluate("recorded.sent") == []
+    assert await page.is_hidden("#keep-note")
+    await page.locator("#parts button.send").nth(0).click()
+    assert await _sent(page, 1) == [parts[0].text]
+
+
+async def test_forgetting_says_so_when_the_device_refuses(
+    context: Context, static_site: str, catalogs: Catalogs
+) -> None:
+    ctx, _ = context
+    page = await _mini_app(ctx, static_site)
+    await pagekit.choose(page, _files(40))
+    await pagekit.code_text(page)
+    await page.locator("#parts button.send").nth(0).click()
+    await _sent(page, 1)
+    await _reopen(page)
+    await _offered(page)
+    await page.evaluate(_REFUSE, "removeItem")
+    await page.click("#forget-kept")
+    status = page.locator("#kept-status")
+    await status.wait_for(state="visible")
+    assert await status.inner_text() == catalogs.text("en", "web.telegram.forget_failed")
 
 
 @pytest.mark.parametrize(

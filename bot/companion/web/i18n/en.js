@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Done: your file has its fingerprint.",
   "web.summary.some": "Done: {done} of {total} files have fingerprints. {failed} couldn't be used (see above).",
   "web.telegram.cannot_send": "This page can't send the code to the chat from here. Please copy it and paste it into the chat.",
-  "web.telegram.case_first": "This part starts case {case}. First open case {previous} in the chat. Then open this page again from the chat and send this part.",
+  "web.telegram.case_first": "This part starts case {case}. You can send it now: the chat keeps it and offers case {case} as soon as you have opened case {previous}.",
   "web.telegram.forget": "Forget the rest",
+  "web.telegram.forget_failed": "This device did not let me remove them. They are no longer offered after an hour.",
   "web.telegram.forgotten": "Done. Nothing is kept on this device now.",
-  "web.telegram.kept_where": "The parts not sent yet stay on this device only, for an hour at most, so you can send them next.",
+  "web.telegram.kept_where": "The parts not sent yet are kept on this device only, so you can send them next. After an hour they are no longer offered, and \"Forget the rest\" removes them now.",
   "web.telegram.last": "This is the last part.",
   "web.telegram.left": "Parts still to send after this one: {count}",
   "web.telegram.parts": "Telegram takes one part at a time and then closes this page. Send one part now. For the next part, open this page again from the button in the chat: it will be ready there, without choosing the files again.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Case {case} of {cases}, part {part} of {parts} is ready.",
   "web.telegram.ready_part": "Part {part} of {parts} is ready.",
   "web.telegram.send": "Send the code to the chat",
-  "web.telegram.send_again": "Send this part again",
-  "web.telegram.send_next": "Send the next part",
   "web.telegram.send_part": "Send this part to the chat",
-  "web.telegram.sent_before": "You sent this part already. If the chat said the case was full, open case {previous} there first, then send this part again.",
   "web.title": "Make fingerprints of your pictures"
  }
 };
