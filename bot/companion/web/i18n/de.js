@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Fertig: Deine Datei hat ihren Fingerabdruck.",
   "web.summary.some": "Fertig: {done} von {total} Dateien haben Fingerabdr\u00fccke. Nicht verwendbar: {failed} (siehe oben).",
   "web.telegram.cannot_send": "Diese Seite kann den Code von hier nicht an den Chat senden. Bitte kopiere ihn und f\u00fcge ihn in den Chat ein.",
-  "web.telegram.case_first": "Mit diesem Teil beginnt Fall {case}. Er\u00f6ffne zuerst Fall {previous} im Chat. \u00d6ffne dann diese Seite wieder \u00fcber den Chat und schick diesen Teil.",
+  "web.telegram.case_first": "Mit diesem Teil beginnt Fall {case}. Du kannst ihn jetzt senden: Der Chat beh\u00e4lt ihn und bietet dir Fall {case} an, sobald du Fall {previous} er\u00f6ffnet hast.",
   "web.telegram.forget": "Den Rest l\u00f6schen",
+  "web.telegram.forget_failed": "Dieses Ger\u00e4t hat das L\u00f6schen nicht zugelassen. Nach einer Stunde werden sie nicht mehr angeboten.",
   "web.telegram.forgotten": "Erledigt. Auf diesem Ger\u00e4t ist jetzt nichts mehr gespeichert.",
-  "web.telegram.kept_where": "Die Teile, die noch nicht geschickt sind, bleiben nur auf diesem Ger\u00e4t, h\u00f6chstens eine Stunde lang, damit du sie als N\u00e4chstes schicken kannst.",
+  "web.telegram.kept_where": "Die noch nicht gesendeten Teile sind nur auf diesem Ger\u00e4t gespeichert, damit du sie als N\u00e4chstes senden kannst. Nach einer Stunde werden sie nicht mehr angeboten, und \u201eDen Rest l\u00f6schen\u201c l\u00f6scht sie sofort.",
   "web.telegram.last": "Das ist der letzte Teil.",
   "web.telegram.left": "Teile, die nach diesem noch zu schicken sind: {count}",
   "web.telegram.parts": "Telegram nimmt immer nur einen Teil an und schlie\u00dft dann diese Seite. Schick jetzt einen Teil. F\u00fcr den n\u00e4chsten Teil \u00f6ffne diese Seite wieder \u00fcber den Button im Chat: Dort ist er dann bereit, ohne dass du die Dateien noch einmal ausw\u00e4hlen musst.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Fall {case} von {cases}, Teil {part} von {parts} ist bereit.",
   "web.telegram.ready_part": "Teil {part} von {parts} ist bereit.",
   "web.telegram.send": "Code an den Chat senden",
-  "web.telegram.send_again": "Diesen Teil noch einmal senden",
-  "web.telegram.send_next": "N\u00e4chsten Teil senden",
   "web.telegram.send_part": "Diesen Teil an den Chat senden",
-  "web.telegram.sent_before": "Du hast diesen Teil schon geschickt. Wenn im Chat stand, dass der Fall voll ist, er\u00f6ffne dort zuerst Fall {previous} und schick diesen Teil dann noch einmal.",
   "web.title": "Fingerabdr\u00fccke deiner Bilder erstellen"
  }
 };

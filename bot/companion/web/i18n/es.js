@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Listo: tu archivo tiene su huella digital.",
   "web.summary.some": "Listo: {done} de {total} archivos tienen huella digital. {failed} no se pudieron usar (mira arriba).",
   "web.telegram.cannot_send": "Esta p\u00e1gina no puede enviar el c\u00f3digo al chat desde aqu\u00ed. Por favor, c\u00f3pialo y p\u00e9galo en el chat.",
-  "web.telegram.case_first": "Esta parte empieza el caso {case}. Primero abre el caso {previous} en el chat. Despu\u00e9s vuelve a abrir esta p\u00e1gina desde el chat y env\u00eda esta parte.",
+  "web.telegram.case_first": "Esta parte empieza el caso {case}. Puedes enviarla ahora: el chat la guarda y te ofrece el caso {case} en cuanto hayas abierto el caso {previous}.",
   "web.telegram.forget": "Borrar el resto",
+  "web.telegram.forget_failed": "Este dispositivo no me dej\u00f3 borrarlas. Pasada una hora ya no se ofrecen.",
   "web.telegram.forgotten": "Listo. Ya no queda nada guardado en este dispositivo.",
-  "web.telegram.kept_where": "Las partes que a\u00fan no enviaste se quedan solo en este dispositivo, como m\u00e1ximo una hora, para que puedas enviarlas despu\u00e9s.",
+  "web.telegram.kept_where": "Las partes que todav\u00eda no has enviado se guardan solo en este dispositivo, para que puedas enviarlas despu\u00e9s. Pasada una hora ya no se ofrecen, y \u201cBorrar el resto\u201d las borra ahora.",
   "web.telegram.last": "Esta es la \u00faltima parte.",
   "web.telegram.left": "Partes que quedan por enviar despu\u00e9s de esta: {count}",
   "web.telegram.parts": "Telegram recibe una parte cada vez y luego cierra esta p\u00e1gina. Env\u00eda una parte ahora. Para la siguiente parte, vuelve a abrir esta p\u00e1gina desde el bot\u00f3n del chat: estar\u00e1 lista all\u00ed, sin elegir los archivos otra vez.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "La parte {part} de {parts} del caso {case} de {cases} est\u00e1 lista.",
   "web.telegram.ready_part": "La parte {part} de {parts} est\u00e1 lista.",
   "web.telegram.send": "Enviar el c\u00f3digo al chat",
-  "web.telegram.send_again": "Enviar esta parte otra vez",
-  "web.telegram.send_next": "Enviar la siguiente parte",
   "web.telegram.send_part": "Enviar esta parte al chat",
-  "web.telegram.sent_before": "Ya enviaste esta parte. Si en el chat dec\u00eda que el caso estaba lleno, primero abre all\u00ed el caso {previous} y luego env\u00eda esta parte otra vez.",
   "web.title": "Crea huellas digitales de tus fotos"
  }
 };

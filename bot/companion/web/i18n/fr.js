@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "C'est fait : ton fichier a son empreinte.",
   "web.summary.some": "C'est fait : {done} fichiers sur {total} ont leur empreinte. {failed} n'ont pas pu \u00eatre utilis\u00e9s (voir ci-dessus).",
   "web.telegram.cannot_send": "Cette page ne peut pas envoyer le code dans la discussion d'ici. S'il te pla\u00eet, copie-le et colle-le dans la discussion.",
-  "web.telegram.case_first": "Cette partie commence le dossier {case}. Ouvre d'abord le dossier {previous} dans la discussion. Puis rouvre cette page depuis la discussion et envoie cette partie.",
+  "web.telegram.case_first": "Cette partie commence le dossier {case}. Tu peux l'envoyer maintenant : la discussion la garde et te propose le dossier {case} d\u00e8s que tu auras ouvert le dossier {previous}.",
   "web.telegram.forget": "Effacer le reste",
+  "web.telegram.forget_failed": "Cet appareil ne m'a pas laiss\u00e9 les effacer. Apr\u00e8s une heure, elles ne sont plus propos\u00e9es.",
   "web.telegram.forgotten": "C'est fait. Plus rien n'est gard\u00e9 sur cet appareil.",
-  "web.telegram.kept_where": "Les parties pas encore envoy\u00e9es restent seulement sur cet appareil, pendant une heure au maximum, pour que tu puisses les envoyer ensuite.",
+  "web.telegram.kept_where": "Les parties pas encore envoy\u00e9es sont gard\u00e9es seulement sur cet appareil, pour que tu puisses les envoyer ensuite. Apr\u00e8s une heure, elles ne sont plus propos\u00e9es, et \u00ab Effacer le reste \u00bb les efface tout de suite.",
   "web.telegram.last": "C'est la derni\u00e8re partie.",
   "web.telegram.left": "Parties encore \u00e0 envoyer apr\u00e8s celle-ci : {count}",
   "web.telegram.parts": "Telegram prend une partie \u00e0 la fois, puis ferme cette page. Envoie une partie maintenant. Pour la partie suivante, rouvre cette page avec le bouton dans la discussion : elle y sera pr\u00eate, sans choisir \u00e0 nouveau les fichiers.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "La partie {part} sur {parts} du dossier {case} sur {cases} est pr\u00eate.",
   "web.telegram.ready_part": "La partie {part} sur {parts} est pr\u00eate.",
   "web.telegram.send": "Envoyer le code dans la discussion",
-  "web.telegram.send_again": "Envoyer de nouveau cette partie",
-  "web.telegram.send_next": "Envoyer la partie suivante",
   "web.telegram.send_part": "Envoyer cette partie dans la discussion",
-  "web.telegram.sent_before": "Tu as d\u00e9j\u00e0 envoy\u00e9 cette partie. Si la discussion a indiqu\u00e9 que le dossier \u00e9tait plein, ouvre d'abord le dossier {previous} l\u00e0-bas, puis envoie de nouveau cette partie.",
   "web.title": "Cr\u00e9e les empreintes num\u00e9riques de tes photos"
  }
 };

@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Fatto: il tuo file ha la sua impronta digitale.",
   "web.summary.some": "Fatto: {done} di {total} file hanno un'impronta digitale. {failed} non si sono potuti usare (vedi sopra).",
   "web.telegram.cannot_send": "Da qui questa pagina non riesce a mandare il codice nella chat. Per favore, copialo e incollalo nella chat.",
-  "web.telegram.case_first": "Questa parte inizia il caso {case}. Prima apri il caso {previous} nella chat. Poi riapri questa pagina dalla chat e manda questa parte.",
+  "web.telegram.case_first": "Questa parte inizia il caso {case}. Puoi mandarla adesso: la chat la tiene e ti propone il caso {case} appena avrai aperto il caso {previous}.",
   "web.telegram.forget": "Cancella il resto",
+  "web.telegram.forget_failed": "Questo dispositivo non mi ha lasciato cancellarle. Passata un'ora non vengono pi\u00f9 proposte.",
   "web.telegram.forgotten": "Fatto. Ora su questo dispositivo non \u00e8 conservato niente.",
-  "web.telegram.kept_where": "Le parti non ancora mandate restano solo su questo dispositivo, al massimo per un'ora, cos\u00ec puoi mandarle dopo.",
+  "web.telegram.kept_where": "Le parti non ancora mandate sono conservate solo su questo dispositivo, cos\u00ec puoi mandarle dopo. Passata un'ora non vengono pi\u00f9 proposte, e \u201cCancella il resto\u201d le cancella subito.",
   "web.telegram.last": "Questa \u00e8 l'ultima parte.",
   "web.telegram.left": "Parti ancora da mandare dopo questa: {count}",
   "web.telegram.parts": "Telegram prende una parte alla volta e poi chiude questa pagina. Manda una parte adesso. Per la parte successiva, riapri questa pagina dal pulsante nella chat: la troverai pronta l\u00ec, senza scegliere di nuovo i file.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "La parte {part} di {parts} del caso {case} di {cases} \u00e8 pronta.",
   "web.telegram.ready_part": "La parte {part} di {parts} \u00e8 pronta.",
   "web.telegram.send": "Manda il codice nella chat",
-  "web.telegram.send_again": "Manda di nuovo questa parte",
-  "web.telegram.send_next": "Manda la parte successiva",
   "web.telegram.send_part": "Manda questa parte nella chat",
-  "web.telegram.sent_before": "Hai gi\u00e0 mandato questa parte. Se nella chat c'era scritto che il caso era pieno, prima apri l\u00ec il caso {previous}, poi manda di nuovo questa parte.",
   "web.title": "Crea le impronte digitali delle tue foto"
  }
 };

@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Klaar: je bestand heeft een vingerafdruk.",
   "web.summary.some": "Klaar: {done} van {total} bestanden hebben een vingerafdruk. Niet bruikbaar: {failed} (zie hierboven).",
   "web.telegram.cannot_send": "Deze pagina kan de code van hieruit niet naar de chat sturen. Kopieer hem alsjeblieft en plak hem in de chat.",
-  "web.telegram.case_first": "Met dit deel begint dossier {case}. Open eerst dossier {previous} in de chat. Open daarna deze pagina opnieuw vanuit de chat en stuur dit deel.",
+  "web.telegram.case_first": "Met dit deel begint dossier {case}. Je kunt het nu sturen: de chat bewaart het en biedt dossier {case} aan zodra je dossier {previous} hebt geopend.",
   "web.telegram.forget": "De rest wissen",
+  "web.telegram.forget_failed": "Dit apparaat liet me ze niet wissen. Na een uur worden ze niet meer aangeboden.",
   "web.telegram.forgotten": "Klaar. Er wordt nu niets meer op dit apparaat bewaard.",
-  "web.telegram.kept_where": "De delen die nog niet gestuurd zijn, blijven alleen op dit apparaat, hoogstens een uur, zodat je ze hierna kunt sturen.",
+  "web.telegram.kept_where": "De delen die nog niet gestuurd zijn, worden alleen op dit apparaat bewaard, zodat je ze hierna kunt sturen. Na een uur worden ze niet meer aangeboden, en \u2018De rest wissen\u2019 wist ze meteen.",
   "web.telegram.last": "Dit is het laatste deel.",
   "web.telegram.left": "Delen die hierna nog gestuurd moeten worden: {count}",
   "web.telegram.parts": "Telegram neemt \u00e9\u00e9n deel tegelijk aan en sluit dan deze pagina. Stuur nu \u00e9\u00e9n deel. Open voor het volgende deel deze pagina opnieuw met de knop in de chat: daar staat het klaar, zonder dat je de bestanden opnieuw hoeft te kiezen.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Dossier {case} van {cases}, deel {part} van {parts} staat klaar.",
   "web.telegram.ready_part": "Deel {part} van {parts} staat klaar.",
   "web.telegram.send": "Code naar de chat sturen",
-  "web.telegram.send_again": "Dit deel opnieuw sturen",
-  "web.telegram.send_next": "Volgende deel sturen",
   "web.telegram.send_part": "Dit deel naar de chat sturen",
-  "web.telegram.sent_before": "Je hebt dit deel al gestuurd. Als in de chat stond dat het dossier vol was, open daar dan eerst dossier {previous} en stuur dit deel daarna opnieuw.",
   "web.title": "Maak vingerafdrukken van je foto's"
  }
 };

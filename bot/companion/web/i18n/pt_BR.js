@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Pronto: seu arquivo tem a impress\u00e3o digital dele.",
   "web.summary.some": "Pronto: {done} de {total} arquivos t\u00eam impress\u00f5es digitais. {failed} n\u00e3o puderam ser usados (veja acima).",
   "web.telegram.cannot_send": "Esta p\u00e1gina n\u00e3o consegue enviar o c\u00f3digo para a conversa daqui. Por favor, copie e cole na conversa.",
-  "web.telegram.case_first": "Esta parte come\u00e7a o caso {case}. Primeiro abra o caso {previous} na conversa. Depois abra esta p\u00e1gina de novo pela conversa e envie esta parte.",
+  "web.telegram.case_first": "Esta parte come\u00e7a o caso {case}. Voc\u00ea pode envi\u00e1-la agora: a conversa guarda essa parte e oferece o caso {case} assim que voc\u00ea tiver aberto o caso {previous}.",
   "web.telegram.forget": "Apagar o resto",
+  "web.telegram.forget_failed": "Este aparelho n\u00e3o me deixou apagar essas partes. Depois de uma hora elas n\u00e3o s\u00e3o mais oferecidas.",
   "web.telegram.forgotten": "Pronto. Agora nada fica guardado neste aparelho.",
-  "web.telegram.kept_where": "As partes que voc\u00ea ainda n\u00e3o enviou ficam s\u00f3 neste aparelho, por no m\u00e1ximo uma hora, para voc\u00ea poder envi\u00e1-las em seguida.",
+  "web.telegram.kept_where": "As partes ainda n\u00e3o enviadas ficam guardadas s\u00f3 neste aparelho, para voc\u00ea poder envi\u00e1-las em seguida. Depois de uma hora elas n\u00e3o s\u00e3o mais oferecidas, e \u201cApagar o resto\u201d apaga essas partes agora.",
   "web.telegram.last": "Esta \u00e9 a \u00faltima parte.",
   "web.telegram.left": "Partes ainda por enviar depois desta: {count}",
   "web.telegram.parts": "O Telegram recebe uma parte por vez e depois fecha esta p\u00e1gina. Envie uma parte agora. Para a pr\u00f3xima parte, abra esta p\u00e1gina de novo pelo bot\u00e3o na conversa: ela vai estar pronta l\u00e1, sem precisar escolher os arquivos de novo.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "A parte {part} de {parts} do caso {case} de {cases} est\u00e1 pronta.",
   "web.telegram.ready_part": "A parte {part} de {parts} est\u00e1 pronta.",
   "web.telegram.send": "Enviar o c\u00f3digo para a conversa",
-  "web.telegram.send_again": "Enviar esta parte de novo",
-  "web.telegram.send_next": "Enviar a pr\u00f3xima parte",
   "web.telegram.send_part": "Enviar esta parte para a conversa",
-  "web.telegram.sent_before": "Voc\u00ea j\u00e1 enviou esta parte. Se apareceu na conversa que o caso estava cheio, primeiro abra o caso {previous} l\u00e1, depois envie esta parte de novo.",
   "web.title": "Crie impress\u00f5es digitais das suas fotos"
  }
 };
