@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "B\u00fai\u00f0: skr\u00e1in \u00fe\u00edn er komin me\u00f0 fingrafar.",
   "web.summary.some": "B\u00fai\u00f0: fingraf\u00f6r eru tilb\u00fain fyrir {done} af {total} skr\u00e1m. Ekki var h\u00e6gt a\u00f0 nota: {failed} (sj\u00e1 h\u00e9r fyrir ofan).",
   "web.telegram.cannot_send": "\u00deessi s\u00ed\u00f0a getur ekki sent k\u00f3\u00f0ann \u00ed spjalli\u00f0 h\u00e9\u00f0an. Afrita\u00f0u hann og l\u00edmdu hann inn \u00ed spjalli\u00f0.",
-  "web.telegram.case_first": "\u00deessi hluti byrjar m\u00e1l {case}. Opna\u00f0u fyrst m\u00e1l {previous} \u00ed spjallinu. Opna\u00f0u svo \u00feessa s\u00ed\u00f0u aftur \u00far spjallinu og sendu \u00feennan hluta.",
+  "web.telegram.case_first": "\u00deessi hluti byrjar m\u00e1l {case}. \u00de\u00fa getur sent hann n\u00fana: spjalli\u00f0 geymir hann og b\u00fd\u00f0ur \u00fe\u00e9r m\u00e1l {case} um lei\u00f0 og \u00fe\u00fa hefur opna\u00f0 m\u00e1l {previous}.",
   "web.telegram.forget": "Gleyma restinni",
+  "web.telegram.forget_failed": "\u00deetta t\u00e6ki leyf\u00f0i m\u00e9r ekki a\u00f0 fjarl\u00e6gja \u00fe\u00e1. \u00deeir eru ekki lengur \u00ed bo\u00f0i eftir klukkut\u00edma.",
   "web.telegram.forgotten": "B\u00fai\u00f0. N\u00fa er ekkert geymt \u00ed \u00feessu t\u00e6ki.",
-  "web.telegram.kept_where": "Hlutarnir sem eru ekki sendir enn ver\u00f0a a\u00f0eins eftir \u00ed \u00feessu t\u00e6ki, \u00ed mesta lagi \u00ed klukkustund, svo \u00fe\u00fa getir sent \u00fe\u00e1 n\u00e6st.",
+  "web.telegram.kept_where": "Hlutarnir sem \u00e1 eftir a\u00f0 senda eru a\u00f0eins geymdir \u00ed \u00feessu t\u00e6ki, svo \u00fe\u00fa getir sent \u00fe\u00e1 n\u00e6st. Eftir klukkut\u00edma eru \u00feeir ekki lengur \u00ed bo\u00f0i, og \u201eGleyma restinni\u201c fjarl\u00e6gir \u00fe\u00e1 strax.",
   "web.telegram.last": "\u00deetta er s\u00ed\u00f0asti hlutinn.",
   "web.telegram.left": "Hlutar sem \u00e1 eftir a\u00f0 senda eftir \u00feennan: {count}",
   "web.telegram.parts": "Telegram tekur vi\u00f0 einum hluta \u00ed einu og lokar svo \u00feessari s\u00ed\u00f0u. Sendu einn hluta n\u00fana. Til a\u00f0 senda n\u00e6sta hluta skaltu opna \u00feessa s\u00ed\u00f0u aftur me\u00f0 hnappinum \u00ed spjallinu: hann ver\u00f0ur tilb\u00fainn \u00fear og \u00fe\u00fa \u00fearft ekki a\u00f0 velja skr\u00e1rnar aftur.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "M\u00e1l {case} af {cases}, hluti {part} af {parts} er tilb\u00fainn.",
   "web.telegram.ready_part": "Hluti {part} af {parts} er tilb\u00fainn.",
   "web.telegram.send": "Senda k\u00f3\u00f0ann \u00ed spjalli\u00f0",
-  "web.telegram.send_again": "Senda \u00feennan hluta aftur",
-  "web.telegram.send_next": "Senda n\u00e6sta hluta",
   "web.telegram.send_part": "Senda \u00feennan hluta \u00ed spjalli\u00f0",
-  "web.telegram.sent_before": "\u00deessi hluti hefur \u00feegar veri\u00f0 sendur. Ef spjalli\u00f0 sag\u00f0i a\u00f0 m\u00e1li\u00f0 v\u00e6ri fullt skaltu fyrst opna m\u00e1l {previous} \u00fear og senda svo \u00feennan hluta aftur.",
   "web.title": "B\u00fa\u00f0u til fingraf\u00f6r af myndunum \u00fe\u00ednum"
  }
 };

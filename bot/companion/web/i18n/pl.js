@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Gotowe: tw\u00f3j plik ma sw\u00f3j odcisk.",
   "web.summary.some": "Gotowe: odciski ma {done} z {total} plik\u00f3w. Nie da\u0142o si\u0119 u\u017cy\u0107: {failed} (zobacz powy\u017cej).",
   "web.telegram.cannot_send": "Ta strona nie mo\u017ce st\u0105d wys\u0142a\u0107 kodu na czat. Skopiuj go, prosz\u0119, i wklej na czacie.",
-  "web.telegram.case_first": "Ta cz\u0119\u015b\u0107 zaczyna zg\u0142oszenie {case}. Najpierw otw\u00f3rz na czacie zg\u0142oszenie {previous}. Potem otw\u00f3rz t\u0119 stron\u0119 znowu z czatu i wy\u015blij t\u0119 cz\u0119\u015b\u0107.",
+  "web.telegram.case_first": "Ta cz\u0119\u015b\u0107 zaczyna zg\u0142oszenie {case}. Mo\u017cesz j\u0105 wys\u0142a\u0107 teraz: czat j\u0105 zachowa i zaproponuje zg\u0142oszenie {case}, gdy tylko otworzysz zg\u0142oszenie {previous}.",
   "web.telegram.forget": "Zapomnij o reszcie",
+  "web.telegram.forget_failed": "To urz\u0105dzenie nie pozwoli\u0142o mi ich usun\u0105\u0107. Po godzinie nie s\u0105 ju\u017c proponowane.",
   "web.telegram.forgotten": "Gotowe. Na tym urz\u0105dzeniu nic ju\u017c nie jest przechowywane.",
-  "web.telegram.kept_where": "Cz\u0119\u015bci, kt\u00f3rych jeszcze nie wys\u0142ano, zostaj\u0105 tylko na tym urz\u0105dzeniu, najwy\u017cej przez godzin\u0119, \u017ceby mo\u017cna je by\u0142o wys\u0142a\u0107 jako nast\u0119pne.",
+  "web.telegram.kept_where": "Cz\u0119\u015bci jeszcze niewys\u0142ane s\u0105 przechowywane tylko na tym urz\u0105dzeniu, \u017ceby mo\u017cna je by\u0142o wys\u0142a\u0107 jako nast\u0119pne. Po godzinie nie s\u0105 ju\u017c proponowane, a \u201eZapomnij o reszcie\u201d usuwa je od razu.",
   "web.telegram.last": "To ostatnia cz\u0119\u015b\u0107.",
   "web.telegram.left": "Cz\u0119\u015bci do wys\u0142ania po tej: {count}",
   "web.telegram.parts": "Telegram przyjmuje jedn\u0105 cz\u0119\u015b\u0107 naraz, a potem zamyka t\u0119 stron\u0119. Wy\u015blij teraz jedn\u0105 cz\u0119\u015b\u0107. \u017beby wys\u0142a\u0107 nast\u0119pn\u0105, otw\u00f3rz t\u0119 stron\u0119 znowu przyciskiem na czacie: b\u0119dzie tam gotowa i nie trzeba b\u0119dzie znowu wybiera\u0107 plik\u00f3w.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Zg\u0142oszenie {case} z {cases}, cz\u0119\u015b\u0107 {part} z {parts} jest gotowa.",
   "web.telegram.ready_part": "Cz\u0119\u015b\u0107 {part} z {parts} jest gotowa.",
   "web.telegram.send": "Wy\u015blij kod na czat",
-  "web.telegram.send_again": "Wy\u015blij t\u0119 cz\u0119\u015b\u0107 jeszcze raz",
-  "web.telegram.send_next": "Wy\u015blij nast\u0119pn\u0105 cz\u0119\u015b\u0107",
   "web.telegram.send_part": "Wy\u015blij t\u0119 cz\u0119\u015b\u0107 na czat",
-  "web.telegram.sent_before": "Ta cz\u0119\u015b\u0107 zosta\u0142a ju\u017c wys\u0142ana. Je\u015bli na czacie pojawi\u0142a si\u0119 wiadomo\u015b\u0107, \u017ce zg\u0142oszenie jest pe\u0142ne, najpierw otw\u00f3rz tam zg\u0142oszenie {previous}, a potem wy\u015blij t\u0119 cz\u0119\u015b\u0107 jeszcze raz.",
   "web.title": "Zr\u00f3b odciski swoich zdj\u0119\u0107"
  }
 };

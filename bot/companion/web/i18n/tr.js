@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Tamam: Dosyan\u0131n parmak izi haz\u0131r.",
   "web.summary.some": "Tamam: {total} dosyadan {done} tanesinin parmak izi haz\u0131r. {failed} tanesi kullan\u0131lamad\u0131 (yukar\u0131ya bak).",
   "web.telegram.cannot_send": "Bu sayfa kodu buradan sohbete g\u00f6nderemiyor. L\u00fctfen kopyala ve sohbete yap\u0131\u015ft\u0131r.",
-  "web.telegram.case_first": "Bu par\u00e7ayla {case}. ba\u015fvuru ba\u015fl\u0131yor. \u00d6nce sohbette {previous}. ba\u015fvuruyu a\u00e7. Sonra bu sayfay\u0131 sohbetten yeniden a\u00e7 ve bu par\u00e7ay\u0131 g\u00f6nder.",
+  "web.telegram.case_first": "Bu par\u00e7ayla ba\u015fvuru {case} ba\u015fl\u0131yor. Onu \u015fimdi g\u00f6nderebilirsin: Sohbet onu saklar ve ba\u015fvuru {previous} a\u00e7\u0131l\u0131r a\u00e7\u0131lmaz ba\u015fvuru {case} sana sunulur.",
   "web.telegram.forget": "Gerisini unut",
+  "web.telegram.forget_failed": "Bu cihaz onlar\u0131 silmeme izin vermedi. Bir saat sonra art\u0131k sunulmazlar.",
   "web.telegram.forgotten": "Tamam. Art\u0131k bu cihazda hi\u00e7bir \u015fey saklanm\u0131yor.",
-  "web.telegram.kept_where": "Hen\u00fcz g\u00f6nderilmemi\u015f par\u00e7alar yaln\u0131zca bu cihazda, en fazla bir saat kal\u0131r; b\u00f6ylece onlar\u0131 s\u0131rayla g\u00f6nderebilirsin.",
+  "web.telegram.kept_where": "Hen\u00fcz g\u00f6nderilmemi\u015f par\u00e7alar yaln\u0131zca bu cihazda saklan\u0131r, b\u00f6ylece onlar\u0131 bundan sonra g\u00f6nderebilirsin. Bir saat sonra art\u0131k sunulmazlar; \"Gerisini unut\" ise onlar\u0131 hemen siler.",
   "web.telegram.last": "Bu son par\u00e7a.",
   "web.telegram.left": "Bundan sonra g\u00f6nderilecek par\u00e7a say\u0131s\u0131: {count}",
   "web.telegram.parts": "Telegram bir seferde tek par\u00e7a al\u0131r ve sonra bu sayfay\u0131 kapat\u0131r. \u015eimdi bir par\u00e7a g\u00f6nder. S\u0131radaki par\u00e7a i\u00e7in bu sayfay\u0131 sohbetteki d\u00fc\u011fmeden yeniden a\u00e7: Par\u00e7a orada haz\u0131r olacak, dosyalar\u0131 yeniden se\u00e7men gerekmeyecek.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Ba\u015fvuru {case}/{cases}, par\u00e7a {part}/{parts} haz\u0131r.",
   "web.telegram.ready_part": "Par\u00e7a {part}/{parts} haz\u0131r.",
   "web.telegram.send": "Kodu sohbete g\u00f6nder",
-  "web.telegram.send_again": "Bu par\u00e7ay\u0131 yeniden g\u00f6nder",
-  "web.telegram.send_next": "S\u0131radaki par\u00e7ay\u0131 g\u00f6nder",
   "web.telegram.send_part": "Bu par\u00e7ay\u0131 sohbete g\u00f6nder",
-  "web.telegram.sent_before": "Bu par\u00e7a zaten g\u00f6nderildi. Sohbette ba\u015fvurunun doldu\u011fu yazd\u0131ysa \u00f6nce orada {previous}. ba\u015fvuruyu a\u00e7, sonra bu par\u00e7ay\u0131 yeniden g\u00f6nder.",
   "web.title": "Foto\u011fraflar\u0131n\u0131n parmak izlerini olu\u015ftur"
  }
 };
