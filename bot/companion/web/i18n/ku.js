@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Qediya: \u015fopa tiliyan a pel\u00ea te hat \u00e7\u00eakirin.",
   "web.summary.some": "Qediya: \u015fop\u00ean tiliyan \u00ean {done} ji {total} pelan hatin \u00e7\u00eakirin. {failed} nehatin bikaran\u00een (li jor bin\u00eare).",
   "web.telegram.cannot_send": "Ev r\u00fbpel ji vir nikare kod\u00ea bi\u015f\u00eene sohbet\u00ea. Ji kerema xwe w\u00ea kop\u00ee bike \u00fb di sohbet\u00ea de bizeliq\u00eene.",
-  "web.telegram.case_first": "Dosya {case} bi v\u00ea be\u015f\u00ea dest p\u00ea dike. P\u00ea\u015f\u00ee dosyaya {previous} di sohbet\u00ea de veke. Pa\u015f\u00ea v\u00ea r\u00fbpel\u00ea d\u00eesa ji sohbet\u00ea veke \u00fb v\u00ea be\u015f\u00ea bi\u015f\u00eene.",
+  "web.telegram.case_first": "Ev be\u015f dosyaya {case} dest p\u00ea dike. Tu dikar\u00ee w\u00ea niha bi\u015f\u00een\u00ee: sohbet w\u00ea dipar\u00eaze \u00fb gava te dosyaya {previous} vekir, dosyaya {case} n\u00ee\u015fan\u00ee te dide.",
   "web.telegram.forget": "Be\u015f\u00ean may\u00ee j\u00ea bibe",
+  "web.telegram.forget_failed": "V\u00ea am\u00fbr\u00ea nehi\u015ft ku ez wan j\u00ea bibim. Pi\u015ft\u00ee saetek\u00ea \u00ead\u00ee ji bo \u015fandin\u00ea nay\u00ean n\u00ee\u015fandan.",
   "web.telegram.forgotten": "Temam. \u00cad\u00ee ti\u015ftek li ser v\u00ea am\u00fbr\u00ea nay\u00ea parastin.",
-  "web.telegram.kept_where": "Be\u015f\u00ean ku h\u00ea nehatine \u015fandin ten\u00ea li ser v\u00ea am\u00fbr\u00ea dim\u00eenin, her\u00ee z\u00eade saetek\u00ea, da ku tu wan pa\u015f\u00ea bi\u015f\u00een\u00ee.",
+  "web.telegram.kept_where": "Be\u015f\u00ean ku h\u00eaj nehatine \u015fandin ten\u00ea li ser v\u00ea am\u00fbr\u00ea t\u00eane parastin, da ku tu karib\u00ee wan pi\u015ftre bi\u015f\u00een\u00ee. Pi\u015ft\u00ee saetek\u00ea \u00ead\u00ee ji bo \u015fandin\u00ea nay\u00ean n\u00ee\u015fandan, \u00fb \u201cBe\u015f\u00ean may\u00ee j\u00ea bibe\u201d wan niha j\u00ea dibe.",
   "web.telegram.last": "Ev be\u015fa daw\u00ee ye.",
   "web.telegram.left": "Be\u015f\u00ean ku pi\u015ft\u00ee v\u00ea h\u00ea div\u00ea b\u00ean \u015fandin: {count}",
   "web.telegram.parts": "Telegram her car\u00ea yek be\u015f\u00ea werdigire \u00fb pa\u015f\u00ea v\u00ea r\u00fbpel\u00ea digire. Niha yek be\u015f\u00ea bi\u015f\u00eene. Ji bo be\u015fa din, v\u00ea r\u00fbpel\u00ea d\u00eesa bi bi\u015fkoka di sohbet\u00ea de veke: ew \u00ea li wir amade be, b\u00eay\u00ee ku tu d\u00eesa pelan hilbij\u00ear\u00ee.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Dosya {case} ji {cases}, be\u015f {part} ji {parts} amade ye.",
   "web.telegram.ready_part": "Be\u015f {part} ji {parts} amade ye.",
   "web.telegram.send": "Kod\u00ea bi\u015f\u00eene sohbet\u00ea",
-  "web.telegram.send_again": "V\u00ea be\u015f\u00ea d\u00eesa bi\u015f\u00eene",
-  "web.telegram.send_next": "Be\u015fa din bi\u015f\u00eene",
   "web.telegram.send_part": "V\u00ea be\u015f\u00ea bi\u015f\u00eene sohbet\u00ea",
-  "web.telegram.sent_before": "Te ev be\u015f ber\u00ea \u015fandiye. Heke di sohbet\u00ea de hat gotin ku dosya tije ye, p\u00ea\u015f\u00ee li wir dosyaya {previous} veke, pa\u015f\u00ea v\u00ea be\u015f\u00ea d\u00eesa bi\u015f\u00eene.",
   "web.title": "Ji w\u00eaney\u00ean xwe \u015fop\u00ean tiliyan \u00e7\u00eake"
  }
 };
