@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Tapos na: may fingerprint na ang file mo.",
   "web.summary.some": "Tapos na: may fingerprint na ang {done} sa {total} na file. Hindi nagamit ang {failed} (tingnan sa itaas).",
   "web.telegram.cannot_send": "Hindi maipadala ng page na ito ang code sa chat mula rito. Pakikopya ito at i-paste sa chat.",
-  "web.telegram.case_first": "Sinisimulan ng bahaging ito ang case {case}. Buksan muna ang case {previous} sa chat. Pagkatapos, buksan ulit ang page na ito mula sa chat at ipadala ang bahaging ito.",
+  "web.telegram.case_first": "Sinisimulan ng bahaging ito ang case {case}. Puwede mo na itong ipadala: itatabi ito ng chat at ipapakita ang case {case} sa sandaling mabuksan mo na ang case {previous}.",
   "web.telegram.forget": "Kalimutan ang natitira",
+  "web.telegram.forget_failed": "Hindi ako pinayagan ng device na ito na burahin ang mga ito. Hindi na ipapakita ang mga ito pagkalipas ng isang oras.",
   "web.telegram.forgotten": "Tapos na. Wala nang nakatabi sa device na ito ngayon.",
-  "web.telegram.kept_where": "Ang mga bahaging hindi pa naipapadala ay nasa device na ito lang, nang hanggang isang oras, para maipadala mo ang mga ito pagkatapos.",
+  "web.telegram.kept_where": "Sa device na ito lang nakatabi ang mga bahaging hindi pa naipapadala, para maipadala mo ang mga ito pagkatapos. Pagkalipas ng isang oras, hindi na ipapakita ang mga ito, at binubura na ng \"Kalimutan ang natitira\" ang mga ito ngayon din.",
   "web.telegram.last": "Ito na ang huling bahagi.",
   "web.telegram.left": "Mga bahaging ipapadala pa pagkatapos nito: {count}",
   "web.telegram.parts": "Isang bahagi lang ang tinatanggap ng Telegram sa bawat pagkakataon, tapos isinasara nito ang page na ito. Ipadala ang isang bahagi ngayon. Para sa susunod na bahagi, buksan ulit ang page na ito mula sa button sa chat: handa na ito roon, nang hindi na kailangang pumili ulit ng mga file.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Handa na ang case {case} sa {cases}, bahagi {part} sa {parts}.",
   "web.telegram.ready_part": "Handa na ang bahagi {part} sa {parts}.",
   "web.telegram.send": "Ipadala ang code sa chat",
-  "web.telegram.send_again": "Ipadala ulit ang bahaging ito",
-  "web.telegram.send_next": "Ipadala ang susunod na bahagi",
   "web.telegram.send_part": "Ipadala ang bahaging ito sa chat",
-  "web.telegram.sent_before": "Naipadala mo na ang bahaging ito. Kung sinabi sa chat na puno na ang case, buksan muna roon ang case {previous}, tapos ipadala ulit ang bahaging ito.",
   "web.title": "Gumawa ng mga fingerprint ng mga litrato mo"
  }
 };

@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Selesai: file kamu sudah punya sidik jari.",
   "web.summary.some": "Selesai: {done} dari {total} file sudah punya sidik jari. {failed} tidak bisa dipakai (lihat di atas).",
   "web.telegram.cannot_send": "Halaman ini tidak bisa mengirim kode ke obrolan dari sini. Tolong salin, lalu tempel ke obrolan.",
-  "web.telegram.case_first": "Bagian ini memulai kasus {case}. Buka dulu kasus {previous} di obrolan. Lalu buka lagi halaman ini dari obrolan dan kirim bagian ini.",
+  "web.telegram.case_first": "Bagian ini memulai kasus {case}. Kamu bisa mengirimnya sekarang: obrolan akan menyimpannya dan menampilkan kasus {case} begitu kamu sudah membuka kasus {previous}.",
   "web.telegram.forget": "Lupakan sisanya",
+  "web.telegram.forget_failed": "Perangkat ini tidak mengizinkanku menghapusnya. Bagian itu tidak ditampilkan lagi setelah satu jam.",
   "web.telegram.forgotten": "Selesai. Sekarang tidak ada yang disimpan di perangkat ini.",
-  "web.telegram.kept_where": "Bagian yang belum terkirim hanya disimpan di perangkat ini, paling lama satu jam, supaya bisa kamu kirim selanjutnya.",
+  "web.telegram.kept_where": "Bagian yang belum dikirim hanya disimpan di perangkat ini, jadi kamu bisa mengirimnya berikutnya. Setelah satu jam, bagian itu tidak ditampilkan lagi, dan \"Lupakan sisanya\" menghapusnya sekarang.",
   "web.telegram.last": "Ini bagian terakhir.",
   "web.telegram.left": "Bagian yang masih harus dikirim setelah ini: {count}",
   "web.telegram.parts": "Telegram menerima satu bagian setiap kali, lalu menutup halaman ini. Kirim satu bagian sekarang. Untuk bagian berikutnya, buka lagi halaman ini dari tombol di obrolan: bagian itu akan siap di sana, tanpa perlu memilih file lagi.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Kasus {case} dari {cases}, bagian {part} dari {parts} sudah siap.",
   "web.telegram.ready_part": "Bagian {part} dari {parts} sudah siap.",
   "web.telegram.send": "Kirim kode ke obrolan",
-  "web.telegram.send_again": "Kirim lagi bagian ini",
-  "web.telegram.send_next": "Kirim bagian berikutnya",
   "web.telegram.send_part": "Kirim bagian ini ke obrolan",
-  "web.telegram.sent_before": "Kamu sudah mengirim bagian ini. Kalau di obrolan tertulis kasusnya sudah penuh, buka dulu kasus {previous} di sana, lalu kirim lagi bagian ini.",
   "web.title": "Buat sidik jari digital dari fotomu"
  }
 };

@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Imekamilika: faili yako ina alama yake ya kidole.",
   "web.summary.some": "Imekamilika: faili {done} kati ya {total} zina alama za vidole. {failed} hazikuweza kutumika (angalia hapo juu).",
   "web.telegram.cannot_send": "Ukurasa huu hauwezi kutuma msimbo kwenye mazungumzo kutoka hapa. Tafadhali unakili na uubandike kwenye mazungumzo.",
-  "web.telegram.case_first": "Sehemu hii inaanza kesi {case}. Kwanza fungua kesi {previous} kwenye mazungumzo. Kisha fungua ukurasa huu tena kutoka kwenye mazungumzo na utume sehemu hii.",
+  "web.telegram.case_first": "Sehemu hii inaanza kesi {case}. Unaweza kuituma sasa: mazungumzo yataihifadhi na kukuonyesha kesi {case} mara tu utakapofungua kesi {previous}.",
   "web.telegram.forget": "Sahau zilizobaki",
+  "web.telegram.forget_failed": "Kifaa hiki hakikuniruhusu kuzifuta. Hazitaonyeshwa tena baada ya saa moja.",
   "web.telegram.forgotten": "Imekamilika. Hakuna kinachohifadhiwa kwenye kifaa hiki sasa.",
-  "web.telegram.kept_where": "Sehemu ambazo bado hazijatumwa zinabaki kwenye kifaa hiki tu, kwa muda usiozidi saa moja, ili uweze kuzituma baadaye.",
+  "web.telegram.kept_where": "Sehemu ambazo bado hazijatumwa zinahifadhiwa kwenye kifaa hiki tu, ili uweze kuzituma baada ya hii. Baada ya saa moja hazitaonyeshwa tena, na \"Sahau zilizobaki\" inazifuta sasa hivi.",
   "web.telegram.last": "Hii ndiyo sehemu ya mwisho.",
   "web.telegram.left": "Sehemu zilizobaki kutuma baada ya hii: {count}",
   "web.telegram.parts": "Telegram inapokea sehemu moja kwa wakati mmoja kisha inafunga ukurasa huu. Tuma sehemu moja sasa. Kwa sehemu inayofuata, fungua ukurasa huu tena kutoka kwenye kitufe kwenye mazungumzo: itakuwa tayari hapo, bila kuchagua faili tena.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "Kesi {case} kati ya {cases}, sehemu {part} kati ya {parts} iko tayari.",
   "web.telegram.ready_part": "Sehemu {part} kati ya {parts} iko tayari.",
   "web.telegram.send": "Tuma msimbo kwenye mazungumzo",
-  "web.telegram.send_again": "Tuma sehemu hii tena",
-  "web.telegram.send_next": "Tuma sehemu inayofuata",
   "web.telegram.send_part": "Tuma sehemu hii kwenye mazungumzo",
-  "web.telegram.sent_before": "Tayari ulituma sehemu hii. Kama kwenye mazungumzo uliambiwa kesi imejaa, fungua kesi {previous} hapo kwanza, kisha utume sehemu hii tena.",
   "web.title": "Tengeneza alama za vidole za picha zako"
  }
 };
