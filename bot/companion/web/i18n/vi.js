@@ -143,10 +143,11 @@ self.Reclaim.text = {
   "web.summary.one": "Xong: t\u1ec7p c\u1ee7a b\u1ea1n \u0111\u00e3 c\u00f3 d\u1ea5u v\u00e2n tay s\u1ed1.",
   "web.summary.some": "Xong: {done} tr\u00ean {total} t\u1ec7p \u0111\u00e3 c\u00f3 d\u1ea5u v\u00e2n tay s\u1ed1. {failed} t\u1ec7p kh\u00f4ng d\u00f9ng \u0111\u01b0\u1ee3c (xem ph\u00eda tr\u00ean).",
   "web.telegram.cannot_send": "Trang n\u00e0y kh\u00f4ng g\u1eedi \u0111\u01b0\u1ee3c m\u00e3 v\u00e0o cu\u1ed9c tr\u00f2 chuy\u1ec7n t\u1eeb \u0111\u00e2y. H\u00e3y sao ch\u00e9p m\u00e3 v\u00e0 d\u00e1n v\u00e0o cu\u1ed9c tr\u00f2 chuy\u1ec7n.",
-  "web.telegram.case_first": "Ph\u1ea7n n\u00e0y b\u1eaft \u0111\u1ea7u h\u1ed3 s\u01a1 {case}. Tr\u01b0\u1edbc ti\u00ean, h\u00e3y m\u1edf h\u1ed3 s\u01a1 {previous} trong cu\u1ed9c tr\u00f2 chuy\u1ec7n. Sau \u0111\u00f3 m\u1edf l\u1ea1i trang n\u00e0y t\u1eeb cu\u1ed9c tr\u00f2 chuy\u1ec7n v\u00e0 g\u1eedi ph\u1ea7n n\u00e0y.",
+  "web.telegram.case_first": "Ph\u1ea7n n\u00e0y b\u1eaft \u0111\u1ea7u h\u1ed3 s\u01a1 {case}. B\u1ea1n c\u00f3 th\u1ec3 g\u1eedi n\u00f3 ngay: cu\u1ed9c tr\u00f2 chuy\u1ec7n s\u1ebd gi\u1eef n\u00f3 v\u00e0 \u0111\u01b0a h\u1ed3 s\u01a1 {case} ra cho b\u1ea1n ngay khi b\u1ea1n \u0111\u00e3 m\u1edf h\u1ed3 s\u01a1 {previous}.",
   "web.telegram.forget": "X\u00f3a c\u00e1c ph\u1ea7n c\u00f2n l\u1ea1i",
+  "web.telegram.forget_failed": "Thi\u1ebft b\u1ecb n\u00e0y kh\u00f4ng cho m\u00ecnh x\u00f3a ch\u00fang. Sau m\u1ed9t gi\u1edd, ch\u00fang s\u1ebd kh\u00f4ng c\u00f2n hi\u1ec7n ra \u0111\u1ec3 g\u1eedi n\u1eefa.",
   "web.telegram.forgotten": "Xong. Gi\u1edd kh\u00f4ng c\u00f2n g\u00ec \u0111\u01b0\u1ee3c gi\u1eef tr\u00ean thi\u1ebft b\u1ecb n\u00e0y.",
-  "web.telegram.kept_where": "C\u00e1c ph\u1ea7n ch\u01b0a g\u1eedi ch\u1ec9 \u0111\u01b0\u1ee3c gi\u1eef tr\u00ean thi\u1ebft b\u1ecb n\u00e0y, t\u1ed1i \u0111a m\u1ed9t gi\u1edd, \u0111\u1ec3 b\u1ea1n c\u00f3 th\u1ec3 g\u1eedi ti\u1ebfp.",
+  "web.telegram.kept_where": "C\u00e1c ph\u1ea7n ch\u01b0a g\u1eedi ch\u1ec9 \u0111\u01b0\u1ee3c gi\u1eef tr\u00ean thi\u1ebft b\u1ecb n\u00e0y, \u0111\u1ec3 b\u1ea1n c\u00f3 th\u1ec3 g\u1eedi ti\u1ebfp. Sau m\u1ed9t gi\u1edd, ch\u00fang s\u1ebd kh\u00f4ng c\u00f2n hi\u1ec7n ra \u0111\u1ec3 g\u1eedi n\u1eefa, c\u00f2n \"X\u00f3a c\u00e1c ph\u1ea7n c\u00f2n l\u1ea1i\" s\u1ebd x\u00f3a ch\u00fang ngay b\u00e2y gi\u1edd.",
   "web.telegram.last": "\u0110\u00e2y l\u00e0 ph\u1ea7n cu\u1ed1i c\u00f9ng.",
   "web.telegram.left": "S\u1ed1 ph\u1ea7n c\u00f2n ph\u1ea3i g\u1eedi sau ph\u1ea7n n\u00e0y: {count}",
   "web.telegram.parts": "Telegram nh\u1eadn t\u1eebng ph\u1ea7n m\u1ed9t, r\u1ed3i \u0111\u00f3ng trang n\u00e0y. B\u00e2y gi\u1edd h\u00e3y g\u1eedi m\u1ed9t ph\u1ea7n. V\u1edbi ph\u1ea7n ti\u1ebfp theo, h\u00e3y m\u1edf l\u1ea1i trang n\u00e0y b\u1eb1ng n\u00fat trong cu\u1ed9c tr\u00f2 chuy\u1ec7n: ph\u1ea7n \u0111\u00f3 s\u1ebd s\u1eb5n s\u00e0ng \u1edf \u0111\u00f3, kh\u00f4ng c\u1ea7n ch\u1ecdn l\u1ea1i t\u1ec7p.",
@@ -155,10 +156,7 @@ self.Reclaim.text = {
   "web.telegram.ready_case_part": "H\u1ed3 s\u01a1 {case} tr\u00ean {cases}, ph\u1ea7n {part} tr\u00ean {parts} \u0111\u00e3 s\u1eb5n s\u00e0ng.",
   "web.telegram.ready_part": "Ph\u1ea7n {part} tr\u00ean {parts} \u0111\u00e3 s\u1eb5n s\u00e0ng.",
   "web.telegram.send": "G\u1eedi m\u00e3 v\u00e0o cu\u1ed9c tr\u00f2 chuy\u1ec7n",
-  "web.telegram.send_again": "G\u1eedi l\u1ea1i ph\u1ea7n n\u00e0y",
-  "web.telegram.send_next": "G\u1eedi ph\u1ea7n ti\u1ebfp theo",
   "web.telegram.send_part": "G\u1eedi ph\u1ea7n n\u00e0y v\u00e0o cu\u1ed9c tr\u00f2 chuy\u1ec7n",
-  "web.telegram.sent_before": "B\u1ea1n \u0111\u00e3 g\u1eedi ph\u1ea7n n\u00e0y r\u1ed3i. N\u1ebfu cu\u1ed9c tr\u00f2 chuy\u1ec7n b\u00e1o h\u1ed3 s\u01a1 \u0111\u00e3 \u0111\u1ea7y, h\u00e3y m\u1edf h\u1ed3 s\u01a1 {previous} \u1edf \u0111\u00f3 tr\u01b0\u1edbc, r\u1ed3i g\u1eedi l\u1ea1i ph\u1ea7n n\u00e0y.",
   "web.title": "T\u1ea1o d\u1ea5u v\u00e2n tay s\u1ed1 cho \u1ea3nh c\u1ee7a b\u1ea1n"
  }
 };
