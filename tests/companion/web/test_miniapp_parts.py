@@ -87,6 +87,16 @@ async def _reopen(page: Any) -> None:
     await page.wait_for_selector("body[data-kept]", state="attached")
 
 
+async def _send_one_and_reopen(page: Any, files: int, index: int) -> None:
+    """Choose ``files`` pictures, send part ``index`` of the code, and open the page again."""
+    await pagekit.choose(page, _files(files))
+    await pagekit.code_text(page)
+    await page.locator("#parts button.send").nth(index).click()
+    await _sent(page, 1)
+    await _reopen(page)
+    await _offered(page)
+
+
 @pytest.mark.parametrize("storage", STORAGES)
 async def test_the_next_part_is_offered_again_without_choosing_files(
     context: Context,
@@ -248,12 +258,7 @@ async def test_a_part_sent_twice_and_a_second_case_keep_the_count_right(
 async def test_new_files_replace_what_was_kept(context: Context, static_site: str) -> None:
     ctx, _ = context
     page = await _mini_app(ctx, static_site)
-    await pagekit.choose(page, _files(30))
-    await pagekit.code_text(page)
-    await page.locator("#parts button.send").nth(1).click()
-    await _sent(page, 1)
-    await _reopen(page)
-    await _offered(page)
+    await _send_one_and_reopen(page, 30, 1)
     await pagekit.choose(page, [stand_in_file("new.jpg", picture(99))])
     await pagekit.code_text(page)
     assert await page.is_hidden("#kept")
@@ -309,12 +314,7 @@ async def test_forget_the_rest_removes_them(
 ) -> None:
     ctx, _ = context
     page = await _mini_app(ctx, static_site, storage)
-    await pagekit.choose(page, _files(40))
-    await pagekit.code_text(page)
-    await page.locator("#parts button.send").nth(0).click()
-    await _sent(page, 1)
-    await _reopen(page)
-    await _offered(page)
+    await _send_one_and_reopen(page, 40, 0)
     assert await page.inner_text("#forget-kept") == catalogs.text("en", "web.telegram.forget")
     await page.click("#forget-kept")
     status = page.locator("#kept-status")
@@ -361,12 +361,7 @@ async def test_forgetting_says_so_when_the_device_refuses(
 ) -> None:
     ctx, _ = context
     page = await _mini_app(ctx, static_site)
-    await pagekit.choose(page, _files(40))
-    await pagekit.code_text(page)
-    await page.locator("#parts button.send").nth(0).click()
-    await _sent(page, 1)
-    await _reopen(page)
-    await _offered(page)
+    await _send_one_and_reopen(page, 40, 0)
     await page.evaluate(_REFUSE, "removeItem")
     await page.click("#forget-kept")
     status = page.locator("#kept-status")
