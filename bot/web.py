@@ -13,8 +13,8 @@ the page's Content-Security-Policy (the Mini App entries' own policy for ``minia
 ``request-miniapp.html``, which Telegram shows in a frame and which load Telegram's script) and
 the other protective headers. ETags let a browser revalidate without downloading a file again.
 
-Each file is read and hashed once per version (:class:`Bodies`, keyed by path, size and
-modification time in nanoseconds) and then answered from memory: the page is a few megabytes
+Each file is read and hashed once per version (:class:`Bodies`, keyed by path, size,
+modification and change times, and inode) and then answered from memory: the page is a few megabytes
 in all, and without this every request would read and hash the file again (the libheif bundle
 alone is 2 MB). A file changed on disk is read afresh on its next request.
 

@@ -21,14 +21,26 @@ accepted together at either prompt; a wrong PIN asks for the PIN again (the numb
 until the lookup is over, and dropped from the session as soon as the conversation leaves the
 two lookup questions). How often a lookup may be tried is the store's business
 (``bot/cases/lockout.py``), kept outside the session so ``/forget`` cannot reset it.
+
+The runtime's answers (a case opened or refused, a lookup's result) become the next step in
+``results.py``.
 """
 
 from __future__ import annotations
 
-import math
-
 from bot.cases import ids
-from bot.engine import answers, eligibility, guards, page, prompts, startlink, steps, threats, where
+from bot.engine import (
+    answers,
+    eligibility,
+    guards,
+    page,
+    prompts,
+    results,
+    startlink,
+    steps,
+    threats,
+    where,
+)
 from bot.engine.effects import (
     DeleteIncoming,
     Effect,
@@ -38,7 +50,6 @@ from bot.engine.effects import (
     OpenCase,
     Referred,
     Say,
-    Shown,
     WithdrawCase,
     say,
 )
@@ -113,9 +124,9 @@ def step(session: Session, event: Event, ctx: Context) -> Step:
 
 def _step(session: Session, event: Event, ctx: Context) -> Step:
     if isinstance(event, CaseOpened | CaseShown | CaseOpenFailed | CaseOpenRefused):
-        return _on_case_opened(session, event, ctx)
+        return results.on_case_opened(session, event, ctx)
     if isinstance(event, CaseFound | CaseWithdrawn | CaseMissing | LookupPaused):
-        return _on_lookup_result(session, event, ctx)
+        return results.on_lookup_result(session, event, ctx)
     if session.opening is not None and not isinstance(event, GroupChat):
         return _reissue_opening(session)
 
@@ -447,78 +458,3 @@ def _reissue_opening(session: Session) -> Step:
     route = session.route or eligibility.route_for(session.age)
     opening = OpenCase(session.pending, route, session.opening, session.referral)
     return session.with_(state=State.CONFIRM_CASE, options=()), [say("case.opening"), opening]
-
-
-# --- results -----------------------------------------------------------------------------------
-
-
-def _result_go(session: Session, symbol: str, ctx: Context, *before: Effect) -> Step:
-    """Like _go, but a result arriving in an unexpected state still lands on the menu."""
-    try:
-        return _go(session, symbol, ctx, *before)
-    except Exception:
-        session, asked = _ask(session.with_(state=State.MENU, case_number=None), ctx)
-        return session, [*before, *asked]
-
-
-def _on_case_opened(
-    session: Session,
-    event: CaseOpened | CaseShown | CaseOpenFailed | CaseOpenRefused,
-    ctx: Context,
-) -> Step:
-    if isinstance(event, CaseOpened):
-        # Nothing changes until the runtime confirms these were sent (``CaseShown``).
-        opened = say("case.opened", number=event.number, pin=event.pin)
-        return session, [opened, say("case.write_down"), Shown()]
-    session = session.with_(opening=None)
-    if isinstance(event, CaseOpenRefused):
-        msgid = "case.limit_day" if event.scope == "chat" else "case.limit_hour"
-        return _result_go(session, "result:limited", ctx, say(msgid))
-    if isinstance(event, CaseOpenFailed):
-        return _result_go(session, "result:failed", ctx, say("case.open_failed"))
-    if session.queued:
-        return _next_case(session, ctx)
-    return _result_go(
-        session.with_(pending=()), "result:opened", ctx, prompts.promise("case.next", ctx)
-    )
-
-
-def _next_case(session: Session, ctx: Context) -> Step:
-    """A case is open and codes wait for the next one: offer that case at once."""
-    pending, queued = session.queued[: ctx.max_items], session.queued[ctx.max_items :]
-    session = session.with_(pending=pending, queued=queued, state=State.CONFIRM_CASE)
-    ready = say("hashes.next_case")
-    session, asked = _ask(session, ctx)
-    return session, [
-        prompts.promise("case.next", ctx),
-        ready,
-        *prompts.case_summary(pending, 0),
-        *asked,
-    ]
-
-
-def _on_lookup_result(
-    session: Session, event: CaseFound | CaseWithdrawn | CaseMissing | LookupPaused, ctx: Context
-) -> Step:
-    if isinstance(event, CaseFound):
-        session = session.with_(intent=None)
-        return _result_go(session, "result:found", ctx, prompts.case_view(event.case, ctx))
-    if isinstance(event, CaseWithdrawn):
-        session = session.with_(intent=None)
-        done = say("case.withdrawn", number=event.case.number)
-        return _result_go(
-            session, "result:withdrawn", ctx, done, prompts.case_view(event.case, ctx)
-        )
-    if isinstance(event, LookupPaused):
-        return _result_go(session, "result:wait", ctx, _wait(event.minutes, "lookup.paused"))
-    if event.wait_minutes > 0:
-        wait = _wait(event.wait_minutes, "lookup.no_match_wait")
-        return _result_go(session, "result:wait", ctx, wait)
-    return _result_go(session, "result:missing", ctx, say("case.not_found"))
-
-
-def _wait(minutes: int, msgid: str) -> Effect:
-    """``msgid`` with a wait in minutes, or in hours (``<msgid>_hours``) when it is long."""
-    if minutes <= 90:
-        return say(msgid, count=max(1, minutes))
-    return say(f"{msgid}_hours", count=math.ceil(minutes / 60))
