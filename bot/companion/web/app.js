@@ -238,11 +238,19 @@
       t("web.paste.case_order"), t("web.paste.parts_only")];
   }
 
+  /**
+   * Words about one part, in the shape its place needs: `onePart` when the code is one case,
+   * `oneCase` when its case is one part, else `casePart` (msgids, each filled from the part).
+   */
+  function partWords(part, [onePart, oneCase, casePart]) {
+    if (part.cases === 1) return t(onePart, part);
+    if (part.parts === 1) return t(oneCase, part);
+    return t(casePart, part);
+  }
+
   /** The line above one part (report.py's part_heading). */
   function heading(part) {
-    if (part.cases === 1) return t("web.part", part);
-    if (part.parts === 1) return t("web.case", part);
-    return t("web.case_part", part);
+    return partWords(part, ["web.part", "web.case", "web.case_part"]);
   }
 
   function showCode() {
@@ -335,6 +343,6 @@
     button.classList.toggle("done", copied);
   }
 
-  Reclaim.page = { entries: () => entries, copy };
+  Reclaim.page = { entries: () => entries, copy, partWords };
   Reclaim.i18n.load(start);
 })(self);

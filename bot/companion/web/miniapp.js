@@ -40,6 +40,8 @@
   /** Whether the kept parts are being read, and whether files were chosen meanwhile. */
   let loading = false;
   let resetWhileLoading = false;
+  /** Whether sending keeps the parts left (not after the device refused to keep them). */
+  let keeping = true;
 
   /**
    * Whether Telegram will take data from this Mini App: it was opened from a keyboard
@@ -51,7 +53,7 @@
   }
 
   /** Where unsent parts are kept: only inside Telegram, when the page can send. */
-  let keeper = (function () {
+  const keeper = (function () {
     if (!canSend() || !Reclaim.keep) return null;
     const store = Reclaim.keep.chooseStore(webApp, () => root.localStorage);
     return store ? Reclaim.keep.keeper(store) : null;
@@ -89,11 +91,14 @@
 
   /**
    * Keep the parts left (none: forget them), then send one. sendData closes the Mini App, so
-   * it waits until they are kept, or a moment at most.
+   * it waits until they are kept, or a moment at most. If they cannot be kept and nothing was
+   * kept before (`fresh`, the parts of a code just made), it does not send: it says to copy the
+   * other parts. A part offered from what an earlier opening kept is sent anyway: the store
+   * still holds the earlier list, this part included, so at worst it is offered once more.
    */
-  function keepThenSend(rest, text, done) {
+  function keepThenSend(rest, text, done, fresh) {
     if (sending) return; // one send at a time: a second tap would race the first
-    if (!keeper) {
+    if (!keeper || !keeping) {
       if (done) done();
       send(text);
       return;
@@ -105,9 +110,9 @@
       if (settled) return;
       settled = true;
       sending = false;
-      if (!kept && rest.length) {
+      if (!kept && rest.length && fresh) {
         // Nothing could be kept: say to copy the other parts, and send only when asked again.
-        keeper = null;
+        keeping = false;
         showNote(Reclaim.i18n.t("web.telegram.parts_copy"));
         $("keep-note").hidden = true;
         return;
@@ -168,9 +173,10 @@
       if (!fits(part.text)) return;
       const button = sendButton(t("web.telegram.send_part"), () => {
         const rest = Reclaim.keep ? Reclaim.keep.withoutPart(unsent, part.text) : [];
-        keepThenSend(rest, part.text, () => {
+        const done = () => {
           unsent = rest;
-        });
+        };
+        keepThenSend(rest, part.text, done, true);
       });
       actions[index].prepend(button);
     });
@@ -178,10 +184,11 @@
 
   /** "Part 2 of 3 is ready", in the same shapes as the parts' headings (app.js). */
   function readyWords(part) {
-    const { t } = Reclaim.i18n;
-    if (part.cases === 1) return t("web.telegram.ready_part", part);
-    if (part.parts === 1) return t("web.telegram.ready_case", part);
-    return t("web.telegram.ready_case_part", part);
+    return Reclaim.page.partWords(part, [
+      "web.telegram.ready_part",
+      "web.telegram.ready_case",
+      "web.telegram.ready_case_part",
+    ]);
   }
 
   /** Offer the next kept part (the first), or nothing when none is left. */
@@ -214,7 +221,7 @@
   function sendKept() {
     if (!kept.length) return;
     const [next, ...rest] = kept;
-    keepThenSend(rest, next.text, () => showKept(rest));
+    keepThenSend(rest, next.text, () => showKept(rest), false);
   }
 
   function forgetKept() {

@@ -356,6 +356,26 @@ async def test_a_part_is_not_sent_while_the_rest_cannot_be_kept(
     assert await _sent(page, 1) == [parts[0].text]
 
 
+async def test_a_kept_part_is_sent_even_when_the_rest_cannot_be_kept_again(
+    context: Context, static_site: str, catalogs: Catalogs
+) -> None:
+    """From the kept panel the earlier list is still stored (this part in it), so the part is
+    sent; "Forget the rest" still works afterwards."""
+    ctx, _ = context
+    page = await _mini_app(ctx, static_site)
+    await _send_one_and_reopen(page, 40, 0)
+    parts = code_parts(picture_items(range(40)))
+    await page.evaluate(_REFUSE, "setItem")
+    await page.click("#kept button.send")
+    assert await _sent(page, 1) == [parts[1].text]
+    assert await _kept_texts(page) == [parts[1].text, parts[2].text]  # the earlier list
+    await page.click("#forget-kept")
+    status = page.locator("#kept-status")
+    await status.wait_for(state="visible")
+    assert await status.inner_text() == catalogs.text("en", "web.telegram.forgotten")
+    assert await _kept(page) is None
+
+
 async def test_forgetting_says_so_when_the_device_refuses(
     context: Context, static_site: str, catalogs: Catalogs
 ) -> None:
