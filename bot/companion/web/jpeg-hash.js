@@ -93,7 +93,7 @@
    * @returns {{pdq: {hash: string, quality: number}, perceptual: {phash: string, dhash: string},
    *   width: number, height: number}|null} width and height upright, at full resolution
    */
-  function hashJpeg(data, head, mark) {
+  function hashJpeg(data, head, mark = () => {}) {
     const decoded = jpeg.decodeEighth(data, mark);
     if (decoded === null) return null;
     const { fullWidth, fullHeight, channels } = decoded;
@@ -137,11 +137,11 @@
       pdqAccumulator.addLumaRow(floatLuma, y);
       perceptualAccumulator.addLumaRow(byteLuma, y);
     }
-    if (mark) mark("hash rows");
+    mark("hash rows");
     const pdqHash = pdqAccumulator.finish();
-    if (mark) mark("pdq finish");
+    mark("pdq finish");
     const perceptualHashes = perceptualAccumulator.finish();
-    if (mark) mark("phash/dhash finish");
+    mark("phash/dhash finish");
     return {
       pdq: pdqHash,
       perceptual: perceptualHashes,

@@ -61,9 +61,9 @@
    *   fullWidth: number, fullHeight: number}|null} ceil(w/8) x ceil(h/8) pixels, RGB (channels
    *   3) or grey (channels 1), row-major; null when this decoder cannot decode the file
    */
-  function decodeEighth(data, mark) {
+  function decodeEighth(data, mark = () => {}) {
     try {
-      return decode(data, mark || null);
+      return decode(data, mark);
     } catch (error) {
       if (error instanceof Unsupported || error instanceof RangeError || error instanceof TypeError) {
         return null;
@@ -127,7 +127,7 @@
       } else if (marker === 0xda) {
         if (frame === null) throw new Unsupported("scan before frame");
         checkColour(frame, jfif, adobe);
-        if (mark) mark("markers and tables");
+        mark("markers and tables");
         pos = readScan(data, body, frame, quant, dcTables, acTables, restart, mark);
         continue;
       }
@@ -135,7 +135,7 @@
     }
     if (frame === null || !frame.scanned) throw new Unsupported("no picture");
     const pixels = toPixels(frame);
-    if (mark) mark("colours");
+    mark("colours");
     return pixels;
   }
 
@@ -226,7 +226,7 @@
     if (!needed) return skipToMarker(data, pos);
     const reader = createReader(data, pos, frame.buffer, frame);
     frame.buffer = reader;
-    if (mark) mark("unstuffing");
+    mark("unstuffing");
     const decodeUnit = frame.progressive
       ? progressiveUnit(frame, start, end, high, low, reader)
       : sequentialUnit(reader);
@@ -259,7 +259,7 @@
       if (decoded === -1) throw new Unsupported("data ends inside the scan");
       if (decoded === -2) throw new Unsupported("bad data");
       if (decoded === true) {
-        if (mark) mark("scan");
+        mark("scan");
         return reader.finish();
       }
     }
@@ -279,7 +279,7 @@
         }
       }
     }
-    if (mark) mark("scan");
+    mark("scan");
     return reader.finish();
   }
 

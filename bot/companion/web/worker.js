@@ -303,7 +303,7 @@ importScripts(
     // and one read costs less than the header's and then the whole file's.
     const jpegName = /\.(jpe?g|jfif)$/i.test(name) && file.size <= WHOLE_JPEG_BYTES;
     const whole = jpegName ? await read(file) : null;
-    if (mark) mark("read");
+    mark("read");
     const head = whole
       ? whole.subarray(0, Math.min(whole.length, media.HEADER_SIZE))
       : await read(file.slice(0, Math.min(file.size, media.HEADER_SIZE)));
@@ -325,7 +325,7 @@ importScripts(
       // A large JPEG: decoded here at 1/8 scale, as `reclaim hash` decodes it (jpeg-hash.js).
       const data = whole || (await read(file));
       const md5 = await md5Of(data, (done) => progress(done / 2), null);
-      if (mark) mark("md5");
+      mark("md5");
       const hashes = jpegHash.hashJpeg(data, head, mark);
       if (hashes === null) {
         // Cut off? (A decode that gets through has reached the end marker, which is the test.)
@@ -454,7 +454,7 @@ importScripts(
     busy = true;
     while (queue.length > 0) {
       const { id, file, timing } = queue.shift();
-      const mark = timing ? stopwatch() : null;
+      const mark = stopwatch(); // a few clock reads a file; posted only when asked for
       let outcome;
       try {
         outcome = await hashFile(file, reporter(id), mark);
@@ -463,11 +463,9 @@ importScripts(
         const failure = error instanceof RangeError ? "too_large" : "read_error";
         outcome = result(kind, { error: failure });
       }
-      if (mark === null) root.postMessage({ type: "result", id, result: outcome });
-      else {
-        mark("finish");
-        root.postMessage({ type: "result", id, result: outcome, stages: mark.stages });
-      }
+      mark("finish");
+      if (timing) root.postMessage({ type: "result", id, result: outcome, stages: mark.stages });
+      else root.postMessage({ type: "result", id, result: outcome });
     }
     busy = false;
   }
