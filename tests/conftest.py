@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from telegram import Bot
@@ -88,13 +89,16 @@ def catalogs() -> Catalogs:
     return Catalogs.load()
 
 
-def make_runtime(store: Store, catalogs: Catalogs, clock: FakeClock, data_dir: Path) -> Runtime:
-    """A runtime on ``store`` with the test secret, the shipped helplines and ``clock``."""
+def make_runtime(
+    store: Store, catalogs: Catalogs, clock: FakeClock, data_dir: Path, **settings: Any
+) -> Runtime:
+    """A runtime on ``store`` with the test secret, the shipped helplines and ``clock``;
+    ``settings`` are passed to :class:`Settings` beside ``data_dir``."""
     return Runtime(
         store,
         catalogs,
         secret=TEST_SECRET,
-        settings=Settings(data_dir=data_dir),
+        settings=Settings(data_dir=data_dir, **settings),
         helplines=load_helplines(),
         clock=clock,
     )

@@ -12,30 +12,20 @@ from pathlib import Path
 
 from bot.cases import referrals
 from bot.cases.store import Store
-from bot.config import Settings, SinkSettings
-from bot.data import load_helplines
+from bot.config import SinkSettings
 from bot.engine.events import Command, Start, Text
 from bot.i18n import Catalogs
 from bot.relay import dispatch
 from bot.runtime import PARTNERS_EVERY, Runtime
-from tests.conftest import TEST_SECRET, FakeClock, RecordingTransport
+from tests.conftest import FakeClock, RecordingTransport, make_runtime
 from tests.test_runtime import open_case, say
 
 
 def _runtime(
     store: Store, catalogs: Catalogs, clock: FakeClock, tmp_path: Path, *sinks: str
 ) -> Runtime:
-    settings = Settings(
-        data_dir=tmp_path, sinks=tuple(SinkSettings(name, "file") for name in sinks)
-    )
-    return Runtime(
-        store,
-        catalogs,
-        secret=TEST_SECRET,
-        settings=settings,
-        helplines=load_helplines(),
-        clock=clock,
-    )
+    file_sinks = tuple(SinkSettings(name, "file") for name in sinks)
+    return make_runtime(store, catalogs, clock, tmp_path, sinks=file_sinks)
 
 
 async def _add_feed_partner(store: Store, name: str) -> None:

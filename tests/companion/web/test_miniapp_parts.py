@@ -20,17 +20,14 @@ from telegram import Bot, Update
 
 from bot.cases.store import Store
 from bot.companion.codeplan import CodePart, code_parts
-from bot.config import Settings
-from bot.data import load_helplines
 from bot.i18n import Catalogs
-from bot.runtime import Runtime
 from bot.transports.telegram import UpdateRouter
 from bot.transports.telegram_transport import TelegramTransport
 from tests.browser import RequestLog
 from tests.companion.web import pagekit
 from tests.companion.web.pagekit import picture, picture_items, stand_in_file
 from tests.companion.web.telegram import DEVICE_PREFIX, serve_stand_in
-from tests.conftest import TEST_SECRET, FakeClock
+from tests.conftest import FakeClock, make_runtime
 from tests.telegram_emulator import BotApiEmulator
 
 Context = tuple[Any, RequestLog]
@@ -168,15 +165,8 @@ async def _deliver(
 ) -> set[tuple[str, str]]:
     """Send the parts to the bot as a Mini App does (``web_app_data``), then open the case;
     the hashes the case holds."""
-    settings = Settings(data_dir=data, public_url=PUBLIC)
-    runtime = Runtime(
-        store,
-        catalogs,
-        secret=TEST_SECRET,
-        settings=settings,
-        helplines=load_helplines(),
-        clock=clock,
-    )
+    runtime = make_runtime(store, catalogs, clock, data, public_url=PUBLIC)
+    settings = runtime.settings
     router = UpdateRouter(runtime, TelegramTransport(bot))
     user = emu.add_user(first_name="Sam", language_code="en")
 
